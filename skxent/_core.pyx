@@ -1,0 +1,345 @@
+# cython: language_level=3
+"""skxent._core: thin Cython bindings to the C kernels in ``_kernels.h``.
+
+Design note
+-----------
+Everything numeric happens in C (``_kernels.h`` for the formulas and the OpenMP driver,
+``_simd.h`` for the vectorisable exp/log). This module only turns already validated NumPy
+arrays into the kernels' argument structs (raw pointers plus element strides, so any layout
+works without copies), releases the GIL for the duration of the call, and turns error codes into
+exceptions. Validation, dtype conversion and the choice of outputs live in
+``skxent/_validation.py`` and the public modules; nothing here checks user input beyond what is
+needed to stay memory-safe (dtypes, shapes and C-contiguity of outputs).
+"""
+
+import numpy as np
+
+cimport numpy as cnp
+from libc.stdint cimport int64_t
+
+cnp.import_array()
+
+
+cdef extern from "_kernels.h" nogil:
+    ctypedef struct sk_view:
+        const void *p
+        int f32
+        int64_t s0, s1
+
+    ctypedef struct sk_acc:
+        double sum
+        double wsum
+        double nnz
+        double nterms
+
+    ctypedef struct sk_cce_args:
+        int64_t n, K
+        sk_view x
+        const int64_t *t
+        sk_view y
+        const double *sw
+        const double *cw
+        double smooth
+        int has_ignore
+        int64_t ignore
+        int from_logits
+        double clip_lo, clip_hi
+        int out_f32
+        void *loss_out
+        void *grad_out
+        double grad_scale
+        int weights_only
+
+    ctypedef struct sk_bce_args:
+        int64_t n, L
+        sk_view x
+        sk_view y
+        const double *sw
+        const double *pw
+        double smooth
+        int from_logits
+        double clip_lo, clip_hi
+        int out_f32
+        void *loss_out
+        void *grad_out
+        double grad_scale
+
+    ctypedef struct sk_rows_args:
+        int64_t n, K
+        sk_view x
+        int mode
+        int out_f32
+        void *out
+
+    ctypedef struct sk_elem_args:
+        int64_t n
+        const void *x
+        int f32
+        int mode
+        void *out
+
+    ctypedef struct sk_scan_args:
+        int64_t n, K
+        sk_view x
+        double lo, hi
+        int integral
+        double row_tol
+        int64_t *first_bad
+        int64_t rpc
+
+    int SK_OK, SK_ENOMEM
+    int SK_LSE, SK_LOG_SOFTMAX, SK_SOFTMAX, SK_SIGMOID, SK_LOG_SIGMOID
+    int SK_PAR_MIN, SK_CHUNK_ELEMS, SK_BLOCK
+
+    int sk_cce(const sk_cce_args *a, int n_threads, sk_acc *out)
+    int sk_bce(const sk_bce_args *a, int n_threads, sk_acc *out)
+    int sk_rows(const sk_rows_args *a, int n_threads)
+    int sk_elem(const sk_elem_args *a, int n_threads)
+    int sk_scan(sk_scan_args *a, int n_threads, int64_t *first, double *nbad_rows)
+    int sk_max_threads()
+    int sk_openmp_enabled()
+    const char *sk_simd_level()
+
+
+PAR_MIN = SK_PAR_MIN
+CHUNK_ELEMS = SK_CHUNK_ELEMS
+BLOCK = SK_BLOCK
+
+
+def max_threads():
+    """Threads an OpenMP parallel region would use now (honours OMP_NUM_THREADS/threadpoolctl)."""
+    return sk_max_threads()
+
+
+def openmp_enabled():
+    return bool(sk_openmp_enabled())
+
+
+def simd_level():
+    return sk_simd_level().decode()
+
+
+cdef inline int _is_f32(cnp.ndarray a) except -1:
+    cdef int t = cnp.PyArray_TYPE(a)
+    if t == cnp.NPY_FLOAT32:
+        return 1
+    if t == cnp.NPY_FLOAT64:
+        return 0
+    raise TypeError(f"kernel input must be float32 or float64, got {a.dtype}")
+
+
+cdef inline sk_view _view2d(cnp.ndarray a) except *:
+    """A 2-D (or 1-D, seen as (n, 1)) float array as a strided view; strides in elements."""
+    cdef sk_view v
+    v.f32 = _is_f32(a)
+    v.p = cnp.PyArray_DATA(a)
+    cdef Py_ssize_t item = a.itemsize
+    if a.ndim == 2:
+        v.s0 = a.strides[0] // item
+        v.s1 = a.strides[1] // item
+    elif a.ndim == 1:
+        v.s0 = a.strides[0] // item
+        v.s1 = 1
+    else:
+        raise ValueError("kernel input must be 1-D or 2-D")
+    if (a.ndim >= 1 and a.strides[0] % item) or (a.ndim == 2 and a.strides[1] % item):
+        raise ValueError("kernel input strides must be multiples of the item size")
+    return v
+
+
+cdef inline void *_out_ptr(object out, int f32, Py_ssize_t size) except? NULL:
+    """Pointer to a C-contiguous writable output of the kernel dtype, or NULL for None."""
+    if out is None:
+        return NULL
+    cdef cnp.ndarray o = out
+    if not (cnp.PyArray_IS_C_CONTIGUOUS(o) and cnp.PyArray_ISWRITEABLE(o)):
+        raise ValueError("kernel output must be C-contiguous and writeable")
+    if _is_f32(o) != f32 or o.size != size:
+        raise ValueError("kernel output has the wrong dtype or size")
+    return cnp.PyArray_DATA(o)
+
+
+cdef inline void _check(int rc) except *:
+    if rc == SK_ENOMEM:
+        raise MemoryError("skxent kernel could not allocate its workspace")
+
+
+def cce(cnp.ndarray x, object t, object y, object sw, object cw, double smooth, object ignore,
+        bint from_logits, double clip_lo, double clip_hi, object loss_out, object grad_out,
+        double grad_scale, int n_threads, bint weights_only=False):
+    """Categorical cross-entropy kernel.
+
+    Parameters
+    ----------
+    x : ndarray (n, K) float32/float64, any strides. IN logits or probabilities.
+    t : ndarray (n,) int64 contiguous, or None. IN integer labels.
+    y : ndarray (n, K) float32/float64, any strides, or None. IN label matrix.
+    sw : ndarray (n,) float64 contiguous or None. cw : ndarray (K,) float64 contiguous or None.
+    loss_out : ndarray (n,) of x's dtype, C-contiguous, or None. OUT weighted per-sample terms.
+    grad_out : ndarray (n, K) of x's dtype, C-contiguous, or None. OUT gradient times grad_scale.
+
+    Returns
+    -------
+    (sum of terms, sum of weights w_i, count of nonzero w_i, number of terms) as floats.
+    """
+    cdef sk_cce_args a
+    cdef sk_acc acc
+    cdef cnp.ndarray ta, swa, cwa
+    a.n = x.shape[0]
+    a.K = x.shape[1]
+    a.x = _view2d(x)
+    a.t = NULL
+    a.y.p = NULL
+    a.y.f32 = 0
+    a.y.s0 = 0
+    a.y.s1 = 0
+    if t is not None:
+        ta = t
+        if cnp.PyArray_TYPE(ta) != cnp.NPY_INT64 or not cnp.PyArray_IS_C_CONTIGUOUS(ta) \
+                or ta.shape[0] != a.n:
+            raise ValueError("integer labels must be a contiguous int64 array of length n")
+        a.t = <const int64_t *>cnp.PyArray_DATA(ta)
+    else:
+        if y is None or y.shape[0] != a.n or y.shape[1] != a.K:
+            raise ValueError("label matrix must have the shape of y_pred")
+        a.y = _view2d(y)
+    a.sw = NULL
+    if sw is not None:
+        swa = sw
+        if cnp.PyArray_TYPE(swa) != cnp.NPY_FLOAT64 or not cnp.PyArray_IS_C_CONTIGUOUS(swa) \
+                or swa.shape[0] != a.n:
+            raise ValueError("sample weights must be contiguous float64 of length n")
+        a.sw = <const double *>cnp.PyArray_DATA(swa)
+    a.cw = NULL
+    if cw is not None:
+        cwa = cw
+        if cnp.PyArray_TYPE(cwa) != cnp.NPY_FLOAT64 or not cnp.PyArray_IS_C_CONTIGUOUS(cwa) \
+                or cwa.shape[0] != a.K:
+            raise ValueError("class weights must be contiguous float64 of length K")
+        a.cw = <const double *>cnp.PyArray_DATA(cwa)
+    a.smooth = smooth
+    a.has_ignore = ignore is not None
+    a.ignore = ignore if ignore is not None else 0
+    a.from_logits = from_logits
+    a.clip_lo = clip_lo
+    a.clip_hi = clip_hi
+    a.out_f32 = a.x.f32
+    a.loss_out = _out_ptr(loss_out, a.out_f32, a.n)
+    a.grad_out = _out_ptr(grad_out, a.out_f32, a.n * a.K)
+    a.grad_scale = grad_scale
+    a.weights_only = weights_only
+    cdef int rc
+    with nogil:
+        rc = sk_cce(&a, n_threads, &acc)
+    _check(rc)
+    return acc.sum, acc.wsum, acc.nnz, acc.nterms
+
+
+def bce(cnp.ndarray x, cnp.ndarray y, object sw, object pw, double smooth, bint from_logits,
+        double clip_lo, double clip_hi, object loss_out, object grad_out, double grad_scale,
+        int n_threads):
+    """Binary cross-entropy kernel, elementwise over (n, L) (1-D input is (n, 1)).
+
+    x, y : ndarray (n, L) or (n,), float32/float64, any strides. IN logits/probabilities, targets.
+    sw : (n,) float64 contiguous or None; pw : (L,) float64 contiguous or None.
+    loss_out, grad_out : C-contiguous arrays of x's dtype and size, or None. OUT.
+    Returns the sum of the weighted terms.
+    """
+    cdef sk_bce_args a
+    cdef sk_acc acc
+    cdef cnp.ndarray swa, pwa
+    a.n = x.shape[0]
+    a.L = x.shape[1] if x.ndim == 2 else 1
+    if y.shape[0] != a.n or (y.shape[1] if y.ndim == 2 else 1) != a.L:
+        raise ValueError("targets must have the shape of y_pred")
+    a.x = _view2d(x)
+    a.y = _view2d(y)
+    a.sw = NULL
+    if sw is not None:
+        swa = sw
+        if cnp.PyArray_TYPE(swa) != cnp.NPY_FLOAT64 or not cnp.PyArray_IS_C_CONTIGUOUS(swa) \
+                or swa.shape[0] != a.n:
+            raise ValueError("sample weights must be contiguous float64 of length n")
+        a.sw = <const double *>cnp.PyArray_DATA(swa)
+    a.pw = NULL
+    if pw is not None:
+        pwa = pw
+        if cnp.PyArray_TYPE(pwa) != cnp.NPY_FLOAT64 or not cnp.PyArray_IS_C_CONTIGUOUS(pwa) \
+                or pwa.shape[0] != a.L:
+            raise ValueError("pos_weight must be contiguous float64 of length n_labels")
+        a.pw = <const double *>cnp.PyArray_DATA(pwa)
+    a.smooth = smooth
+    a.from_logits = from_logits
+    a.clip_lo = clip_lo
+    a.clip_hi = clip_hi
+    a.out_f32 = a.x.f32
+    a.loss_out = _out_ptr(loss_out, a.out_f32, a.n * a.L)
+    a.grad_out = _out_ptr(grad_out, a.out_f32, a.n * a.L)
+    a.grad_scale = grad_scale
+    cdef int rc
+    with nogil:
+        rc = sk_bce(&a, n_threads, &acc)
+    _check(rc)
+    return acc.sum
+
+
+def rows(cnp.ndarray x, int mode, object out, int n_threads):
+    """Row-wise softmax family: mode 0 logsumexp -> out (n,), 1 log_softmax, 2 softmax -> (n, K)."""
+    cdef sk_rows_args a
+    a.n = x.shape[0]
+    a.K = x.shape[1]
+    a.x = _view2d(x)
+    a.mode = mode
+    a.out_f32 = a.x.f32
+    a.out = _out_ptr(out, a.out_f32, a.n if mode == SK_LSE else a.n * a.K)
+    if a.out == NULL:
+        raise ValueError("an output array is required")
+    cdef int rc
+    with nogil:
+        rc = sk_rows(&a, n_threads)
+    _check(rc)
+
+
+def elementwise(cnp.ndarray x, int mode, object out, int n_threads):
+    """Elementwise sigmoid (mode 0) or log-sigmoid (mode 1) of a contiguous array into out."""
+    cdef sk_elem_args a
+    if not (cnp.PyArray_IS_C_CONTIGUOUS(x) or cnp.PyArray_IS_F_CONTIGUOUS(x)):
+        raise ValueError("elementwise kernels take contiguous input")
+    a.n = x.size
+    a.f32 = _is_f32(x)
+    a.x = cnp.PyArray_DATA(x)
+    a.mode = mode
+    cdef cnp.ndarray o = out
+    if not (cnp.PyArray_ISWRITEABLE(o) and o.size == a.n and _is_f32(o) == a.f32 and
+            ((cnp.PyArray_IS_C_CONTIGUOUS(x) and cnp.PyArray_IS_C_CONTIGUOUS(o)) or
+             (cnp.PyArray_IS_F_CONTIGUOUS(x) and cnp.PyArray_IS_F_CONTIGUOUS(o)))):
+        raise ValueError("output must match the input's size, dtype and layout")
+    a.out = cnp.PyArray_DATA(o)
+    cdef int rc
+    with nogil:
+        rc = sk_elem(&a, n_threads)
+    _check(rc)
+
+
+def scan(cnp.ndarray x, double lo, double hi, bint integral, double row_tol, int n_threads):
+    """First row-major position of a value outside [lo, hi], NaN, or (integral) non-integer.
+
+    Returns (first_bad_flat_index or -1, number of rows whose sum is off 1 by more than row_tol
+    (only counted when row_tol > 0)).
+    """
+    cdef sk_scan_args a
+    cdef int64_t first
+    cdef double nbad
+    a.n = x.shape[0]
+    a.K = x.shape[1] if x.ndim == 2 else 1
+    a.x = _view2d(x)
+    a.lo = lo
+    a.hi = hi
+    a.integral = integral
+    a.row_tol = row_tol
+    a.first_bad = NULL
+    cdef int rc
+    with nogil:
+        rc = sk_scan(&a, n_threads, &first, &nbad)
+    _check(rc)
+    return first, int(nbad)

@@ -1,0 +1,781 @@
+/* skxent/_kernels.h -- the cross-entropy kernels behind skxent.losses, skxent.special,
+ * skxent.metrics and skxent.linear_model.
+ *
+ * Design note
+ * -----------
+ * Layout of the work. Rows (samples) are cut into chunks whose size depends only on the number
+ * of classes K (SK_CHUNK_ELEMS / K rows), never on the thread count. OpenMP hands whole chunks to
+ * threads (schedule(static)); each chunk writes its partial sums to its own slot and the slots
+ * are added in chunk order at the end. So every result -- reduced losses included -- is
+ * bit-identical for any n_threads. Inputs smaller than SK_PAR_MIN elements run serially (a
+ * parallel region costs more than the work).
+ *
+ * Inside a chunk, rows are processed in blocks of R = cap / K rows (cap >= K elements, a few KB,
+ * so a block stays in L1/L2): the block's logits are loaded once (widened to double, any strides,
+ * float32 or float64), then a flat loop over all R*K elements does the expensive part (exp, log)
+ * at full SIMD width, whatever K is: for K = 10 a per-row loop would use a fraction of a vector.
+ * Large K simply means R = 1 and a larger per-thread workspace. No n x K temporary is allocated;
+ * the gradient, when asked for, is written straight into the caller's output.
+ *
+ * The formulas (x = logits of one row, m = max_k x_k, a = first argmax, d_k = x_k - m <= 0,
+ * e_k = exp(d_k), s' = sum_{k != a} e_k, s = 1 + s' = sum_k e_k, L = log1p(s')):
+ *   logsumexp(x) = m + L
+ *   CE(x, t)     = L                  if t == a   (log1p of the non-target mass: a loss of
+ *                                                    1e-300 stays 1e-300, never rounds to 0)
+ *                = L + (m - x_t)      otherwise   (two non-negative terms: no cancellation)
+ *   soft labels, weights c_k, q_k = c_k y'_k, C = sum_k q_k:
+ *     CE         = C L + sum_{q_k > 0} q_k (m - x_k)
+ *     dCE/dx_j   = (C'_j e_j - q_j s'_j) / s,  C'_j = sum_{k != j} q_k,  s'_j = sum_{k != j} e_k
+ *   which is (sum_k q_k) p_j - q_j (exact for rows that do not sum to one) written so that the
+ *   target component p_t - 1 = -s'_t / s is a sum of the other classes' mass, not 1 - p_t.
+ *   C'_a and s'_a are accumulated directly; for j != a, s - e_j >= 1 and C - q_j are exact enough.
+ * -inf logits give e_k = 0 exactly, and their terms are skipped where q_k == 0, so masked
+ * classes carry loss 0 and gradient exactly 0. NaN or +inf logits make the row NaN.
+ *
+ * Sigmoid family (elementwise; l = log1p(exp(-|x|))): softplus(x) = max(x,0) + l,
+ *   BCE(x, y) = pw y softplus(-x) + (1 - y) softplus(x), each term skipped when its weight is 0,
+ *   dBCE/dx  = -pw y sigmoid(-x) + (1 - y) sigmoid(x), sigmoid from e = exp(-|x|) without 1 - p.
+ *
+ * Sums: each chunk accumulates in double into 8 fixed lanes (a vectorisable but fixed-order
+ * reduction), then the lanes are added in order. Float32 inputs therefore accumulate in float64.
+ */
+#ifndef SKXENT_KERNELS_H
+#define SKXENT_KERNELS_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include "_simd.h"
+
+#ifdef SKXENT_OPENMP
+#include <omp.h>
+#endif
+
+#define SK_BLOCK 2048           /* elements per block (minimum workspace row capacity) */
+#define SK_CHUNK_ELEMS 16384    /* elements per chunk: the unit of parallel work and of summation */
+#define SK_PAR_MIN 65536        /* below this many elements, stay single-threaded */
+#define SK_LANES 8
+
+#define SK_OK 0
+#define SK_ENOMEM 1
+
+/* A strided 2-D view of float32 or float64 data; strides in elements (may be negative). */
+typedef struct {
+    const void *p;
+    int f32;
+    int64_t s0, s1;
+} sk_view;
+
+/* Partial results of one chunk. */
+typedef struct {
+    double sum;     /* sum of weighted loss terms */
+    double wsum;    /* sum of per-sample weights w_i (API.md "weight") */
+    double nnz;     /* count of w_i != 0 */
+    double nterms;  /* count of terms (samples not dropped by ignore_index) */
+} sk_acc;
+
+static int sk_max_threads(void)
+{
+#ifdef SKXENT_OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+static int sk_openmp_enabled(void)
+{
+#ifdef SKXENT_OPENMP
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+static const char *sk_simd_level(void)
+{
+#if SK_HAVE_CLONES
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
+        return "avx512 (x86-64-v4)";
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return "avx2 (x86-64-v3)";
+    return "sse2 (x86-64 baseline)";
+#else
+    return "compiler default (no run-time dispatch)";
+#endif
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* loads and stores                                                                           */
+
+SK_INLINE void sk_load_row(const sk_view *v, int64_t i, int64_t K, double *out)
+{
+    if (v->f32) {
+        const float *q = (const float *)v->p + i * v->s0;
+        if (v->s1 == 1)
+            for (int64_t k = 0; k < K; k++) out[k] = (double)q[k];
+        else
+            for (int64_t k = 0; k < K; k++) out[k] = (double)q[k * v->s1];
+    } else {
+        const double *q = (const double *)v->p + i * v->s0;
+        if (v->s1 == 1)
+            for (int64_t k = 0; k < K; k++) out[k] = q[k];
+        else
+            for (int64_t k = 0; k < K; k++) out[k] = q[k * v->s1];
+    }
+}
+
+SK_INLINE double sk_get(const sk_view *v, int64_t i, int64_t k)
+{
+    return v->f32 ? (double)((const float *)v->p)[i * v->s0 + k * v->s1]
+                  : ((const double *)v->p)[i * v->s0 + k * v->s1];
+}
+
+/* Store n doubles to a contiguous float32/float64 output starting at element offset off. */
+SK_INLINE void sk_store(void *out, int f32, int64_t off, const double *src, int64_t n)
+{
+    if (f32) {
+        float *q = (float *)out + off;
+        for (int64_t j = 0; j < n; j++) q[j] = (float)src[j];
+    } else {
+        double *q = (double *)out + off;
+        for (int64_t j = 0; j < n; j++) q[j] = src[j];
+    }
+}
+
+/* Fixed-order lane summation: deterministic, and vectorisable without -fassociative-math. */
+SK_INLINE double sk_lane_sum(const double *v, int64_t n)
+{
+    double acc[SK_LANES] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t j = 0;
+    for (; j + SK_LANES <= n; j += SK_LANES)
+        for (int l = 0; l < SK_LANES; l++) acc[l] += v[j + l];
+    double s = 0.0;
+    for (; j < n; j++) s += v[j];
+    for (int l = 0; l < SK_LANES; l++) s += acc[l];
+    return s;
+}
+
+SK_INLINE double sk_clamp(double p, double lo, double hi)
+{
+    p = p < lo ? lo : p;
+    return p > hi ? hi : p; /* NaN passes through */
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* the softmax stage shared by the categorical loss and skxent.special                        */
+
+/* Rows b0 .. b0+nb of x (nb * K <= workspace capacity).
+ * OUT d, lo  (nb*K): x_k - m as an unevaluated sum d + lo (error-free)
+ * OUT e      (nb*K): exp(x_k - m)
+ * OUT m, sp, L (nb): row max, s' (mass of the non-argmax classes), log1p(s')
+ * OUT amax   (nb):   first argmax, -1 when the row max is NaN */
+SK_INLINE void sk_softmax_stage(const sk_view *x, int64_t b0, int64_t nb, int64_t K,
+                                double *d, double *lo, double *e, double *m, double *sp,
+                                double *L, int64_t *amax)
+{
+    for (int64_t r = 0; r < nb; r++) sk_load_row(x, b0 + r, K, d + r * K);
+    for (int64_t r = 0; r < nb; r++) {
+        double *dr = d + r * K, *lr = lo + r * K;
+        double mx = dr[0];
+        for (int64_t k = 1; k < K; k++) mx = dr[k] > mx ? dr[k] : mx;
+        int64_t a = -1;
+        for (int64_t k = 0; k < K; k++)
+            if (dr[k] == mx) { a = k; break; }
+        m[r] = mx;
+        amax[r] = a;
+        for (int64_t k = 0; k < K; k++) dr[k] = sk_two_diff(dr[k], mx, lr + k);
+    }
+    const int64_t nk = nb * K;
+    for (int64_t j = 0; j < nk; j++) e[j] = sk_exp_neg2(d[j], lo[j]);
+    for (int64_t r = 0; r < nb; r++) {
+        const double *er = e + r * K;
+        const int64_t a = amax[r];
+        double s = 0.0;
+        for (int64_t k = 0; k < K; k++) s += k == a ? 0.0 : er[k];
+        sp[r] = s;
+    }
+    for (int64_t r = 0; r < nb; r++) L[r] = sk_log1p(sp[r]);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* categorical cross-entropy                                                                  */
+
+typedef struct {
+    int64_t n, K;
+    sk_view x;              /* IN (n, K) logits (from_logits) or probabilities */
+    const int64_t *t;       /* IN (n,) integer labels, or NULL when y is used */
+    sk_view y;              /* IN (n, K) label matrix (one-hot or soft) when t == NULL */
+    const double *sw;       /* IN (n,) sample weights, or NULL (all ones) */
+    const double *cw;       /* IN (K,) class weights, or NULL (all ones) */
+    double smooth;          /* label smoothing e: y' = (1 - e) y + e / K */
+    int has_ignore;
+    int64_t ignore;         /* integer label whose samples are dropped */
+    int from_logits;
+    double clip_lo, clip_hi;/* probabilities are clipped to [clip_lo, clip_hi] */
+    int out_f32;            /* dtype of loss_out and grad_out */
+    void *loss_out;         /* OUT (n,) weighted per-sample terms t_i, or NULL */
+    void *grad_out;         /* OUT (n, K) C-contiguous gradient, or NULL */
+    double grad_scale;      /* the reduction's factor: 1, 1 / sum(w), 1 / n_terms, ... */
+    int weights_only;       /* only accumulate wsum / nnz / nterms (pre-pass for the gradient) */
+} sk_cce_args;
+
+/* API.md's weight w_i: sample_weight_i * sum_k class_weight_k * y_ik, labels before smoothing. */
+SK_INLINE double sk_cce_row_weight(const sk_cce_args *a, int64_t i, const double *yraw)
+{
+    double swi = a->sw ? a->sw[i] : 1.0;
+    if (a->t) {
+        int64_t t = a->t[i];
+        if (a->has_ignore && t == a->ignore) return 0.0;
+        return swi * (a->cw ? a->cw[t] : 1.0);
+    }
+    double s = 0.0;
+    if (a->cw)
+        for (int64_t k = 0; k < a->K; k++) s += a->cw[k] * yraw[k];
+    else
+        for (int64_t k = 0; k < a->K; k++) s += yraw[k];
+    return swi * s;
+}
+
+/* Build q_k = c_k * y'_k for one row (labels after smoothing, times class weights).
+ * IN yraw (K) raw label row (ignored for integer labels); OUT q (K). Returns sum_k q_k. */
+SK_INLINE double sk_cce_row_q(const sk_cce_args *a, int64_t i, const double *yraw, double *q)
+{
+    const int64_t K = a->K;
+    const double e = a->smooth, u = e / (double)K, keep = 1.0 - e;
+    if (a->t) {
+        const int64_t t = a->t[i];
+        for (int64_t k = 0; k < K; k++) q[k] = u;
+        q[t] = keep + u;
+    } else if (e != 0.0) {
+        for (int64_t k = 0; k < K; k++) q[k] = keep * yraw[k] + u;
+    } else {
+        for (int64_t k = 0; k < K; k++) q[k] = yraw[k];
+    }
+    if (a->cw)
+        for (int64_t k = 0; k < K; k++) q[k] *= a->cw[k];
+    double C = 0.0;
+    for (int64_t k = 0; k < K; k++) C += q[k];
+    return C;
+}
+
+/* One chunk of rows [r0, r1). ws: workspace of 6 * cap doubles + 8 * R extra. */
+SK_TARGET_CLONES
+static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *ws, int64_t cap,
+                         sk_acc *acc)
+{
+    const int64_t K = a->K;
+    const int64_t R = cap / K;
+    double *d = ws, *lo = ws + cap, *e = ws + 2 * cap, *yb = ws + 3 * cap, *q = ws + 4 * cap,
+           *g = ws + 5 * cap;
+    double *m = ws + 6 * cap, *sp = m + R, *L = sp + R, *term = L + R, *wrow = term + R,
+           *pv = wrow + R, *coef = pv + R;
+    int64_t *amax = (int64_t *)(coef + R);
+    const int simple = a->t != NULL && a->smooth == 0.0; /* integer labels, no smoothing */
+    double lane_sum = 0.0, lane_w = 0.0, nnz = 0.0, nterms = 0.0;
+
+    for (int64_t b0 = r0; b0 < r1; b0 += R) {
+        const int64_t nb = (r1 - b0) < R ? (r1 - b0) : R;
+
+        /* per-row weights w_i (and the label rows, when there are any) */
+        if (!a->t)
+            for (int64_t r = 0; r < nb; r++) sk_load_row(&a->y, b0 + r, K, yb + r * K);
+        for (int64_t r = 0; r < nb; r++) {
+            const int64_t i = b0 + r;
+            const double w = sk_cce_row_weight(a, i, yb + r * K);
+            wrow[r] = w;
+            nnz += w != 0.0;
+            nterms += !(a->t && a->has_ignore && a->t[i] == a->ignore);
+        }
+        lane_w += sk_lane_sum(wrow, nb);
+        if (a->weights_only) continue;
+
+        if (a->from_logits) {
+            sk_softmax_stage(&a->x, b0, nb, K, d, lo, e, m, sp, L, amax);
+            if (simple) {
+                for (int64_t r = 0; r < nb; r++) {
+                    const int64_t i = b0 + r, t = a->t[i], j = r * K + t;
+                    const int ign = a->has_ignore && t == a->ignore;
+                    const double swi = a->sw ? a->sw[i] : 1.0;
+                    const double ct = ign ? 0.0 : (a->cw ? a->cw[t] : 1.0);
+                    /* m - x_t from the error-free difference; 0 where t is the argmax */
+                    const double gap = ign || t == amax[r] ? 0.0 : (-d[ign ? r * K : j]) - lo[ign ? r * K : j];
+                    const double loss = ign ? 0.0 : L[r] + gap;
+                    term[r] = swi * ct * loss;
+                    coef[r] = swi * ct * a->grad_scale;
+                }
+                if (a->grad_out) {
+                    for (int64_t r = 0; r < nb; r++) {
+                        const int64_t i = b0 + r, t = a->t[i];
+                        double *gr = g + r * K;
+                        const double *er = e + r * K;
+                        if (coef[r] == 0.0) {
+                            for (int64_t k = 0; k < K; k++) gr[k] = 0.0;
+                            continue;
+                        }
+                        const double s = 1.0 + sp[r];
+                        const double inv = coef[r] / s;
+                        for (int64_t k = 0; k < K; k++) gr[k] = er[k] * inv;
+                        const double spt = t == amax[r] ? sp[r] : s - er[t];
+                        gr[t] = -spt * inv;
+                    }
+                    sk_store(a->grad_out, a->out_f32, b0 * K, g, nb * K);
+                }
+            } else {
+                /* soft labels, or integer labels with smoothing */
+                for (int64_t r = 0; r < nb; r++) {
+                    const int64_t i = b0 + r;
+                    const int ign = a->t && a->has_ignore && a->t[i] == a->ignore;
+                    const double swi = a->sw ? a->sw[i] : 1.0;
+                    double *qr = q + r * K;
+                    const double *dr = d + r * K, *lr = lo + r * K, *er = e + r * K;
+                    double *gr = g + r * K;
+                    if (ign) {
+                        term[r] = 0.0;
+                        for (int64_t k = 0; k < K; k++) gr[k] = 0.0;
+                        continue;
+                    }
+                    const double C = sk_cce_row_q(a, i, yb + r * K, qr);
+                    const int64_t ar = amax[r];
+                    double Ca = 0.0, la = 0.0;
+                    for (int64_t k = 0; k < K; k++) {
+                        Ca += k == ar ? 0.0 : qr[k];
+                        la += qr[k] > 0.0 ? qr[k] * ((-dr[k]) - lr[k]) : 0.0;
+                    }
+                    if (ar < 0) Ca = NAN;
+                    term[r] = swi * (C * L[r] + la);
+                    if (a->grad_out) {
+                        const double s = 1.0 + sp[r];
+                        const double inv = swi * a->grad_scale / s;
+                        for (int64_t k = 0; k < K; k++) {
+                            const double Ck = C - qr[k];
+                            const double sk = s - er[k];
+                            gr[k] = (Ck * er[k] - qr[k] * sk) * inv;
+                        }
+                        if (ar >= 0) gr[ar] = (Ca * er[ar] - qr[ar] * sp[r]) * inv;
+                    }
+                }
+                if (a->grad_out) sk_store(a->grad_out, a->out_f32, b0 * K, g, nb * K);
+            }
+        } else {
+            /* probabilities, clipped to [clip_lo, clip_hi] */
+            const double clo = a->clip_lo, chi = a->clip_hi;
+            if (simple && !a->grad_out) {
+                /* only p_t is needed: gather it, never read the rest of the row */
+                for (int64_t r = 0; r < nb; r++) {
+                    const int64_t i = b0 + r, t = a->t[i];
+                    const int ign = a->has_ignore && t == a->ignore;
+                    pv[r] = ign ? 1.0 : sk_clamp(sk_get(&a->x, i, t), clo, chi);
+                    const double swi = a->sw ? a->sw[i] : 1.0;
+                    coef[r] = ign ? 0.0 : swi * (a->cw ? a->cw[t] : 1.0);
+                }
+                for (int64_t r = 0; r < nb; r++) term[r] = coef[r] == 0.0 ? 0.0 : -coef[r] * sk_log(pv[r]);
+            } else {
+                for (int64_t r = 0; r < nb; r++) sk_load_row(&a->x, b0 + r, K, d + r * K);
+                const int64_t nk = nb * K;
+                for (int64_t j = 0; j < nk; j++) e[j] = sk_log(sk_clamp(d[j], clo, chi));
+                for (int64_t r = 0; r < nb; r++) {
+                    const int64_t i = b0 + r;
+                    const int ign = a->t && a->has_ignore && a->t[i] == a->ignore;
+                    const double swi = a->sw ? a->sw[i] : 1.0;
+                    double *qr = q + r * K, *gr = g + r * K;
+                    const double *dr = d + r * K, *er = e + r * K;
+                    if (ign) {
+                        term[r] = 0.0;
+                        for (int64_t k = 0; k < K; k++) gr[k] = 0.0;
+                        continue;
+                    }
+                    sk_cce_row_q(a, i, yb + r * K, qr);
+                    double s = 0.0;
+                    for (int64_t k = 0; k < K; k++) s += qr[k] > 0.0 ? -qr[k] * er[k] : 0.0;
+                    term[r] = swi * s;
+                    if (a->grad_out) {
+                        const double c = swi * a->grad_scale;
+                        for (int64_t k = 0; k < K; k++) {
+                            const int inside = dr[k] >= clo && dr[k] <= chi;
+                            gr[k] = (qr[k] > 0.0 && inside) ? -c * qr[k] / dr[k] : 0.0;
+                        }
+                    }
+                }
+                if (a->grad_out) sk_store(a->grad_out, a->out_f32, b0 * K, g, nb * K);
+            }
+        }
+        if (a->loss_out) sk_store(a->loss_out, a->out_f32, b0, term, nb);
+        lane_sum += sk_lane_sum(term, nb);
+    }
+    acc->sum = lane_sum;
+    acc->wsum = lane_w;
+    acc->nnz = nnz;
+    acc->nterms = nterms;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* the parallel driver (shared by every row-wise kernel)                                      */
+
+typedef void (*sk_chunk_fn)(const void *args, int64_t r0, int64_t r1, double *ws, int64_t cap,
+                            sk_acc *acc);
+
+/* Runs fn over fixed chunks of rows and adds the chunks' partial results in chunk order.
+ * ws_per_cap / ws_per_row: workspace doubles per unit of capacity and per block row. */
+static int sk_run_rows(sk_chunk_fn fn, const void *args, int64_t n, int64_t K, int n_threads,
+                       int64_t ws_per_cap, int64_t ws_per_row, sk_acc *total)
+{
+    const int64_t Kc = K > 0 ? K : 1;
+    const int64_t cap = Kc > SK_BLOCK ? Kc : SK_BLOCK;
+    const int64_t R = cap / Kc;
+    int64_t rpc = SK_CHUNK_ELEMS / Kc;
+    rpc = rpc < 1 ? 1 : rpc;
+    const int64_t nchunks = n > 0 ? (n + rpc - 1) / rpc : 0;
+    const int64_t wsn = ws_per_cap * cap + ws_per_row * R + 16;
+    memset(total, 0, sizeof *total);
+    if (nchunks == 0) return SK_OK;
+    sk_acc *part = (sk_acc *)calloc((size_t)nchunks, sizeof(sk_acc));
+    if (!part) return SK_ENOMEM;
+    int failed = 0;
+    const int par = n_threads > 1 && nchunks > 1 && n * Kc >= SK_PAR_MIN;
+    (void)par;
+#ifdef SKXENT_OPENMP
+#pragma omp parallel num_threads(n_threads) if (par) reduction(|| : failed)
+#endif
+    {
+        double *ws = (double *)malloc((size_t)wsn * sizeof(double));
+        if (!ws) failed = 1;
+#ifdef SKXENT_OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (int64_t c = 0; c < nchunks; c++) {
+            if (!ws) continue;
+            const int64_t r0 = c * rpc, r1 = (r0 + rpc) < n ? (r0 + rpc) : n;
+            fn(args, r0, r1, ws, cap, &part[c]);
+        }
+        free(ws);
+    }
+    for (int64_t c = 0; c < nchunks; c++) {
+        total->sum += part[c].sum;
+        total->wsum += part[c].wsum;
+        total->nnz += part[c].nnz;
+        total->nterms += part[c].nterms;
+    }
+    free(part);
+    return failed ? SK_ENOMEM : SK_OK;
+}
+
+static void sk_cce_chunk_fn(const void *args, int64_t r0, int64_t r1, double *ws, int64_t cap,
+                            sk_acc *acc)
+{
+    sk_cce_chunk((const sk_cce_args *)args, r0, r1, ws, cap, acc);
+}
+
+static int sk_cce(const sk_cce_args *a, int n_threads, sk_acc *out)
+{
+    return sk_run_rows(sk_cce_chunk_fn, a, a->n, a->K, n_threads, 6, 8 + 1, out);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* binary (sigmoid) cross-entropy, elementwise over (n, L)                                    */
+
+typedef struct {
+    int64_t n, L;
+    sk_view x;              /* IN (n, L) logits or probabilities */
+    sk_view y;              /* IN (n, L) targets in [0, 1] */
+    const double *sw;       /* IN (n,) sample weights, or NULL */
+    const double *pw;       /* IN (L,) positive weights, or NULL */
+    double smooth;          /* y' = (1 - e) y + e / 2 */
+    int from_logits;
+    double clip_lo, clip_hi;
+    int out_f32;
+    void *loss_out;         /* OUT (n, L) C-contiguous weighted terms, or NULL */
+    void *grad_out;         /* OUT (n, L) C-contiguous gradient, or NULL */
+    double grad_scale;
+} sk_bce_args;
+
+SK_TARGET_CLONES
+static void sk_bce_chunk(const sk_bce_args *a, int64_t r0, int64_t r1, double *ws, int64_t cap,
+                         sk_acc *acc)
+{
+    const int64_t Lc = a->L;
+    const int64_t R = cap / Lc;
+    double *xb = ws, *yb = ws + cap, *pwb = ws + 2 * cap, *swb = ws + 3 * cap, *lb = ws + 4 * cap,
+           *gb = ws + 5 * cap;
+    const double e = a->smooth, keep = 1.0 - e, half = 0.5 * e;
+    const double clo = a->clip_lo, chi = a->clip_hi, scale = a->grad_scale;
+    double lane_sum = 0.0;
+    for (int64_t j = 0; j < R * Lc; j++) pwb[j] = a->pw ? a->pw[j % Lc] : 1.0;
+
+    for (int64_t b0 = r0; b0 < r1; b0 += R) {
+        const int64_t nb = (r1 - b0) < R ? (r1 - b0) : R;
+        const int64_t nk = nb * Lc;
+        for (int64_t r = 0; r < nb; r++) {
+            sk_load_row(&a->x, b0 + r, Lc, xb + r * Lc);
+            sk_load_row(&a->y, b0 + r, Lc, yb + r * Lc);
+            const double swi = a->sw ? a->sw[b0 + r] : 1.0;
+            for (int64_t k = 0; k < Lc; k++) swb[r * Lc + k] = swi;
+        }
+        if (a->from_logits) {
+            for (int64_t j = 0; j < nk; j++) {
+                const double x = xb[j];
+                const double yv = keep * yb[j] + half;
+                const double pos = pwb[j] * yv, neg = 1.0 - yv;
+                double ex;
+                const double l = sk_log1pexp_neg_abs(x, &ex);
+                const double sp_pos = x > 0.0 ? x + l : l;   /* softplus(x)  = -log(1 - p) */
+                const double sp_neg = x > 0.0 ? l : l - x;   /* softplus(-x) = -log(p) */
+                double loss = (pos > 0.0 ? pos * sp_neg : 0.0) + (neg > 0.0 ? neg * sp_pos : 0.0);
+                const double inv = 1.0 / (1.0 + ex);
+                const double sig = x >= 0.0 ? inv : ex * inv;       /* sigmoid(x) */
+                const double sigm = x >= 0.0 ? ex * inv : inv;      /* sigmoid(-x) */
+                double gr = (neg > 0.0 ? neg * sig : 0.0) - (pos > 0.0 ? pos * sigm : 0.0);
+                /* +inf logits propagate as NaN (API.md), like the peers' formulas */
+                loss = x == INFINITY ? NAN : loss;
+                gr = x == INFINITY ? NAN : gr;
+                lb[j] = swb[j] * loss;
+                gb[j] = swb[j] * scale * gr;
+            }
+        } else {
+            for (int64_t j = 0; j < nk; j++) {
+                const double p = xb[j];
+                const double pc = sk_clamp(p, clo, chi);
+                const double yv = keep * yb[j] + half;
+                const double pos = pwb[j] * yv, neg = 1.0 - yv;
+                const double lp = sk_log(pc), l1p = sk_log1p(-pc);
+                const double loss = -((pos > 0.0 ? pos * lp : 0.0) + (neg > 0.0 ? neg * l1p : 0.0));
+                const int inside = p >= clo && p <= chi;
+                const double gr = (neg > 0.0 ? neg / (1.0 - pc) : 0.0) - (pos > 0.0 ? pos / pc : 0.0);
+                lb[j] = swb[j] * loss;
+                gb[j] = inside ? swb[j] * scale * gr : (p != p ? p : 0.0);
+            }
+        }
+        if (a->loss_out) sk_store(a->loss_out, a->out_f32, b0 * Lc, lb, nk);
+        if (a->grad_out) sk_store(a->grad_out, a->out_f32, b0 * Lc, gb, nk);
+        lane_sum += sk_lane_sum(lb, nk);
+    }
+    acc->sum = lane_sum;
+}
+
+static void sk_bce_chunk_fn(const void *args, int64_t r0, int64_t r1, double *ws, int64_t cap,
+                            sk_acc *acc)
+{
+    sk_bce_chunk((const sk_bce_args *)args, r0, r1, ws, cap, acc);
+}
+
+static int sk_bce(const sk_bce_args *a, int n_threads, sk_acc *out)
+{
+    return sk_run_rows(sk_bce_chunk_fn, a, a->n, a->L, n_threads, 6, 0, out);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* skxent.special                                                                             */
+
+#define SK_LSE 0
+#define SK_LOG_SOFTMAX 1
+#define SK_SOFTMAX 2
+
+typedef struct {
+    int64_t n, K;
+    sk_view x;      /* IN (n, K) */
+    int mode;       /* SK_LSE, SK_LOG_SOFTMAX or SK_SOFTMAX */
+    int out_f32;
+    void *out;      /* OUT (n,) for SK_LSE, else (n, K) C-contiguous */
+} sk_rows_args;
+
+/* logsumexp of a row whose max is +-inf: -inf rows (all masked) give -inf, +inf rows give +inf,
+ * unless the row holds a NaN. */
+SK_INLINE double sk_lse_inf_row(const sk_view *x, int64_t i, int64_t K, double m)
+{
+    for (int64_t k = 0; k < K; k++) {
+        double v = sk_get(x, i, k);
+        if (v != v) return v;
+    }
+    return m;
+}
+
+SK_TARGET_CLONES
+static void sk_rows_chunk(const sk_rows_args *a, int64_t r0, int64_t r1, double *ws, int64_t cap,
+                          sk_acc *acc)
+{
+    const int64_t K = a->K;
+    const int64_t R = cap / K;
+    double *d = ws, *lo = ws + cap, *e = ws + 2 * cap, *o = ws + 3 * cap;
+    double *m = ws + 4 * cap, *sp = m + R, *L = sp + R;
+    int64_t *amax = (int64_t *)(L + R);
+    (void)acc;
+    for (int64_t b0 = r0; b0 < r1; b0 += R) {
+        const int64_t nb = (r1 - b0) < R ? (r1 - b0) : R;
+        sk_softmax_stage(&a->x, b0, nb, K, d, lo, e, m, sp, L, amax);
+        if (a->mode == SK_LSE) {
+            for (int64_t r = 0; r < nb; r++)
+                o[r] = isinf(m[r]) ? sk_lse_inf_row(&a->x, b0 + r, K, m[r]) : m[r] + L[r];
+            sk_store(a->out, a->out_f32, b0, o, nb);
+        } else if (a->mode == SK_LOG_SOFTMAX) {
+            for (int64_t r = 0; r < nb; r++) {
+                const double *dr = d + r * K, *lr = lo + r * K;
+                double *orow = o + r * K;
+                const double Lr = L[r];
+                for (int64_t k = 0; k < K; k++) orow[k] = (dr[k] - Lr) + lr[k];
+            }
+            sk_store(a->out, a->out_f32, b0 * K, o, nb * K);
+        } else {
+            for (int64_t r = 0; r < nb; r++) {
+                const double *er = e + r * K;
+                double *orow = o + r * K;
+                const double inv = 1.0 / (1.0 + sp[r]);
+                for (int64_t k = 0; k < K; k++) orow[k] = er[k] * inv;
+            }
+            sk_store(a->out, a->out_f32, b0 * K, o, nb * K);
+        }
+    }
+}
+
+static void sk_rows_chunk_fn(const void *args, int64_t r0, int64_t r1, double *ws, int64_t cap,
+                             sk_acc *acc)
+{
+    sk_rows_chunk((const sk_rows_args *)args, r0, r1, ws, cap, acc);
+}
+
+static int sk_rows(const sk_rows_args *a, int n_threads)
+{
+    sk_acc unused;
+    return sk_run_rows(sk_rows_chunk_fn, a, a->n, a->K, n_threads, 4, 4, &unused);
+}
+
+/* Elementwise sigmoid / log-sigmoid over a contiguous array viewed as (n, 1) rows of width W. */
+#define SK_SIGMOID 0
+#define SK_LOG_SIGMOID 1
+
+typedef struct {
+    int64_t n;          /* number of elements */
+    const void *x;
+    int f32;
+    int mode;
+    void *out;          /* OUT (n,) contiguous */
+} sk_elem_args;
+
+SK_TARGET_CLONES
+static void sk_elem_chunk(const sk_elem_args *a, int64_t r0, int64_t r1, double *ws, int64_t cap,
+                          sk_acc *acc)
+{
+    double *xb = ws, *o = ws + cap;
+    const sk_view v = {a->x, a->f32, 1, 1};
+    (void)acc;
+    for (int64_t b0 = r0; b0 < r1; b0 += cap) {
+        const int64_t nb = (r1 - b0) < cap ? (r1 - b0) : cap;
+        sk_load_row(&v, b0, nb, xb);
+        if (a->mode == SK_SIGMOID) {
+            for (int64_t j = 0; j < nb; j++) {
+                const double x = xb[j];
+                const double ex = sk_exp_neg(x < 0.0 ? x : -x);
+                const double inv = 1.0 / (1.0 + ex);
+                o[j] = x >= 0.0 ? inv : ex * inv;
+            }
+        } else {
+            for (int64_t j = 0; j < nb; j++) {
+                const double x = xb[j];
+                double ex;
+                const double l = sk_log1pexp_neg_abs(x, &ex);
+                o[j] = x < 0.0 ? x - l : -l; /* -softplus(-x) */
+            }
+        }
+        sk_store(a->out, a->f32, b0, o, nb);
+    }
+}
+
+static void sk_elem_chunk_fn(const void *args, int64_t r0, int64_t r1, double *ws, int64_t cap,
+                             sk_acc *acc)
+{
+    sk_elem_chunk((const sk_elem_args *)args, r0, r1, ws, cap, acc);
+}
+
+static int sk_elem(const sk_elem_args *a, int n_threads)
+{
+    sk_acc unused;
+    /* rows of one element: chunks of SK_CHUNK_ELEMS elements, blocks of SK_BLOCK */
+    return sk_run_rows(sk_elem_chunk_fn, a, a->n, 1, n_threads, 2, 0, &unused);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* validation scans (parallel, deterministic: the first offending position wins)              */
+
+typedef struct {
+    int64_t n, K;
+    sk_view x;
+    double lo, hi;        /* allowed closed range */
+    int integral;         /* values must be integers */
+    double row_tol;       /* > 0: also count rows whose sum is not within row_tol of 1 */
+    int64_t *first_bad;   /* OUT per chunk: first flat index (row-major) out of range or NaN */
+    int64_t rpc;
+} sk_scan_args;
+
+SK_TARGET_CLONES
+static void sk_scan_chunk(const sk_scan_args *a, int64_t r0, int64_t r1, double *ws, int64_t cap,
+                          sk_acc *acc)
+{
+    const int64_t K = a->K;
+    const int64_t R = cap / K;
+    double *b = ws, *rs = ws + cap;
+    int64_t first = -1;
+    double nbad_rows = 0.0;
+    for (int64_t b0 = r0; b0 < r1 && first < 0; b0 += R) {
+        const int64_t nb = (r1 - b0) < R ? (r1 - b0) : R;
+        const int64_t nk = nb * K;
+        for (int64_t r = 0; r < nb; r++) sk_load_row(&a->x, b0 + r, K, b + r * K);
+        int bad = 0;
+        for (int64_t j = 0; j < nk; j++) {
+            const double v = b[j];
+            bad |= !(v >= a->lo && v <= a->hi) || (a->integral && v != floor(v));
+        }
+        if (bad) {
+            for (int64_t j = 0; j < nk; j++) {
+                const double v = b[j];
+                if (!(v >= a->lo && v <= a->hi) || (a->integral && v != floor(v))) {
+                    first = b0 * K + j;
+                    break;
+                }
+            }
+        }
+        if (a->row_tol > 0.0) {
+            for (int64_t r = 0; r < nb; r++) {
+                double s = 0.0;
+                for (int64_t k = 0; k < K; k++) s += b[r * K + k];
+                rs[r] = s;
+            }
+            for (int64_t r = 0; r < nb; r++) nbad_rows += fabs(rs[r] - 1.0) > a->row_tol;
+        }
+    }
+    a->first_bad[r0 / a->rpc] = first;
+    acc->sum = nbad_rows;
+}
+
+static void sk_scan_chunk_fn(const void *args, int64_t r0, int64_t r1, double *ws, int64_t cap,
+                             sk_acc *acc)
+{
+    sk_scan_chunk((const sk_scan_args *)args, r0, r1, ws, cap, acc);
+}
+
+/* Returns SK_OK / SK_ENOMEM; *first: first bad flat index or -1; *nbad_rows: rows off by tol. */
+static int sk_scan(sk_scan_args *a, int n_threads, int64_t *first, double *nbad_rows)
+{
+    const int64_t Kc = a->K > 0 ? a->K : 1;
+    int64_t rpc = SK_CHUNK_ELEMS / Kc;
+    a->rpc = rpc < 1 ? 1 : rpc;
+    const int64_t nchunks = a->n > 0 ? (a->n + a->rpc - 1) / a->rpc : 0;
+    *first = -1;
+    *nbad_rows = 0.0;
+    if (nchunks == 0) return SK_OK;
+    a->first_bad = (int64_t *)malloc((size_t)nchunks * sizeof(int64_t));
+    if (!a->first_bad) return SK_ENOMEM;
+    sk_acc tot;
+    int rc = sk_run_rows(sk_scan_chunk_fn, a, a->n, a->K, n_threads, 2, 0, &tot);
+    if (rc == SK_OK) {
+        for (int64_t c = 0; c < nchunks; c++)
+            if (a->first_bad[c] >= 0) { *first = a->first_bad[c]; break; }
+        *nbad_rows = tot.sum;
+    }
+    free(a->first_bad);
+    a->first_bad = NULL;
+    return rc;
+}
+
+#endif /* SKXENT_KERNELS_H */

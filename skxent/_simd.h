@@ -1,0 +1,159 @@
+/* skxent/_simd.h -- vectorizable elementary functions for the cross-entropy kernels.
+ *
+ * Design note
+ * -----------
+ * The kernels spend their time in exp (one per logit) and, per row or element, log/log1p.
+ * Scalar libm calls block vectorisation, so this header gives branch-free versions that GCC
+ * and Clang vectorise when they are inlined into a loop: every branch is a select (?:) on both
+ * computed sides, bit manipulation goes through memcpy (compiled to register moves), and only
+ * 64-bit integer add/shift/or are used (available on SSE2, so the x86-64 baseline vectorises
+ * too; AVX2/AVX-512 clones are selected at run time, see SK_TARGET_CLONES).
+ *
+ * All arithmetic is double precision: float32 inputs are widened on load, which is what lets
+ * the float32 kernels be accurate to a few float32 ulps (and accumulate in float64).
+ *
+ * Accuracy (measured by tests/test_accuracy.py against mpmath): sk_exp_neg and sk_log are within
+ * about 1 ulp; sk_log1p within about 1.5 ulp, including arguments far below 2**-53.
+ *
+ * Nothing here may be compiled with -ffast-math: the selects rely on NaN comparing false and on
+ * inf arithmetic, and the error-free transformations (sk_two_diff) on exact IEEE rounding.
+ */
+#ifndef SKXENT_SIMD_H
+#define SKXENT_SIMD_H
+
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+
+#define SK_INLINE static inline __attribute__((always_inline))
+
+/* Run-time ISA dispatch: each function marked SK_TARGET_CLONES is compiled for AVX-512, AVX2+FMA
+ * and the x86-64 baseline, and the loader picks the best one the CPU supports (GNU ifunc). The
+ * helpers below are always_inline, so they are compiled into each clone with its ISA. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+    !defined(SKXENT_NO_CLONES)
+#define SK_TARGET_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define SK_HAVE_CLONES 1
+#else
+#define SK_TARGET_CLONES
+#define SK_HAVE_CLONES 0
+#endif
+
+SK_INLINE uint64_t sk_as_u64(double x) { uint64_t u; memcpy(&u, &x, sizeof u); return u; }
+SK_INLINE double sk_as_f64(uint64_t u) { double x; memcpy(&x, &u, sizeof x); return x; }
+
+/* Error-free difference (Knuth's TwoSum on a - b): a - b == *hi + *lo exactly.
+ * Why: exp(x_k - m) for a logit x_k much smaller in magnitude than the row max m rounds the
+ * difference with an absolute error of up to ulp(|x_k - m|)/2 ~ 6e-14 for differences of a few
+ * hundred, i.e. a relative error of ~250 ulp in exp(x_k - m). Feeding lo into the exp's reduced
+ * argument removes it, so tiny losses (sums of such terms) stay accurate to a few ulps. */
+SK_INLINE double sk_two_diff(double a, double b, double *lo)
+{
+    double s = a - b;
+    double bb = s - a;
+    *lo = (a - (s - bb)) - (b + bb);
+    return s;
+}
+
+/* exp(x + xlo) for x <= 0 (or -inf, NaN); xlo a tiny correction (|xlo| <= ulp(x)).
+ * Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2, then a degree-13 Taylor polynomial
+ * (truncation error < 5e-18) and a scale by 2**n built from the bits of the rounding constant.
+ * Results below 2**-1022 are produced by a second scale so subnormals round correctly, and
+ * x < -746 (including -inf) gives exactly 0: a masked logit has probability exactly 0. */
+SK_INLINE double sk_exp_neg2(double x, double xlo)
+{
+    const double LOG2E = 1.4426950408889634074;
+    const double LN2_HI = 6.93147180369123816490e-01; /* 0x3fe62e42fee00000: n*LN2_HI exact */
+    const double LN2_LO = 1.90821492927058770002e-10;
+    const double SHIFT = 6755399441055744.0; /* 1.5 * 2**52: rounds to an integer in the low bits */
+    double xc = x < -746.0 ? -746.0 : x; /* NaN compares false and stays NaN */
+    double t = xc * LOG2E + SHIFT;
+    double n = t - SHIFT;
+    double r = (xc - n * LN2_HI) - n * LN2_LO;
+    r = r + (xc == x ? xlo : 0.0); /* clamped (-inf: its xlo is NaN) or NaN: no correction */
+    double p = 1.0 / 6227020800.0;           /* 1/13! */
+    p = p * r + 1.0 / 479001600.0;           /* 1/12! */
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    /* n in [-1077, 0]: split off 2**-100 when 2**n would be subnormal */
+    int small = n < -1000.0;
+    double n1 = small ? n + 100.0 : n;
+    double extra = small ? 0x1p-100 : 1.0;
+    uint64_t bits = (sk_as_u64(n1 + SHIFT) + 1023u) << 52;
+    double res = (p * sk_as_f64(bits)) * extra;
+    return x != x ? x : res;
+}
+
+SK_INLINE double sk_exp_neg(double x) { return sk_exp_neg2(x, 0.0); }
+
+/* log(u) for u > 0 (fdlibm's e_log.c algorithm and coefficients, written branch-free).
+ * u = 2**k * f with f in [sqrt(2)/2, sqrt(2)); log(f) = 2 atanh(s), s = (f-1)/(f+1), with the
+ * minimax polynomial R(s^2). f - 1 is exact (Sterbenz), which keeps log(u) relatively accurate
+ * for u next to 1: log(1 - 1e-10) is a tiny loss that must not lose digits.
+ * Special values: log(0) = -inf, log(inf) = inf, log(<0) = log(NaN) = NaN; subnormals scaled. */
+SK_INLINE double sk_log(double u)
+{
+    const double LN2_HI = 6.93147180369123816490e-01;
+    const double LN2_LO = 1.90821492927058770002e-10;
+    const double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01;
+    const double Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01;
+    const double Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01;
+    const double Lg7 = 1.479819860511658591e-01;
+    int sub = u < 0x1p-1022;
+    double us = sub ? u * 0x1p54 : u;
+    uint64_t b = sk_as_u64(us);
+    /* exponent as a double, without int->double conversion (not vectorisable on AVX2) */
+    double e = sk_as_f64(0x4330000000000000ull | (b >> 52)) - 4503599627370496.0;
+    double f = sk_as_f64((b & 0x000fffffffffffffull) | 0x3ff0000000000000ull); /* [1, 2) */
+    int big = f > 1.4142135623730951;
+    f = big ? f * 0.5 : f;
+    double k = e - 1023.0 + (big ? 1.0 : 0.0) - (sub ? 54.0 : 0.0);
+    double fm = f - 1.0;
+    double s = fm / (2.0 + fm);
+    double z = s * s;
+    double w = z * z;
+    double t1 = w * (Lg2 + w * (Lg4 + w * Lg6));
+    double t2 = z * (Lg1 + w * (Lg3 + w * (Lg5 + w * Lg7)));
+    double R = t2 + t1;
+    double hfsq = 0.5 * fm * fm;
+    double res = k * LN2_HI - ((hfsq - (s * (hfsq + R) + k * LN2_LO)) - fm);
+    res = u == 0.0 ? -INFINITY : res;
+    res = u == INFINITY ? u : res;
+    res = (u < 0.0 || u != u) ? NAN : res;
+    return res;
+}
+
+/* log1p(z) for z >= -1: log(u) + c/u with u = fl(1 + z) and c the exact rounding error of that
+ * sum (Fast2Sum: exact because the larger operand goes first). Relative accuracy holds for z far
+ * below 2**-53, where u == 1 and the result is c == z: that is how a loss of 1e-300 survives. */
+SK_INLINE double sk_log1p(double z)
+{
+    double u = 1.0 + z;
+    double c = z > 1.0 ? 1.0 - (u - z) : z - (u - 1.0);
+    double res = sk_log(u) + c / u;
+    res = u == 0.0 ? -INFINITY : res;
+    res = z == INFINITY ? z : res;
+    return res;
+}
+
+/* softplus pieces for a logit x: l = log1p(exp(-|x|)), then softplus(x) = max(x, 0) + l and
+ * softplus(-x) = max(-x, 0) + l; each is a sum of non-negative terms, so no cancellation. */
+SK_INLINE double sk_log1pexp_neg_abs(double x, double *e_out)
+{
+    double a = x < 0.0 ? -x : x;
+    double e = sk_exp_neg(-a);
+    *e_out = e;
+    return sk_log1p(e);
+}
+
+#endif /* SKXENT_SIMD_H */

@@ -1,0 +1,207 @@
+"""Input validation shared by skxent.losses, skxent.special and skxent.metrics.
+
+Design note
+-----------
+One place for the API's conventions (``../shared/API.md``):
+
+* arrays in: anything ``np.asarray`` accepts; float32/float64 keep their dtype, other real dtypes
+  (ints, bools, float16, longdouble) become float64; complex, object and string data raise
+  ``TypeError``. Arrays are never copied when the kernels can read them as they are (any strides,
+  C or Fortran order, read-only, memmaps), and never written to.
+* every error names the argument; a bad label also gives its position and value.
+* value checks that read a whole ``(n, K)`` array (probability or label ranges, NaN) run in the
+  parallel C scan ``_core.scan`` and allocate nothing of size ``n * K``.
+"""
+
+import numbers
+
+import numpy as np
+
+from . import _core
+
+REDUCTIONS = ("none", "sum", "mean", "sum_over_batch_size", "sum_by_nonzero_weights")
+
+
+def as_float_array(a, name, *, ndim=None):
+    """``np.asarray(a)`` with the API's dtype rules.
+
+    Parameters
+    ----------
+    a : array-like
+    name : str
+        Argument name used in error messages.
+    ndim : tuple of int or None
+        Allowed numbers of dimensions.
+
+    Returns
+    -------
+    ndarray of dtype float32 or float64 (a view of ``a`` whenever possible).
+    """
+    try:
+        arr = np.asarray(a)
+    except Exception as exc:  # ragged lists etc.
+        raise ValueError(f"{name}: could not convert to an array ({exc})") from None
+    kind = arr.dtype.kind
+    if kind == "f":
+        if arr.dtype not in (np.float32, np.float64):
+            arr = arr.astype(np.float64)
+    elif kind in "iub":
+        arr = arr.astype(np.float64)
+    elif kind == "c":
+        raise TypeError(f"{name}: complex data is not supported (dtype {arr.dtype})")
+    else:
+        raise TypeError(f"{name}: expected real numbers, got an array of dtype {arr.dtype}")
+    if ndim is not None and arr.ndim not in ndim:
+        allowed = " or ".join(f"{d}-D" for d in ndim)
+        raise ValueError(f"{name}: expected a {allowed} array, got shape {arr.shape}")
+    return arr
+
+
+def check_bool(value, name):
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {value!r}")
+
+
+def check_reduction(reduction):
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    return reduction
+
+
+def check_smoothing(label_smoothing):
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real):
+        raise TypeError(f"label_smoothing must be a float in [0, 1], got {label_smoothing!r}")
+    e = float(label_smoothing)
+    if not 0.0 <= e <= 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing!r}")
+    return e
+
+
+def resolve_eps(eps, dtype):
+    """``"auto"`` -> machine epsilon of the prediction dtype; else a float in [0, 0.5)."""
+    if isinstance(eps, str):
+        if eps != "auto":
+            raise ValueError(f"eps must be 'auto' or a float in [0, 0.5), got {eps!r}")
+        return float(np.finfo(dtype).eps)
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real):
+        raise TypeError(f"eps must be 'auto' or a float in [0, 0.5), got {eps!r}")
+    e = float(eps)
+    if not 0.0 <= e < 0.5:
+        raise ValueError(f"eps must be in [0, 0.5), got {eps!r}")
+    return e
+
+
+def _describe_position(flat, shape):
+    if len(shape) <= 1:
+        return f"position {flat}"
+    return f"position {tuple(int(i) for i in np.unravel_index(flat, shape))}"
+
+
+def check_range(arr, name, lo, hi, *, what="values", n_threads=1, row_tol=0.0):
+    """Raise ValueError at the first value outside [lo, hi] or NaN; return rows off by row_tol.
+
+    Parameters
+    ----------
+    arr : ndarray (n,) or (n, K), float32/float64, any strides.
+    """
+    if arr.size == 0:
+        return 0
+    first, nbad_rows = _core.scan(arr, lo, hi, False, row_tol, n_threads)
+    if first >= 0:
+        shape = arr.shape
+        idx = np.unravel_index(first, shape)
+        v = arr[idx].item()
+        pos = _describe_position(first, shape)
+        if v != v:
+            raise ValueError(f"{name}: NaN at {pos}; {what} must be in [{lo:g}, {hi:g}]")
+        raise ValueError(f"{name}: value {v!r} at {pos} is outside [{lo:g}, {hi:g}] ({what})")
+    return nbad_rows
+
+
+def check_int_labels(y, n_classes, name="y_true", ignore_index=None):
+    """Validate sparse class labels; return them as a contiguous int64 array.
+
+    Parameters
+    ----------
+    y : ndarray (n,) of integer or integral-float dtype.
+    n_classes : int
+    ignore_index : int or None
+        This value is allowed (even outside [0, n_classes)).
+    """
+    kind = y.dtype.kind
+    if kind == "b":
+        y = y.astype(np.int64)
+        kind = "i"
+    if kind == "f":
+        bad = ~np.isfinite(y)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"{name}: label {y[i].item()!r} at position {i} is not a class index")
+        frac = y != np.floor(y)
+        if frac.any():
+            i = int(np.flatnonzero(frac)[0])
+            raise ValueError(
+                f"{name}: label {y[i].item()!r} at position {i} is not an integer class index")
+        if y.size and (np.abs(y).max() > 2**62):
+            i = int(np.flatnonzero(np.abs(y) > 2**62)[0])
+            raise ValueError(
+                f"{name}: label {y[i].item()!r} at position {i} is outside [0, {n_classes})")
+        t = y.astype(np.int64)
+    elif kind == "u":
+        if y.size and y.max() > 2**62:
+            i = int(np.flatnonzero(y > 2**62)[0])
+            raise ValueError(
+                f"{name}: label {y[i].item()!r} at position {i} is outside [0, {n_classes})")
+        t = y.astype(np.int64)
+    elif kind == "i":
+        t = y if y.dtype == np.int64 else y.astype(np.int64)
+    else:
+        raise TypeError(f"{name}: integer class labels expected, got dtype {y.dtype}")
+    t = np.ascontiguousarray(t)
+    if t.size:
+        lo, hi = t.min(), t.max()
+        if lo < 0 or hi >= n_classes:
+            bad = (t < 0) | (t >= n_classes)
+            if ignore_index is not None:
+                bad &= t != ignore_index
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise ValueError(
+                    f"{name}: label {y[i].item()!r} at position {i} is outside [0, {n_classes})")
+    return t
+
+
+def check_weights(w, name, length, *, what="samples"):
+    """Non-negative, finite-or-inf, NaN-free float64 weights of the given length (C-contiguous).
+
+    A scalar is broadcast to ``length``.
+    """
+    if w is None:
+        return None
+    arr = as_float_array(w, name, ndim=(0, 1))
+    if arr.ndim == 0:
+        arr = np.full(length, float(arr), dtype=np.float64)
+    if arr.shape[0] != length:
+        raise ValueError(
+            f"{name}: expected {length} values (one per {what}), got shape {arr.shape}")
+    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    if arr.size:
+        nan = np.isnan(arr)
+        if nan.any():
+            i = int(np.flatnonzero(nan)[0])
+            raise ValueError(f"{name}: NaN at position {i}")
+        neg = arr < 0
+        if neg.any():
+            i = int(np.flatnonzero(neg)[0])
+            raise ValueError(f"{name}: negative weight {arr[i].item()!r} at position {i}")
+    return arr
+
+
+def check_ignore_index(ignore_index):
+    if ignore_index is None:
+        return None
+    if isinstance(ignore_index, (bool, np.bool_)) or not isinstance(
+            ignore_index, numbers.Integral):
+        raise TypeError(f"ignore_index must be an int or None, got {ignore_index!r}")
+    return int(ignore_index)
