@@ -14,13 +14,13 @@ order. It differs only in *how* it computes:
   categorical kernel, which reads one probability per row: the arithmetic makes
   no ``n x K`` temporary at all.
 * Validation is the part that must stay bit-for-bit scikit-learn. The checks
-  scikit-learn makes over the whole ``y_proba`` (finite values, range [0, 1],
-  rows summing to one within ``1e-8 + sqrt(eps)``) are fused into one parallel
-  pass of the kernels' scan (``_core.scan``), which allocates nothing of size
-  ``n x K``. Only when it finds a bad value are ``check_array``, ``max`` and
-  ``min`` run, to raise scikit-learn's exact error. Everything rare (lists,
-  pandas, odd dtypes, ``labels=``, multi-label indicators) goes through
-  scikit-learn's own helpers, in scikit-learn's order.
+  scikit-learn makes over the whole ``y_proba`` are kept, as three vectorised
+  passes with no ``n x K`` temporary: ``max`` and ``min`` (range [0, 1]; they
+  also reveal NaN and inf, so check_array's finiteness pass is only run, to
+  raise its exact message, when they do) and an ``einsum`` row sum (the
+  "do not sum to one" warning). Everything rare (lists, pandas, odd dtypes,
+  ``labels=``, multi-label indicators) goes through scikit-learn's own
+  helpers, in scikit-learn's order.
 * Per-call overhead matters (``cross_val_score`` calls the metric on small
   folds), so the common path (NumPy arrays, no ``labels``) avoids
   ``validate_params`` introspection and ``LabelBinarizer``: the parameter types
@@ -53,9 +53,7 @@ from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils._param_validation import Hidden, validate_parameter_constraints
 from sklearn.utils.validation import _check_sample_weight
 
-from . import _core
 from . import losses as _losses
-from ._config import effective_n_threads
 from ._metrics_labels import classes_for_message, encode_labels
 
 __all__ = [
@@ -67,6 +65,9 @@ __all__ = [
 ]
 
 _FLOAT_DTYPES = (np.float64, np.float32)
+# scikit-learn's check_array keeps these (supported_float_dtypes(numpy)); the
+# kernels take float16 as float64, with float16's eps for the clipping.
+_SK_FLOAT_DTYPES = [np.float64, np.float32, np.float16]
 
 _LOG_LOSS_CONSTRAINTS = {
     "y_true": ["array-like"],
@@ -105,7 +106,7 @@ def _is_plain_float_array(a):
 
 
 def _check_proba_array(y_proba):
-    return check_array(y_proba, ensure_2d=False, dtype=list(_FLOAT_DTYPES))
+    return check_array(y_proba, ensure_2d=False, dtype=_SK_FLOAT_DTYPES)
 
 
 def log_loss(
@@ -233,26 +234,19 @@ def log_loss(
     proba = y_proba if fast else _check_proba_array(y_proba)
 
     # -- _validate_multiclass_probabilistic_prediction, in scikit-learn's order.
-    # One parallel pass of the kernels' scan checks the range [0, 1] (NaN and
-    # inf included) and counts the rows whose sum is not within scikit-learn's
-    # tolerance of 1; the exact scikit-learn errors are built only on failure.
+    # max/min are single vectorised passes and also catch NaN (it propagates)
+    # and +-inf: on the fast path check_array's finiteness error is raised
+    # only then, so the common case pays no separate finiteness pass.
+    vmax = proba.max()
+    vmin = proba.min()
+    if fast and not (math.isfinite(vmax) and math.isfinite(vmin)):
+        _check_proba_array(proba)
+    if vmax > 1:
+        raise ValueError(f"y_prob contains values greater than 1: {vmax}")
+    if vmin < 0:
+        raise ValueError(f"y_prob contains values lower than 0: {vmin}")
     binary_proba = proba.ndim == 1 or proba.shape[1] == 1
     eps = np.finfo(proba.dtype).eps
-    # xpx.isclose(row_sum, 1, rtol=sqrt(eps), atol=1e-8): |s - 1| <= 1e-8 + sqrt(eps)
-    row_tol = 0.0 if binary_proba else 1e-8 + math.sqrt(eps)
-    first_bad, n_bad_rows = _core.scan(
-        proba, 0.0, 1.0, False, row_tol, effective_n_threads(None)
-    )
-    if first_bad >= 0:
-        if fast:
-            # NaN or inf: check_array raises before anything else.
-            _check_proba_array(proba)
-        vmax = proba.max()
-        if vmax > 1:
-            raise ValueError(f"y_prob contains values greater than 1: {vmax}")
-        vmin = proba.min()
-        if vmin < 0:
-            raise ValueError(f"y_prob contains values lower than 0: {vmin}")
 
     check_consistent_length(proba, y_true, sample_weight)
     if sample_weight is not None:
@@ -265,7 +259,12 @@ def log_loss(
     n_proba_classes = 2 if binary_proba else proba.shape[1]
 
     # [1 - p, p] always sums to one within rounding: only 2-D input can warn.
-    if n_bad_rows:
+    # xpx.isclose(row_sum, 1, rtol=sqrt(eps), atol=1e-8) is
+    # |s - 1| <= 1e-8 + sqrt(eps); einsum sums rows in the input dtype, like
+    # scikit-learn's xp.sum, without an n x K temporary.
+    if not binary_proba and not (
+        np.abs(_row_sums(proba) - 1).max() <= 1e-8 + math.sqrt(eps)
+    ):
         warnings.warn(
             "The y_prob values do not sum to one. Make sure to pass probabilities.",
             UserWarning,
@@ -279,6 +278,12 @@ def log_loss(
         enc, proba, sample_weight, normalize, binary_proba,
         from_logits=False, eps=float(eps),
     )
+
+
+def _row_sums(proba):
+    if proba.dtype == np.float16:
+        return proba.sum(axis=1)  # numpy's float16 reduction, as scikit-learn's
+    return np.einsum("ij->i", proba)
 
 
 def _raise_class_count_mismatch(enc, y_true, labels, n_proba_classes):
@@ -310,6 +315,10 @@ def _reduce(enc, scores, sample_weight, normalize, binary, *, from_logits, eps):
     weights = None
     if sample_weight is not None:
         weights = np.asarray(sample_weight, dtype=np.float64)
+    if scores.dtype == np.float16:
+        # Clipping to float16's [eps, 1 - eps] (exact in float64) as scikit-learn
+        # does; the kernels then compute in float64.
+        scores = scores.astype(np.float64)
 
     # The kernel's "mean" divides by the sum of the sample weights: scikit-learn's
     # np.average. It cannot be used when that denominator differs: multi-label

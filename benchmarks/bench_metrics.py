@@ -1,0 +1,144 @@
+"""skxent.metrics.log_loss vs sklearn.metrics.log_loss, side by side in one process.
+
+Design note
+-----------
+Cases (each timed interleaved with ``_harness.compare``, medians and ratios
+``sklearn time / skxent time``):
+
+* ``large``: 1e6 x 10 float64 probabilities with int64 labels (target >= 10x);
+* ``large-f32``: the same in float32;
+* ``small``: 100 x 10, the per-call overhead a cross-validation loop pays
+  (target: no slower, ideally several times faster);
+* ``small-binary``: 100 samples, 1-D positive-class probabilities (what the
+  ``neg_log_loss`` scorer passes for a binary classifier);
+* ``strings``: 2e5 x 10 with string labels (scikit-learn sorts the strings);
+* ``weights``: the large case with sample weights;
+* ``multilabel``: ``multilabel_log_loss`` on 1e6 x 10 against a correct NumPy
+  reference (scikit-learn has no correct equivalent to compare with).
+
+Every case first checks that both contenders return the same value, so a
+fast wrong answer cannot be reported. ``--quick`` shrinks the sizes for a
+smoke run.
+"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _harness import compare, print_table  # noqa: E402
+
+from sklearn.metrics import log_loss as sk_log_loss  # noqa: E402
+
+from skxent.metrics import log_loss, multilabel_log_loss  # noqa: E402
+
+
+def _probabilities(rng, n, k, dtype=np.float64):
+    p = rng.random((n, k))
+    p /= p.sum(axis=1, keepdims=True)
+    return p.astype(dtype)
+
+
+def _numpy_multilabel(y, p):
+    eps = np.finfo(p.dtype).eps
+    p = np.clip(p, eps, 1 - eps)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
+
+
+def _case(title, contenders, repeats, check_rtol=1e-12, min_time=0.0):
+    values = {k: f() for k, f in contenders.items()}
+    ref = values["skxent"]
+    for k, v in values.items():
+        if abs(v - ref) > check_rtol * abs(ref):
+            raise AssertionError(f"{title}: {k} = {v!r} but skxent = {ref!r}")
+    res = compare(contenders, repeats=repeats, min_time=min_time)
+    return print_table(title, res)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, smoke run")
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args(argv)
+    rng = np.random.default_rng(0)
+    big = 100_000 if args.quick else 1_000_000
+    mid = 20_000 if args.quick else 200_000
+    reps = 3 if args.quick else args.repeats
+    summary = {}
+
+    K = 10
+    P = _probabilities(rng, big, K)
+    y = rng.integers(0, K, big)
+    summary["large"] = _case(
+        f"log_loss {big} x {K} float64, int labels",
+        {"skxent": lambda: log_loss(y, P), "sklearn": lambda: sk_log_loss(y, P)},
+        reps,
+    )["sklearn"]
+
+    P32 = P.astype(np.float32)
+    summary["large-f32"] = _case(
+        f"log_loss {big} x {K} float32, int labels",
+        {"skxent": lambda: log_loss(y, P32), "sklearn": lambda: sk_log_loss(y, P32)},
+        reps, check_rtol=1e-5,
+    )["sklearn"]
+
+    w = rng.random(big)
+    summary["weights"] = _case(
+        f"log_loss {big} x {K} float64, sample_weight",
+        {
+            "skxent": lambda: log_loss(y, P, sample_weight=w),
+            "sklearn": lambda: sk_log_loss(y, P, sample_weight=w),
+        },
+        reps,
+    )["sklearn"]
+
+    Ps = _probabilities(rng, 100, K)
+    ys = rng.integers(0, K, 100)
+    ys[:K] = np.arange(K)
+    summary["small"] = _case(
+        f"log_loss 100 x {K} (per-call overhead)",
+        {"skxent": lambda: log_loss(ys, Ps), "sklearn": lambda: sk_log_loss(ys, Ps)},
+        reps, min_time=0.05,
+    )["sklearn"]
+
+    pb = rng.random(100)
+    yb = rng.integers(0, 2, 100)
+    summary["small-binary"] = _case(
+        "log_loss 100 samples, 1-D binary probabilities",
+        {"skxent": lambda: log_loss(yb, pb), "sklearn": lambda: sk_log_loss(yb, pb)},
+        reps, min_time=0.05,
+    )["sklearn"]
+
+    Pm = P[:mid]
+    names = np.array([f"class_{k:02d}" for k in range(K)])
+    ystr = names[y[:mid]]
+    summary["strings"] = _case(
+        f"log_loss {mid} x {K}, string labels",
+        {
+            "skxent": lambda: log_loss(ystr, Pm),
+            "sklearn": lambda: sk_log_loss(ystr, Pm),
+        },
+        max(3, reps // 2),
+    )["sklearn"]
+
+    Y = (rng.random((big, K)) < 0.3).astype(np.float64)
+    Q = rng.random((big, K))
+    summary["multilabel"] = _case(
+        f"multilabel_log_loss {big} x {K} vs NumPy reference",
+        {
+            "skxent": lambda: multilabel_log_loss(Y, Q),
+            "numpy": lambda: _numpy_multilabel(Y, Q),
+        },
+        reps,
+    )["numpy"]
+
+    print("\n## summary (peer time / skxent time)")
+    for k, v in summary.items():
+        print(f"{k:<14} {v:8.2f}x")
+    return summary
+
+
+if __name__ == "__main__":
+    main()
