@@ -84,6 +84,7 @@ def _make(case, n, k, dtype, rng):
     labels = rng.integers(0, k, n)
     if case in ("cce_probs_int", "bce_probs", "sklearn_log_loss"):
         y_pred = rng.random((n, k), dtype=dtype)
+        y_pred *= dtype.type(0.998)  # in place, into [0.001, 0.999): valid probabilities
         y_pred += dtype.type(1e-3)
         if case != "bce_probs":
             y_pred /= y_pred.sum(axis=1, keepdims=True)
