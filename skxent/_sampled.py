@@ -34,7 +34,8 @@ reproduce formula for formula, is to score only the true classes plus a small sh
   ``biases`` -- the sorted, unique touched class ids and their summed gradient rows (like
   ``tf.IndexedSlices`` after deduplication), so ``W[idx] -= lr * rows`` is a correct SGD step.
   Duplicate ids (a class that is the label of several examples, or sampled and also a label) are
-  summed with a stable sort and ``np.add.reduceat``, so results are deterministic.
+  summed by a sparse ``(n_touched, batch)`` CSR product with ``inputs`` (and ``np.bincount`` for
+  the biases), in a fixed order, so results are deterministic.
 * The kernels are imported lazily (``skxent.losses`` re-exports this module, so a module-level
   import would be circular).
 
@@ -42,19 +43,25 @@ Dtypes: the computation runs in float32 if ``weights``, ``biases`` and ``inputs`
 (as TensorFlow would), else float64. Only the gathered rows of ``weights`` are ever converted, so a
 huge float32 embedding table is never copied. Expected counts are computed in float64 (TensorFlow
 rounds them to float32). The matrix products go through NumPy's BLAS (control its threads with
-``threadpoolctl``); ``n_threads`` is passed to the cross-entropy kernels.
+``threadpoolctl``); ``n_threads`` is passed to the cross-entropy kernels, capped so that each
+thread gets at least 65536 logits (the kernels are bit-identical for any thread count, so the cap
+only avoids paying thread wake-ups for a tiny ``batch x (num_true + num_sampled)`` matrix).
 """
 
 from collections import namedtuple
 import numbers
 
 import numpy as np
+from scipy import sparse as _sparse
 
 __all__ = ["log_uniform_candidate_sampler", "sampled_softmax_loss", "nce_loss"]
 
 # TensorFlow's compute_accidental_hits weight: -std::numeric_limits<float>::max(), cast to the
 # logits' dtype. Added (not assigned) to the sampled logit, then log(expected_count) is subtracted.
 _ACCIDENTAL_HIT = -float(np.finfo(np.float32).max)
+
+# Minimum number of logits per kernel thread (see _kernel_threads).
+_MIN_WORK = 1 << 16
 
 SparseRows = namedtuple("SparseRows", ["indices", "values"])
 SparseRows.__doc__ = """Sparse gradient of a (num_classes, ...) parameter.
@@ -80,18 +87,17 @@ def _kernels():
     return losses._cce, losses._bce
 
 
-def _check_n_threads(n_threads):
-    try:
-        from ._config import effective_n_threads
-    except ImportError:  # the config module comes with the kernels; validate the same way
-        if n_threads is not None and (
-            isinstance(n_threads, bool)
-            or not isinstance(n_threads, numbers.Integral)
-            or n_threads < 1
-        ):
-            raise ValueError(f"n_threads must be None or an int >= 1, got {n_threads!r}")
-        return
-    effective_n_threads(n_threads)
+def _kernel_threads(n_threads, n_elements):
+    """Validate ``n_threads``; cap it so every thread gets at least _MIN_WORK elements.
+
+    The sampled logits are small (batch x (num_true + num_sampled)): waking a second OpenMP
+    thread for 65k elements costs more than it saves, and far more on a loaded machine. The
+    kernels are bit-identical for every thread count, so the cap changes only the speed.
+    """
+    from ._config import effective_n_threads
+
+    n = effective_n_threads(n_threads)
+    return max(1, min(n, n_elements // _MIN_WORK))
 
 
 def _check_int(name, value, minimum):
@@ -279,7 +285,9 @@ def _validate(weights, biases, labels, inputs, num_sampled, num_classes, num_tru
     num_classes = _check_int("num_classes", num_classes, 1)
     num_sampled = _check_int("num_sampled", num_sampled, 1)
     num_true = _check_int("num_true", num_true, 1)
-    _check_n_threads(n_threads)
+    from ._config import effective_n_threads
+
+    effective_n_threads(n_threads)  # validate early, before any work
 
     weights = _float_array("weights", weights)
     biases = _float_array("biases", biases)
@@ -392,31 +400,38 @@ def _compute_sampled_logits(weights, biases, labels, inputs, sampled, true_expec
 
     logits[:, :num_true] -= np.log(true_expected).astype(dtype, copy=False)
     logits[:, num_true:] -= np.log(sampled_expected).astype(dtype, copy=False)
-    return logits, x, true_w, sampled_w, all_ids
+    return logits, x, true_w, sampled_w
 
 
-def _backward(g, x, true_w, sampled_w, all_ids, num_true):
+def _backward(g, x, true_w, sampled_w, labels, sampled):
     """Push dL/dlogits (batch, T + S) through the gather; L = sum of per-example losses."""
+    batch, num_true = labels.shape
     g_true = g[:, :num_true]
     g_samp = g[:, num_true:]
-    grad_inputs = np.einsum("bt,btd->bd", g_true, true_w) + g_samp @ sampled_w
+    grad_inputs = g_samp @ sampled_w
+    grad_inputs += np.einsum("bt,btd->bd", g_true, true_w)
 
-    dim = x.shape[1]
-    rows = np.empty((all_ids.shape[0], dim), dtype=x.dtype)
-    batch = x.shape[0]
+    all_ids = np.concatenate([labels.ravel(), sampled])
+    indices, inv = np.unique(all_ids, return_inverse=True)
     n_true = batch * num_true
-    rows[:n_true] = (g_true[:, :, None] * x[:, None, :]).reshape(n_true, dim)
-    rows[n_true:] = g_samp.T @ x
-    bias_vals = np.concatenate([g_true.ravel(), g_samp.sum(axis=0, dtype=np.float64)
-                                .astype(x.dtype)])
-
-    # Sum rows of duplicate ids: stable sort then segment sums (deterministic order).
-    order = np.argsort(all_ids, kind="stable")
-    sorted_ids = all_ids[order]
-    starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
-    indices = sorted_ids[starts]
-    w_rows = np.add.reduceat(rows[order], starts, axis=0)
-    b_vals = np.add.reduceat(bias_vals[order], starts)
+    inv_true, inv_samp = inv[:n_true], inv[n_true:]
+    # True-class rows: a sparse (n_touched, batch) matrix of g_true entries times inputs; a
+    # CSR product sums duplicate labels in a fixed order (deterministic) without forming the
+    # (batch * num_true, dim) outer products.
+    A = _sparse.csr_matrix(
+        (g_true.ravel(), (inv_true, np.repeat(np.arange(batch), num_true))),
+        shape=(indices.shape[0], batch),
+    )
+    w_rows = np.asarray(A @ x, dtype=x.dtype)
+    samp_rows = g_samp.T @ x
+    if np.unique(inv_samp).shape[0] == inv_samp.shape[0]:
+        w_rows[inv_samp] += samp_rows  # distinct sampled classes (unique=True sampling)
+    else:
+        np.add.at(w_rows, inv_samp, samp_rows)
+    b_vals = np.bincount(
+        inv, weights=np.concatenate([g_true.ravel(), g_samp.sum(axis=0, dtype=np.float64)]),
+        minlength=indices.shape[0],
+    ).astype(x.dtype)
     return SampledGradients(
         grad_inputs.astype(x.dtype, copy=False),
         SparseRows(indices, w_rows),
@@ -430,13 +445,14 @@ def _sampled_loss(kind, weights, biases, labels, inputs, num_sampled, num_classe
      sampled_expected) = _validate(weights, biases, labels, inputs, num_sampled, num_classes,
                                    num_true, sampled_values, remove_accidental_hits, seed,
                                    n_threads)
-    logits, x, true_w, sampled_w, all_ids = _compute_sampled_logits(
+    logits, x, true_w, sampled_w = _compute_sampled_logits(
         weights, biases, labels, inputs, sampled, true_expected, sampled_expected,
         remove_accidental_hits, dtype,
     )
     batch = logits.shape[0]
     n_cols = logits.shape[1]
     _cce, _bce = _kernels()
+    n_threads = _kernel_threads(n_threads, logits.size)
 
     if kind == "softmax":
         if num_true == 1:
@@ -463,7 +479,7 @@ def _sampled_loss(kind, weights, biases, labels, inputs, num_sampled, num_classe
     loss = np.asarray(loss, dtype=dtype)
     if not return_grad:
         return loss
-    return loss, _backward(g, x, true_w, sampled_w, all_ids, num_true)
+    return loss, _backward(g, x, true_w, sampled_w, labels, sampled)
 
 
 _COMMON_DOC = """
