@@ -377,7 +377,7 @@ def _compute_sampled_logits(weights, biases, labels, inputs, sampled, true_expec
     all_b = np.take(biases, all_ids).astype(dtype, copy=False)
     x = np.ascontiguousarray(inputs, dtype=dtype)
     n_true = batch * num_true
-    true_w = all_w[:n_true].reshape(batch, num_true, -1)
+    true_w = all_w[:n_true].reshape(batch, num_true, all_w.shape[1])
     sampled_w = all_w[n_true:]
 
     logits = np.empty((batch, num_true + num_sampled), dtype=dtype)

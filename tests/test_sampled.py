@@ -509,3 +509,25 @@ def test_matches_tensorflow_when_installed(kind, num_true, remove_accidental_hit
                                rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(densify(grad.biases, b.shape), tf.convert_to_tensor(gb).numpy(),
                                rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["softmax", "nce"])
+@pytest.mark.parametrize("num_true", [1, 2])
+def test_empty_batch_gives_empty_loss_and_zero_gradients(kind, num_true):
+    W, b = np.ones((10, 3)), np.zeros(10)
+    loss, grad = LOSSES[kind](W, b, np.zeros((0, num_true), int), np.zeros((0, 3)), 4, 10,
+                              num_true=num_true, seed=0, return_grad=True)
+    assert loss.shape == (0,) and grad.inputs.shape == (0, 3)
+    assert grad.weights.values.shape == (len(grad.weights.indices), 3)
+    assert not grad.weights.values.any() and not grad.biases.values.any()
+
+
+def test_integer_and_list_inputs_are_converted_to_float64():
+    W = np.arange(30).reshape(10, 3) % 4
+    sv = (np.array([0, 5]), np.ones((2, 1)), np.ones(2))
+    loss = sampled_softmax_loss(W.tolist(), [0] * 10, [[1], [2]], [[1, 0, 1], [0, 1, 0]], 2, 10,
+                                sampled_values=sv)
+    ref = sampled_softmax_loss(W.astype(float), np.zeros(10), np.array([[1], [2]]),
+                               np.array([[1.0, 0, 1], [0, 1, 0]]), 2, 10, sampled_values=sv)
+    assert loss.dtype == np.float64
+    np.testing.assert_array_equal(loss, ref)
