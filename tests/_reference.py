@@ -392,9 +392,12 @@ def assert_within(got, ref, *, rtol, atol, scale=None, what="value"):
     with np.errstate(invalid="ignore", over="ignore"):
         err = np.abs(got - ref)
         same = (got == ref) | (np.isnan(got) & np.isnan(ref))
-        err = np.where(same, 0.0, np.where(np.isnan(err), np.inf, err))
-        bound = rtol * scale + atol
+        # a non-finite value on either side must match exactly (inf == inf, nan <-> nan)
+        nonfinite = ~np.isfinite(got) | ~np.isfinite(ref)
+        err = np.where(same, 0.0, np.where(nonfinite | np.isnan(err), np.inf, err))
+        bound = np.where(np.isfinite(scale), rtol * scale, 0.0) + atol
         ratio = np.where(err == 0, 0.0, err / np.where(bound == 0, 1e-300, bound))
+        ratio = np.where(np.isnan(ratio), np.inf, ratio)
     if ratio.size and np.max(ratio) > 1:
         idx = np.unravel_index(int(np.argmax(ratio)), ratio.shape) if ratio.ndim else ()
         n_bad = int(np.sum(ratio > 1))

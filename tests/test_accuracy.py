@@ -219,6 +219,26 @@ def test_categorical_weighted_reductions_within_tolerance(case, dtype, reduction
     assert np.asarray(loss).dtype == dtype
 
 
+SMOOTHING_CASES = [c for c in CASE_NAMES if "K1000" not in c and not c.startswith("masked")]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", SMOOTHING_CASES)
+def test_categorical_label_smoothing_within_tolerance(case, dtype):
+    # smoothing puts mass e/K on every class: the loss gains (e/K) * sum_k (lse - x_k), which
+    # must be summed without cancelling against the offset; the gradient becomes soft-label-like
+    X, y = _CASES[dtype][case]
+    eps, tiny = _eps(dtype)
+    e = 0.1
+    ref_loss, ref_grad, ref_scale = cce_ref(y, X, from_logits=True, label_smoothing=e,
+                                            reduction="none")
+    loss, grad = categorical_cross_entropy(y, X, from_logits=True, label_smoothing=e,
+                                           reduction="none", return_grad=True)
+    assert_within(loss, ref_loss, rtol=4 * eps, atol=tiny, what=f"smoothed loss {case}")
+    assert_within(grad, ref_grad, rtol=8 * eps, atol=tiny, scale=ref_scale,
+                  what=f"smoothed grad {case}")
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_tiny_mean_loss_is_not_rounded_to_zero(dtype):
     # every sample confidently right: the mean loss is ~1e-17 (float64: 3e-18 .. 1e-300)
@@ -306,7 +326,7 @@ def _binary_logits(dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("target", ["zeros", "ones", "soft"])
-@pytest.mark.parametrize("reduction", ["none", "mean"])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_binary_logits_within_4_eps(dtype, target, reduction):
     x = _binary_logits(dtype)
     rng = np.random.default_rng(11)
@@ -316,9 +336,11 @@ def test_binary_logits_within_4_eps(dtype, target, reduction):
     X = x.reshape(-1, 2)
     Y = Y.reshape(-1, 2)
     pw = np.array([1.0, 2.5])
+    sw = (rng.random(len(X)) + 0.5).astype(dtype)
+    sw[3] = 0.0
     ref_loss, ref_grad, ref_scale = bce_ref(Y, X, from_logits=True, pos_weight=pw,
-                                            reduction=reduction)
-    loss, grad = binary_cross_entropy(Y, X, from_logits=True, pos_weight=pw,
+                                            sample_weight=sw, reduction=reduction)
+    loss, grad = binary_cross_entropy(Y, X, from_logits=True, pos_weight=pw, sample_weight=sw,
                                       reduction=reduction, return_grad=True)
     assert_within(loss, ref_loss, rtol=4 * eps, atol=tiny, what=f"bce loss {target}")
     scale = ref_scale if target == "soft" else None
