@@ -356,3 +356,34 @@ def test_binary_tiny_losses_are_not_rounded_to_zero(dtype):
     assert np.all(loss > 0)
     ref, _, _ = bce_ref(np.ones(2), x, from_logits=True, reduction="none")
     assert_within(loss, ref, rtol=4 * _eps(dtype)[0], atol=0, what="tiny bce")
+
+
+# ------------------------------------------------------------------ the reference itself
+
+
+def test_reference_agrees_with_scipy_on_ordinary_inputs():
+    # Guards _reference against transcription mistakes: on tame inputs float64 scipy is
+    # accurate to ~1e-13, far tighter than any mistake in a formula would be.
+    from scipy.special import expit, log_expit, log_softmax
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((5, 4)) * 2
+    y = rng.integers(0, 4, 5)
+    sw, cw = rng.random(5) + 0.5, rng.random(4) + 0.5
+    loss, grad, _ = cce_ref(y, X, from_logits=True, sample_weight=sw, class_weight=cw,
+                            label_smoothing=0.2, reduction="mean")
+    Y = np.eye(4)[y]
+    Ys = Y * 0.8 + 0.05
+    lp = log_softmax(X, axis=1)
+    t = -sw * (Ys * cw * lp).sum(1)
+    w = sw * (Y @ cw)
+    C = (Ys * cw).sum(1, keepdims=True)
+    np.testing.assert_allclose(loss, t.sum() / w.sum(), rtol=1e-13)
+    np.testing.assert_allclose(grad, sw[:, None] * (C * np.exp(lp) - Ys * cw) / w.sum(),
+                               rtol=1e-12, atol=1e-15)
+    Yb = rng.random((5, 4))
+    loss, grad, _ = bce_ref(Yb, X, from_logits=True, pos_weight=cw, reduction="none")
+    np.testing.assert_allclose(loss, -(cw * Yb * log_expit(X) + (1 - Yb) * log_expit(-X)),
+                               rtol=1e-13)
+    np.testing.assert_allclose(grad, (1 - Yb) * expit(X) - cw * Yb * expit(-X), rtol=1e-12,
+                               atol=1e-15)

@@ -354,3 +354,17 @@ def test_soft_targets_do_not_warn(rng):
         warnings.simplefilter("error")
         bce(Y, expit(X), from_logits=False)
         bce(Y, X, from_logits=True)
+
+
+def test_private_bce_grad_out_and_clip_max(rng):
+    from skxent.losses import _bce
+
+    X, Y = _problem(rng, (7, 3))
+    loss, grad = bce(Y, X, from_logits=True, return_grad=True)
+    buf = np.empty_like(X)
+    loss2, out = _bce(Y, X, from_logits=True, grad_out=buf)
+    assert out is buf and loss2 == loss and np.array_equal(buf, grad)
+    P = np.array([0.0, 1.0, 0.5])
+    l1 = _bce(np.array([1.0, 0.0, 1.0]), P, from_logits=False, eps=1e-3, clip_max=0.9,
+              reduction="none")
+    np.testing.assert_allclose(l1, [-math.log(1e-3), -math.log(0.1), math.log(2)], rtol=1e-13)

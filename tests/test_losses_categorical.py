@@ -556,3 +556,51 @@ def test_n_threads_values_agree(rng, n_threads):
     a = cce(y, X, from_logits=True, return_grad=True, n_threads=n_threads)
     b = cce(y, X, from_logits=True, return_grad=True)
     assert a[0] == b[0] and np.array_equal(a[1], b[1])
+
+
+# ------------------------------------------------------------------ degenerate denominators
+
+
+def test_zero_total_weight_follows_pytorch_and_tensorflow_conventions():
+    # documented in skxent.losses: "mean" is 0/0 = NaN (PyTorch); the Keras/TF reductions divide
+    # "no nan" (0 when nothing is counted); nothing raises
+    X = np.zeros((3, 2))
+    y = np.array([0, 1, 0])
+    sw = np.zeros(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no RuntimeWarning from a 0/0
+        assert np.isnan(cce(y, X, from_logits=True, sample_weight=sw))
+        assert cce(y, X, from_logits=True, sample_weight=sw, reduction="sum") == 0
+        assert cce(y, X, from_logits=True, sample_weight=sw,
+                   reduction="sum_by_nonzero_weights") == 0
+        y_ign = np.full(3, -100)
+        assert cce(y_ign, X, from_logits=True, ignore_index=-100,
+                   reduction="sum_over_batch_size") == 0
+
+
+# ------------------------------------------------------------------ private entry points
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_private_cce_grad_out_matches_return_grad(rng, dtype):
+    from skxent.losses import _cce
+
+    X, y = _problem(rng, dtype=dtype)
+    loss, grad = cce(y, X, from_logits=True, return_grad=True)
+    buf = np.empty_like(X)
+    loss2, out = _cce(y, X, from_logits=True, grad_out=buf)
+    assert out is buf and loss2 == loss and np.array_equal(buf, grad)
+    # in place: the gradient overwrites the logits
+    Z = X.copy()
+    loss3, out = _cce(y.astype(np.int64), Z, from_logits=True, grad_out=Z)
+    assert out is Z and loss3 == loss and np.array_equal(Z, grad)
+
+
+def test_private_cce_clip_max():
+    from skxent.losses import _cce
+
+    P = np.array([[1.0, 0.0], [0.5, 0.5]])
+    y = np.array([0, 1])
+    eps = np.finfo(np.float64).eps
+    loss = _cce(y, P, from_logits=False, clip_max=1 - eps, reduction="none")
+    np.testing.assert_allclose(loss, [-math.log1p(-eps), math.log(2)], rtol=1e-15)
