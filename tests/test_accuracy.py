@@ -387,3 +387,25 @@ def test_reference_agrees_with_scipy_on_ordinary_inputs():
                                rtol=1e-13)
     np.testing.assert_allclose(grad, (1 - Yb) * expit(X) - cw * Yb * expit(-X), rtol=1e-12,
                                atol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("from_logits", [True, False])
+def test_binary_label_smoothing_within_4_eps(dtype, from_logits):
+    # y' = y (1 - e) + e / 2 and 1 - y' = (1 - y)(1 - e) + e / 2 are both exact functions of the
+    # inputs; computing 1 - y' by subtracting a rounded y' from 1 costs ~5 eps on the small
+    # coefficient, which dominates the loss when the prediction is confidently wrong for it
+    x = np.array([4.4655, 10.0, 30.0, 0.5, -4.4655, -10.0, -30.0, -0.5])
+    if not from_logits:
+        x = 1 / (1 + np.exp(-x))
+    X = np.concatenate([x, x]).astype(dtype).reshape(-1, 4)
+    Y = np.concatenate([np.ones_like(x), np.zeros_like(x)]).reshape(-1, 4)
+    eps, tiny = _eps(dtype)
+    for e in (0.1, 0.3):
+        ref_loss, ref_grad, ref_scale = bce_ref(Y, X, from_logits=from_logits, label_smoothing=e,
+                                                reduction="none")
+        loss, grad = binary_cross_entropy(Y, X, from_logits=from_logits, label_smoothing=e,
+                                          reduction="none", return_grad=True)
+        assert_within(loss, ref_loss, rtol=4 * eps, atol=tiny, what=f"smoothed bce e={e}")
+        assert_within(grad, ref_grad, rtol=8 * eps, atol=tiny, scale=ref_scale,
+                      what=f"smoothed bce grad e={e}")

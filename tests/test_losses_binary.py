@@ -56,6 +56,8 @@ def _np_bce(y_true, y_pred, *, from_logits, sample_weight=None, pos_weight=None,
         "sum_over_batch_size": float(n * L),
         "sum_by_nonzero_weights": float(np.count_nonzero(sw) * L),
     }[reduction]
+    if denom == 0 and reduction != "mean":
+        return 0.0, np.zeros(shape)  # Keras/TF "divide no nan"; "mean" stays 0/0 = NaN
     return t.sum() / denom, (g / denom).reshape(shape)
 
 
@@ -368,3 +370,45 @@ def test_private_bce_grad_out_and_clip_max(rng):
     l1 = _bce(np.array([1.0, 0.0, 1.0]), P, from_logits=False, eps=1e-3, clip_max=0.9,
               reduction="none")
     np.testing.assert_allclose(l1, [-math.log(1e-3), -math.log(0.1), math.log(2)], rtol=1e-13)
+
+
+# ------------------------------------------------------------------ property-based semantics
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_random_parameter_combinations_match_the_formula(data):
+    n = data.draw(st.integers(1, 9), label="n")
+    two_d = data.draw(st.booleans(), label="2-D")
+    L = data.draw(st.integers(1, 5), label="L") if two_d else 1
+    shape = (n, L) if two_d else (n,)
+    dtype = data.draw(st.sampled_from(DTYPES), label="dtype")
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    X = (rng.standard_normal(shape) * data.draw(st.sampled_from([0.1, 3.0, 30.0]))).astype(dtype)
+    soft = data.draw(st.booleans(), label="soft")
+    Y = rng.random(shape) if soft else (rng.random(shape) < 0.5).astype(np.float64)
+    kw = dict(from_logits=True, reduction=data.draw(st.sampled_from(REDUCTIONS)),
+              label_smoothing=data.draw(st.sampled_from([0.0, 0.1, 1.0])))
+    if data.draw(st.booleans(), label="sample_weight"):
+        kw["sample_weight"] = rng.random(n) * (rng.random(n) < 0.8)
+    pw = data.draw(st.sampled_from(["none", "scalar", "vector"]), label="pos_weight")
+    if pw == "scalar":
+        kw["pos_weight"] = float(rng.random() * 3)
+    elif pw == "vector" and two_d:
+        kw["pos_weight"] = rng.random(L) * 3
+    if data.draw(st.booleans(), label="probabilities"):
+        kw["from_logits"] = False
+        X = expit(X.astype(np.float64)).astype(dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        exp_loss, exp_grad = _np_bce(Y, X, **kw)
+    loss, grad = bce(Y, X, return_grad=True, **kw)
+    if np.all(np.isnan(exp_loss)):  # "mean" with zero total weight
+        assert np.all(np.isnan(loss))
+        return
+    rtol = 1e-10 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(np.asarray(loss, np.float64), exp_loss, rtol=rtol, atol=rtol * 1e-3)
+    np.testing.assert_allclose(grad, exp_grad, rtol=rtol, atol=rtol * 1e-3)
+    assert grad.shape == shape and grad.dtype == dtype

@@ -74,6 +74,8 @@ def _np_cce(y_true, y_pred, *, from_logits, sample_weight=None, class_weight=Non
         "sum_over_batch_size": float(valid.sum()),
         "sum_by_nonzero_weights": float(np.count_nonzero(w)),
     }[reduction]
+    if denom == 0 and reduction != "mean":
+        return 0.0, np.zeros_like(g)  # Keras/TF "divide no nan"; "mean" stays 0/0 = NaN
     return t.sum() / denom, g / denom
 
 
@@ -604,3 +606,45 @@ def test_private_cce_clip_max():
     eps = np.finfo(np.float64).eps
     loss = _cce(y, P, from_logits=False, clip_max=1 - eps, reduction="none")
     np.testing.assert_allclose(loss, [-math.log1p(-eps), math.log(2)], rtol=1e-15)
+
+
+# ------------------------------------------------------------------ property-based semantics
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_random_parameter_combinations_match_the_formula(data):
+    n = data.draw(st.integers(1, 9), label="n")
+    K = data.draw(st.integers(1, 6), label="K")
+    dtype = data.draw(st.sampled_from(DTYPES), label="dtype")
+    seed = data.draw(st.integers(0, 2**32 - 1), label="seed")
+    rng = np.random.default_rng(seed)
+    X = (rng.standard_normal((n, K)) * data.draw(st.sampled_from([0.1, 3.0, 30.0]))).astype(dtype)
+    form = data.draw(st.sampled_from(["int", "onehot", "soft"]), label="form")
+    y = rng.integers(0, K, n)
+    yt = {"int": y, "onehot": _onehot(y, K), "soft": rng.dirichlet(np.ones(K), size=n)}[form]
+    kw = dict(from_logits=True, reduction=data.draw(st.sampled_from(REDUCTIONS)),
+              label_smoothing=data.draw(st.sampled_from([0.0, 0.1, 1.0])))
+    if data.draw(st.booleans(), label="sample_weight"):
+        kw["sample_weight"] = rng.random(n) * (rng.random(n) < 0.8)
+    if data.draw(st.booleans(), label="class_weight"):
+        kw["class_weight"] = rng.random(K) + 0.1
+    if form == "int" and n > 1 and data.draw(st.booleans(), label="ignore_index"):
+        kw["ignore_index"] = int(y[0])
+    if data.draw(st.booleans(), label="probabilities"):
+        kw["from_logits"] = False
+        X = np.exp(sp_log_softmax(X.astype(np.float64), axis=1)).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # float32 probability rows
+        with np.errstate(invalid="ignore", divide="ignore"):
+            exp_loss, exp_grad = _np_cce(yt, X, **kw)
+        loss, grad = cce(yt, X, return_grad=True, **kw)
+    if np.all(np.isnan(exp_loss)):  # "mean" with zero total weight
+        assert np.all(np.isnan(loss))
+        return
+    rtol = 1e-10 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(np.asarray(loss, np.float64), exp_loss, rtol=rtol, atol=rtol * 1e-3)
+    np.testing.assert_allclose(grad, exp_grad, rtol=rtol, atol=rtol * 1e-3)
