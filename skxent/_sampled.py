@@ -42,13 +42,17 @@ reproduce formula for formula, is to score only the true classes plus a small sh
 Dtypes: the computation runs in float32 if ``weights``, ``biases`` and ``inputs`` are all float32
 (as TensorFlow would), else float64. Only the gathered rows of ``weights`` are ever converted, so a
 huge float32 embedding table is never copied. Expected counts are computed in float64 (TensorFlow
-rounds them to float32). The matrix products go through NumPy's BLAS (control its threads with
-``threadpoolctl``); ``n_threads`` is passed to the cross-entropy kernels, capped so that each
+rounds them to float32). The matrix products go through NumPy's BLAS, on one thread when they
+are small (below 2**25 multiply-adds: the default problem, batch 1024 x dim 128 x 65 columns, is
+8.5e6), since a spinning multi-threaded OpenBLAS loses up to 10x on them on a busy machine; an
+explicit ``n_threads`` also bounds the BLAS threads. ``n_threads`` is passed to the
+cross-entropy kernels, capped so that each
 thread gets at least 65536 logits (the kernels are bit-identical for any thread count, so the cap
 only avoids paying thread wake-ups for a tiny ``batch x (num_true + num_sampled)`` matrix).
 """
 
 from collections import namedtuple
+import contextlib
 import numbers
 
 import numpy as np
@@ -62,6 +66,8 @@ _ACCIDENTAL_HIT = -float(np.finfo(np.float32).max)
 
 # Minimum number of logits per kernel thread (see _kernel_threads).
 _MIN_WORK = 1 << 16
+# Below this many multiply-adds the matrix products run on one BLAS thread (see _blas_threads).
+_SMALL_GEMM = 1 << 25
 
 SparseRows = namedtuple("SparseRows", ["indices", "values"])
 SparseRows.__doc__ = """Sparse gradient of a (num_classes, ...) parameter.
@@ -79,6 +85,31 @@ inputs : ndarray, shape (batch, dim)
 weights : SparseRows (values of shape (n_touched, dim))
 biases : SparseRows (values of shape (n_touched,)); same indices as ``weights``.
 """
+
+
+_BLAS_CONTROLLER = None
+
+
+def _blas_threads(n_threads, macs):
+    """Context limiting NumPy's BLAS threads for the small products of one call.
+
+    The products here are small by design (``batch x dim x (num_true + num_sampled)``
+    multiply-adds). A multi-threaded OpenBLAS gains little on them and, on a busy machine, loses
+    up to 10x to its spinning threads, so below ``_SMALL_GEMM`` multiply-adds they run on one
+    thread (as scikit-learn's KMeans does for its small products); an explicit ``n_threads``
+    also bounds the BLAS threads.
+    """
+    global _BLAS_CONTROLLER
+    limit = n_threads
+    if macs < _SMALL_GEMM:
+        limit = 1
+    if limit is None:
+        return contextlib.nullcontext()
+    if _BLAS_CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS_CONTROLLER = ThreadpoolController()  # ~1 ms: build once, limit() is ~50 us
+    return _BLAS_CONTROLLER.limit(limits=limit, user_api="blas")
 
 
 def _kernels():
@@ -445,6 +476,16 @@ def _sampled_loss(kind, weights, biases, labels, inputs, num_sampled, num_classe
      sampled_expected) = _validate(weights, biases, labels, inputs, num_sampled, num_classes,
                                    num_true, sampled_values, remove_accidental_hits, seed,
                                    n_threads)
+    macs = inputs.shape[0] * inputs.shape[1] * (num_true + sampled.shape[0])
+    with _blas_threads(n_threads, macs):
+        return _sampled_loss_body(kind, weights, biases, labels, inputs, num_true, dtype,
+                                  sampled, true_expected, sampled_expected,
+                                  remove_accidental_hits, return_grad, n_threads)
+
+
+def _sampled_loss_body(kind, weights, biases, labels, inputs, num_true, dtype, sampled,
+                       true_expected, sampled_expected, remove_accidental_hits, return_grad,
+                       n_threads):
     logits, x, true_w, sampled_w = _compute_sampled_logits(
         weights, biases, labels, inputs, sampled, true_expected, sampled_expected,
         remove_accidental_hits, dtype,
@@ -514,7 +555,9 @@ _COMMON_DOC = """
     return_grad : bool, default=False
         Also return the gradients of ``sum(loss)`` (the sum over the batch, not the mean).
     n_threads : int or None, default=None
-        Threads of the cross-entropy kernels; the matrix products use NumPy's BLAS threads.
+        Upper bound on the threads of the cross-entropy kernels and of the matrix products
+        (NumPy's BLAS). Small problems run on one thread whatever the value. The kernels are
+        bit-identical for every thread count.
 
     Returns
     -------
