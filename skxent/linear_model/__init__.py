@@ -1,0 +1,12 @@
+"""scikit-learn estimators on skxent's fused cross-entropy kernels.
+
+- :class:`SoftmaxRegression`: multinomial logistic regression (``LogisticRegression``'s
+  objective; soft labels, label smoothing, float32 and multithreaded kernels).
+- :class:`MultiLabelLogistic`: one logistic regression per label, all fitted in one pass of
+  ``X`` per objective evaluation.
+"""
+
+from ._multilabel import MultiLabelLogistic
+from ._softmax import SoftmaxRegression
+
+__all__ = ["SoftmaxRegression", "MultiLabelLogistic"]

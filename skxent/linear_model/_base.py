@@ -1,0 +1,130 @@
+"""Machinery shared by SoftmaxRegression and MultiLabelLogistic.
+
+Design note
+-----------
+The two estimators differ only in how they read their targets (class labels or class
+probabilities vs. label indicators or soft targets), which kernel family they use (softmax vs.
+sigmoid) and how they turn logits into predictions. Everything else (validation of ``X`` and
+``sample_weight`` with scikit-learn's own helpers so the errors are scikit-learn's, the dtype
+policy, warm starts, building :class:`FusedLinearLoss` and running the solver) lives here.
+
+Input policy (the same as ``LogisticRegression``): ``X`` is validated by
+``sklearn.utils.validation.validate_data`` (float64/float32 kept, other dtypes to float64, NaN/inf
+rejected, CSR/CSC accepted, CSC converted once to CSR because row blocks of CSR are free views of
+contiguous memory). Coefficients are stored in float64; predictions are computed in ``X``'s dtype.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from .._config import effective_n_threads
+from ._linear_loss import FusedLinearLoss
+from ._solvers import minimize
+
+_COMMON_CONSTRAINTS = {
+    "C": [Interval(Real, 0, None, closed="neither")],
+    "fit_intercept": ["boolean"],
+    "label_smoothing": [Interval(Real, 0, 1, closed="both")],
+    "solver": [StrOptions({"lbfgs", "newton-cg"})],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "max_iter": [Interval(Integral, 0, None, closed="left")],
+    "warm_start": ["boolean"],
+    "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+    "verbose": ["verbose"],
+}
+
+
+class _BaseFusedLinear(BaseEstimator):
+    """Common fit/predict plumbing (not public)."""
+
+    _link = None  # "softmax" or "sigmoid"
+
+    def _validate_X_fit(self, X, y):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            multi_output=True,
+        )
+        if sparse.issparse(X):
+            X = X.tocsr()
+            if not X.has_sorted_indices:
+                X = X.sorted_indices()
+        if sparse.issparse(y):
+            y = y.toarray()
+        return X, y
+
+    def _validate_X_predict(self, X):
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
+        )
+        return X
+
+    def _sample_weight(self, sample_weight, X):
+        if sample_weight is None:
+            return None
+        return _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+
+    def _solve(self, X, Y, *, n_outputs, sample_weight, class_weight=None, pos_weight=None):
+        """Build the fused objective, warm-start if asked, run the solver, store coef_."""
+        n_threads = effective_n_threads(self.n_threads)
+        loss = FusedLinearLoss(
+            X,
+            Y,
+            link=self._link,
+            n_outputs=n_outputs,
+            fit_intercept=self.fit_intercept,
+            sample_weight=sample_weight,
+            class_weight=class_weight,
+            pos_weight=pos_weight,
+            label_smoothing=self.label_smoothing,
+            C=self.C,
+            n_threads=n_threads,
+        )
+        coef0 = loss.init_zero_coef()
+        if (
+            self.warm_start
+            and getattr(self, "coef_", None) is not None
+            and self.coef_.shape == (n_outputs, X.shape[1])
+        ):
+            b0 = self.intercept_ if self.fit_intercept else None
+            coef0 = loss.pack(self.coef_, b0)
+        coef, n_iter = minimize(
+            loss, coef0, solver=self.solver, tol=self.tol, max_iter=self.max_iter,
+            verbose=self.verbose,
+        )
+        W, b = loss.weight_intercept(coef)
+        self.coef_ = np.array(W, dtype=np.float64, order="C")
+        self.intercept_ = (
+            np.array(b, dtype=np.float64) if self.fit_intercept else np.zeros(n_outputs)
+        )
+        self.n_iter_ = int(n_iter)
+        return self
+
+    def _raw(self, X):
+        """Logits ``X @ coef_.T + intercept_`` in X's dtype, shape (n_samples, n_outputs)."""
+        X = self._validate_X_predict(X)
+        coef = self.coef_.astype(X.dtype, copy=False)
+        raw = X @ coef.T
+        if sparse.issparse(raw):
+            raw = raw.toarray()
+        raw = np.asarray(raw)
+        raw += self.intercept_.astype(X.dtype, copy=False)
+        return np.ascontiguousarray(raw)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

@@ -1,0 +1,417 @@
+"""The fused objective of skxent's linear models.
+
+Design note
+-----------
+scikit-learn's ``LinearModelLoss`` (sklearn/linear_model/_linear_loss.py) turns a pointwise loss
+into the objective, gradient and Hessian-vector product of a linear model, for coefficients
+flattened the way ``scipy.optimize`` wants them. ``FusedLinearLoss`` plays the same role with the
+same conventions:
+
+- coefficients are ``coef`` of shape ``(n_outputs, n_dof)`` (``n_dof = n_features + 1`` with an
+  intercept, the intercept last), flattened with ``ravel(order="F")`` so that the outputs of one
+  feature are contiguous (exactly scikit-learn's multinomial layout);
+- the objective is scikit-learn's ``LogisticRegression(C=C)`` objective::
+
+      f(coef) = (1 / S) * sum_i s_i * loss_i + l2_reg_strength / 2 * ||W||^2,
+      l2_reg_strength = 1 / (C * S),
+
+  with ``s_i`` the sample weight (the kernels fold in class weights / ``pos_weight``), ``S`` the
+  sum of the sample weights the kernel's ``"mean"`` reduction would divide by, ``W`` the
+  coefficients without the intercept (the intercept is not penalised).
+
+What differs is where the time goes. scikit-learn computes ``raw = X @ W.T`` for the whole data
+set (an ``(n_samples, n_outputs)`` array written to and read back from memory), runs a
+single-threaded pointwise kernel, then ``G.T @ X`` (a second full read of ``X``). Here one
+evaluation is one pass over row blocks of ``X``: for each block (sized so the block of ``X``
+and its ``(rows, n_outputs)`` logits stay in cache)
+
+1. ``raw = X_b @ W.T + b`` (BLAS, into a preallocated buffer reused by every block),
+2. the skxent kernel (``losses._cce`` / ``losses._bce``, OpenMP, ``reduction="sum"``) writes the
+   pointwise gradient over ``raw`` in place (``grad_out=raw``) and returns the block's loss sum,
+3. ``grad_W += raw.T @ X_b`` (BLAS, ``X_b`` still in cache), ``grad_b += raw.sum(0)``.
+
+Parallelism is over blocks, not inside them: ``n_threads`` Python worker threads each take every
+``n_threads``-th block and run BLAS (limited to one thread by the caller, see ``_solvers.py``) and
+the kernel (``n_threads=1``; both release the GIL) on it with their own logits buffer. Nested
+pools (a multithreaded BLAS call next to an OpenMP kernel, both busy-waiting between calls) were
+measured to be slow and erratic on a loaded 2-core machine; one level of threads is not. Each
+block's contribution (loss sum and ``raw.T @ X_b``) is stored in its own slot and the slots are
+summed in block order, so the result is bit-identical for every ``n_threads``. Because the object holds the (validated, block-sliced) data,
+it is built once per ``fit``; scikit-learn's object is stateless and gets ``X`` at every call.
+
+float32 ``X`` stays float32 (data, logits, kernels, BLAS); the optimizer state (coefficients,
+gradient accumulators, the objective) is float64, as scipy's optimizers require.
+
+Hessian-vector products (for ``newton-cg``), derived from the kernels' losses with ``z`` the
+logits of one sample, ``y'`` its labels after label smoothing:
+
+- softmax, ``loss = -sum_k c_k y'_k log softmax(z)_k`` (``c`` the class weights):
+  ``d loss / dz = a p - c * y'`` with ``a = sum_k c_k y'_k``, so
+  ``d2 loss / dz2 = a (diag(p) - p p^T)`` (``a`` is not 1 for soft labels that do not sum to one,
+  nor with class weights);
+- sigmoid, ``loss = -(w y' log s(z) + (1 - y') log(1 - s(z)))`` (``w`` the label's pos_weight):
+  ``d loss / dz = (w y' + 1 - y') s - w y'``, ``d2 loss / dz2 = (w y' + 1 - y') s (1 - s)``.
+
+Each is multiplied by the sample weight, summed over samples through ``X`` and divided by ``S``;
+the penalty adds ``l2_reg_strength * V`` (not for the intercept).
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from scipy import sparse
+
+from .. import losses as _losses
+from .. import special as _special
+
+# Bytes of one row block (its rows of X plus its logits). Small enough to stay in a per-core L2
+# (or at worst the shared L3) between the two GEMMs of a block, large enough for BLAS to run at
+# full speed and to amortise the Python overhead of a block (~20 us).
+_BLOCK_BYTES = 1 << 20
+_MIN_BLOCK_ROWS = 256
+
+
+def _block_rows(n_samples, n_features, n_outputs, itemsize, nnz_per_row=None):
+    """Number of rows per block."""
+    if nnz_per_row is not None:
+        # CSR: data + indices per stored value.
+        row_bytes = nnz_per_row * (itemsize + 4) + n_outputs * itemsize
+    else:
+        row_bytes = (n_features + n_outputs) * itemsize
+    rows = max(_MIN_BLOCK_ROWS, int(_BLOCK_BYTES // max(row_bytes, 1)))
+    return max(1, min(n_samples, rows))
+
+
+class FusedLinearLoss:
+    """Objective, gradient and Hessian-vector product of an L2-penalised linear model.
+
+    Parameters
+    ----------
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+        float32 or float64 training data (already validated; CSC must be converted to CSR by the
+        caller). Dense ``X`` may be C- or F-ordered.
+    y : ndarray
+        ``link="softmax"``: int64 ``(n_samples,)`` class indices or ``(n_samples, n_outputs)``
+        class probabilities (X's dtype). ``link="sigmoid"``: ``(n_samples, n_outputs)`` targets
+        in [0, 1] (X's dtype).
+    link : {"softmax", "sigmoid"}
+    n_outputs : int
+        Number of classes (softmax) or labels (sigmoid).
+    fit_intercept : bool
+    sample_weight : ndarray of shape (n_samples,) or None
+    class_weight : ndarray of shape (n_outputs,) or None
+        Softmax only.
+    pos_weight : ndarray of shape (n_outputs,) or None
+        Sigmoid only.
+    label_smoothing : float
+    C : float
+        Inverse regularisation strength, as in ``LogisticRegression``.
+    n_threads : int
+        Threads for the kernels.
+    block_rows : int or None
+        Rows per block (None: chosen from the cache budget).
+    """
+
+    def __init__(
+        self,
+        X,
+        y,
+        *,
+        link,
+        n_outputs,
+        fit_intercept,
+        sample_weight=None,
+        class_weight=None,
+        pos_weight=None,
+        label_smoothing=0.0,
+        C=1.0,
+        n_threads=1,
+        block_rows=None,
+    ):
+        self.link = link
+        self.n_outputs = int(n_outputs)
+        self.fit_intercept = bool(fit_intercept)
+        self.n_samples, self.n_features = X.shape
+        self.n_dof = self.n_features + int(self.fit_intercept)
+        self.dtype = X.dtype
+        self.is_sparse = sparse.issparse(X)
+        self.label_smoothing = float(label_smoothing)
+        self.n_threads = n_threads
+        self.class_weight = class_weight
+        self.pos_weight = pos_weight
+        self.sample_weight = sample_weight
+        self.y = y
+
+        n = self.n_samples
+        K = self.n_outputs
+        sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, np.float64)
+
+        # S: the denominator of the kernel's "mean" reduction (labels before smoothing), i.e.
+        # scikit-learn's sum of sample_weight * class_weight[y_i] for hard labels.
+        if link == "softmax":
+            cw = np.ones(K) if class_weight is None else np.asarray(class_weight, np.float64)
+            if y.ndim == 1:
+                a_raw = cw[y]
+                e = self.label_smoothing
+                # a_i = sum_k c_k y'_ik, the curvature scale of sample i (see the design note).
+                a = (1.0 - e) * cw[y] + e * cw.sum() / K
+            else:
+                Yd = np.asarray(y, np.float64)
+                a_raw = Yd @ cw
+                e = self.label_smoothing
+                a = (1.0 - e) * a_raw + e * cw.sum() / K
+            self.sw_sum = float(sw @ a_raw)
+            self._hess_scale = sw * a
+        else:
+            self.sw_sum = float(sw.sum())
+            self._hess_scale = None
+        if not self.sw_sum > 0:
+            raise ValueError(
+                "The sum of the sample weights (times class weights) is zero; there is "
+                "nothing to fit."
+            )
+        self.l2_reg_strength = 1.0 / (float(C) * self.sw_sum)
+
+        # Row blocks, sliced once (slicing a CSR matrix allocates, so not per evaluation).
+        if self.is_sparse:
+            nnz_row = X.nnz / max(n, 1)
+            rows = block_rows or _block_rows(n, self.n_features, K, X.dtype.itemsize, nnz_row)
+        else:
+            rows = block_rows or _block_rows(n, self.n_features, K, X.dtype.itemsize)
+        self.block_rows = rows
+        self.blocks = []
+        for start in range(0, n, rows):
+            stop = min(n, start + rows)
+            Xb = X[start:stop]
+            XbT = Xb.T if self.is_sparse else None  # CSC view, no copy
+            self.blocks.append(
+                (
+                    start,
+                    stop,
+                    Xb,
+                    XbT,
+                    y[start:stop],
+                    None if sample_weight is None else sample_weight[start:stop],
+                )
+            )
+        self.n_workers = max(1, min(int(n_threads), len(self.blocks)))
+        self._bufs = [np.empty((rows, K), dtype=self.dtype) for _ in range(self.n_workers)]
+        self._pool = None
+        self._hess_data = None  # per-block arrays for hessp
+        self._hess_coef = None
+
+    def close(self):
+        """Shut the worker threads down (the object stays usable; they restart on demand)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def _map_blocks(self, fn):
+        """``[fn(block_index, buffer) for every block]``, in block order, on the workers.
+
+        Worker ``w`` takes blocks ``w, w + n_workers, ...`` with its own buffer, so no two
+        concurrent calls share memory they write.
+        """
+        nblk = len(self.blocks)
+        out = [None] * nblk
+        if self.n_workers == 1:
+            buf = self._bufs[0]
+            for i in range(nblk):
+                out[i] = fn(i, buf)
+            return out
+
+        def work(w):
+            buf = self._bufs[w]
+            for i in range(w, nblk, self.n_workers):
+                out[i] = fn(i, buf)
+
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.n_workers)
+        # list() re-raises a worker's exception here.
+        list(self._pool.map(work, range(self.n_workers)))
+        return out
+
+    # -- coefficient layout (scikit-learn's) -------------------------------------------------
+
+    def init_zero_coef(self):
+        """Zero coefficients, flat, shape ``(n_outputs * n_dof,)``."""
+        return np.zeros(self.n_outputs * self.n_dof, dtype=np.float64)
+
+    def weight_intercept(self, coef):
+        """Split flat ``coef`` into ``W (n_outputs, n_features)`` and ``b (n_outputs,)``."""
+        c2 = coef.reshape((self.n_outputs, self.n_dof), order="F")
+        W = c2[:, : self.n_features]
+        b = c2[:, -1] if self.fit_intercept else np.zeros(self.n_outputs)
+        return W, b
+
+    def pack(self, W, b):
+        """Inverse of :meth:`weight_intercept`: flat coefficients from ``W`` and ``b``."""
+        c2 = np.empty((self.n_outputs, self.n_dof), dtype=np.float64, order="F")
+        c2[:, : self.n_features] = W
+        if self.fit_intercept:
+            c2[:, -1] = b
+        return c2.ravel(order="F")
+
+    # -- the fused pass ----------------------------------------------------------------------
+
+    def _raw_into(self, buf, Xb, nb, Wt, b):
+        raw = buf[:nb]
+        if self.is_sparse:
+            raw[...] = Xb @ Wt
+        else:
+            np.matmul(Xb, Wt, out=raw)
+        if self.fit_intercept:
+            raw += b
+        return raw
+
+    def _pointwise(self, yb, raw, swb):
+        if self.link == "softmax":
+            loss, _ = _losses._cce(
+                yb,
+                raw,
+                from_logits=True,
+                sample_weight=swb,
+                class_weight=self.class_weight,
+                label_smoothing=self.label_smoothing,
+                reduction="sum",
+                grad_out=raw,
+                validate=False,
+                n_threads=1,
+            )
+        else:
+            loss, _ = _losses._bce(
+                yb,
+                raw,
+                from_logits=True,
+                sample_weight=swb,
+                pos_weight=self.pos_weight,
+                label_smoothing=self.label_smoothing,
+                reduction="sum",
+                grad_out=raw,
+                validate=False,
+                n_threads=1,
+            )
+        return float(loss)
+
+    def _hess_block(self, raw, start, stop, yb, swb):
+        """Per-block data of the Hessian, computed from the logits before the kernel call."""
+        if self.link == "softmax":
+            P = _special.softmax(raw, n_threads=1)
+            return (P, self._hess_scale[start:stop].astype(self.dtype))
+        s = _special.sigmoid(raw, n_threads=1)
+        e = self.label_smoothing
+        ys = yb if e == 0 else yb * (1 - e) + e / 2
+        if self.pos_weight is None:
+            D = s * (1 - s)
+        else:
+            D = (self.pos_weight * ys + 1 - ys) * s * (1 - s)
+        if swb is not None:
+            D *= swb[:, None]
+        return (D.astype(self.dtype, copy=False), None)
+
+    def loss_gradient(self, coef, *, store_hessian=False):
+        """Objective and gradient at flat ``coef``, in one pass over ``X``.
+
+        Parameters
+        ----------
+        coef : ndarray of shape (n_outputs * n_dof,)
+        store_hessian : bool
+            Also keep what :meth:`hessp` needs at this ``coef`` (probabilities per block).
+
+        Returns
+        -------
+        loss : float
+        gradient : ndarray of shape (n_outputs * n_dof,), float64
+        """
+        W, b = self.weight_intercept(coef)
+        Wt = np.ascontiguousarray(W.T, dtype=self.dtype)
+        bd = b.astype(self.dtype)
+
+        def block(i, buf):
+            start, stop, Xb, XbT, yb, swb = self.blocks[i]
+            raw = self._raw_into(buf, Xb, stop - start, Wt, bd)
+            h = self._hess_block(raw, start, stop, yb, swb) if store_hessian else None
+            loss_b = self._pointwise(yb, raw, swb)
+            gW_b = (XbT @ raw).T if self.is_sparse else raw.T @ Xb
+            gb_b = raw.sum(axis=0, dtype=np.float64) if self.fit_intercept else None
+            return loss_b, np.asarray(gW_b), gb_b, h
+
+        parts = self._map_blocks(block)
+        # Summed in block order: the same floating-point result for every n_threads.
+        loss = 0.0
+        gW = np.zeros((self.n_outputs, self.n_features), dtype=np.float64)
+        gb = np.zeros(self.n_outputs, dtype=np.float64)
+        for loss_b, gW_b, gb_b, _ in parts:
+            loss += loss_b
+            gW += gW_b
+            if gb_b is not None:
+                gb += gb_b
+        S = self.sw_sum
+        l2 = self.l2_reg_strength
+        Wd = np.asarray(W, dtype=np.float64)
+        loss = loss / S + 0.5 * l2 * float(np.vdot(Wd, Wd))
+        gW /= S
+        gW += l2 * Wd
+        gb /= S
+        if store_hessian:
+            self._hess_data = [p[3] for p in parts]
+            self._hess_coef = coef.copy()
+        return loss, self.pack(gW, gb)
+
+    def loss(self, coef):
+        """Objective only (same pass; the gradient GEMM is cheap next to the read of X)."""
+        return self.loss_gradient(coef)[0]
+
+    def has_hessian_at(self, coef):
+        return self._hess_coef is not None and np.array_equal(self._hess_coef, coef)
+
+    def hessp(self, v):
+        """Hessian (at the coefficients of the last ``store_hessian=True`` call) times ``v``.
+
+        Parameters
+        ----------
+        v : ndarray of shape (n_outputs * n_dof,)
+
+        Returns
+        -------
+        ndarray of shape (n_outputs * n_dof,), float64
+        """
+        if self._hess_data is None:
+            raise RuntimeError("call loss_gradient(coef, store_hessian=True) first")
+        V, vb = self.weight_intercept(v)
+        Vt = np.ascontiguousarray(V.T, dtype=self.dtype)
+        vbd = vb.astype(self.dtype)
+
+        def block(i, buf):
+            start, stop, Xb, XbT, yb, swb = self.blocks[i]
+            A, h = self._hess_data[i]
+            U = self._raw_into(buf, Xb, stop - start, Vt, vbd)
+            if self.link == "softmax":
+                # a_i s_i (p_i * u_i - p_i (p_i . u_i))
+                pu = np.einsum("ij,ij->i", A, U)
+                U -= pu[:, None]
+                U *= A
+                U *= h[:, None]
+            else:
+                U *= A
+            hW_b = (XbT @ U).T if self.is_sparse else U.T @ Xb
+            hb_b = U.sum(axis=0, dtype=np.float64) if self.fit_intercept else None
+            return np.asarray(hW_b), hb_b
+
+        hW = np.zeros((self.n_outputs, self.n_features), dtype=np.float64)
+        hb = np.zeros(self.n_outputs, dtype=np.float64)
+        for hW_b, hb_b in self._map_blocks(block):
+            hW += hW_b
+            if hb_b is not None:
+                hb += hb_b
+        S = self.sw_sum
+        hW /= S
+        hW += self.l2_reg_strength * V
+        hb /= S
+        return self.pack(hW, hb)

@@ -1,0 +1,242 @@
+"""MultiLabelLogistic: one logistic regression per label, fitted together.
+
+Design note
+-----------
+``MultiOutputClassifier(LogisticRegression(C=C))`` reads ``X`` twice per objective evaluation for
+every label. Here all labels share each pass: the logits of a row block are ``X_b @ W.T`` for all
+labels at once (one GEMM), the sigmoid kernel writes every label's pointwise gradient, and one
+more GEMM accumulates the gradient. The per-label problems are independent, so minimising their
+sum
+
+    (1 / S) * sum_i s_i * sum_j loss_ij + ||W||^2 / (2 * C * S),   S = sum_i s_i
+
+gives, label by label, the minimiser of binary ``LogisticRegression(C=C)``'s objective
+(``loss_ij`` the binary cross-entropy with ``pos_weight_j`` on the positive term). The stop rule
+``max |gradient| <= tol`` is the per-label rule applied to every label.
+
+Targets. ``Y`` of shape ``(n_samples, n_labels)`` holds 0/1 indicators or soft targets in
+[0, 1]; then ``classes_ = [0, 1]``, ``predict`` returns ``(n_samples, n_labels)`` 0/1 in ``Y``'s
+dtype and ``predict_proba`` the probability of each label being on. A 1-D binary ``y`` (any two
+labels; a single column ``Y`` is treated as 1-D with scikit-learn's ``DataConversionWarning``)
+is one label and follows scikit-learn's binary classifier conventions: ``classes_`` holds the
+two labels, ``predict`` returns them, ``predict_proba`` is ``(n_samples, 2)`` and
+``decision_function`` is 1-D. A multiclass 1-D ``y`` raises (use ``SoftmaxRegression``).
+"""
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_array, column_or_1d
+
+from .. import special as _special
+from ._base import _COMMON_CONSTRAINTS, _BaseFusedLinear
+
+
+class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
+    """Independent L2-penalised logistic regressions for every label, fitted in one pass of X.
+
+    Per label ``j`` the objective is binary ``LogisticRegression(C=C)``'s::
+
+        (1 / S) * sum_i s_i * loss_ij + ||w_j||^2 / (2 * C * S),  S = sum_i s_i
+
+    so each label's coefficients agree with ``MultiOutputClassifier(LogisticRegression(C=C))``
+    at convergence (with ``pos_weight=None``).
+
+    Parameters
+    ----------
+    C : float, default=1.0
+        Inverse of the regularisation strength (> 0).
+    fit_intercept : bool, default=True
+        Fit an (unpenalised) intercept per label.
+    pos_weight : None, "balanced" or array-like of shape (n_labels,), default=None
+        Multiplies the positive term of each label's loss. ``"balanced"``: ``n_negative /
+        n_positive`` per label (sample-weighted; labels with no positive or no negative
+        sample get 1).
+    label_smoothing : float in [0, 1], default=0.0
+        Targets ``y`` become ``y * (1 - e) + e / 2``.
+    solver : {"lbfgs", "newton-cg"}, default="lbfgs"
+    tol : float, default=1e-4
+        Stop when the largest gradient component is below ``tol``.
+    max_iter : int, default=100
+        Maximum number of solver iterations; a ``ConvergenceWarning`` is raised when reached.
+    warm_start : bool, default=False
+    n_threads : int or None, default=None
+        Threads of the kernels.
+    verbose : int, default=0
+        ``>= 1`` prints one line per iteration.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        ``[0, 1]`` for 2-D ``Y``; the two labels for a 1-D binary ``y``.
+    coef_ : ndarray of shape (n_labels, n_features)
+    intercept_ : ndarray of shape (n_labels,)
+    n_iter_ : int
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+    pos_weight_ : ndarray of shape (n_labels,) or None
+        The positive weights used.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_multilabel_classification
+    >>> from skxent.linear_model import MultiLabelLogistic
+    >>> X, Y = make_multilabel_classification(n_samples=200, n_classes=4, random_state=0)
+    >>> clf = MultiLabelLogistic(max_iter=1000).fit(X, Y)
+    >>> clf.predict(X[:3]).shape
+    (3, 4)
+    """
+
+    _link = "sigmoid"
+    _parameter_constraints = {
+        **_COMMON_CONSTRAINTS,
+        "pos_weight": [StrOptions({"balanced"}), "array-like", None],
+    }
+
+    def __init__(
+        self,
+        C=1.0,
+        *,
+        fit_intercept=True,
+        pos_weight=None,
+        label_smoothing=0.0,
+        solver="lbfgs",
+        tol=1e-4,
+        max_iter=100,
+        warm_start=False,
+        n_threads=None,
+        verbose=0,
+    ):
+        self.C = C
+        self.fit_intercept = fit_intercept
+        self.pos_weight = pos_weight
+        self.label_smoothing = label_smoothing
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.warm_start = warm_start
+        self.n_threads = n_threads
+        self.verbose = verbose
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit one logistic regression per label.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples, n_labels) or (n_samples,)
+            ``Y``: 0/1 indicators or soft targets in [0, 1]; or a 1-D binary label vector.
+            (Named ``y`` as in every scikit-learn ``fit``, which passes it by keyword.)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        X, Y = self._validate_X_fit(X, y)
+        if Y.ndim == 2 and Y.shape[1] == 1:
+            Y = column_or_1d(Y, warn=True)
+        sw = self._sample_weight(sample_weight, X)
+
+        if Y.ndim == 1:
+            check_classification_targets(Y)
+            y_type = type_of_target(Y, input_name="y")
+            classes = np.unique(Y)
+            if classes.shape[0] < 2:
+                raise ValueError(
+                    "This solver needs samples of at least 2 classes in the data, but the "
+                    f"data contains only one class: {classes[0]!r}"
+                )
+            if y_type != "binary":
+                raise ValueError(
+                    "Only binary classification is supported. The type of the target is "
+                    f"{y_type}. For a multi-label problem pass Y as an (n_samples, n_labels) "
+                    "indicator matrix; for multiclass use SoftmaxRegression."
+                )
+            self._is_1d = True
+            self.classes_ = classes
+            Yf = (Y == classes[1]).astype(X.dtype).reshape(-1, 1)
+        else:
+            self._is_1d = False
+            self._y_dtype = Y.dtype
+            Yf = check_array(Y, dtype=X.dtype, input_name="Y", order="C")
+            bad = (Yf < 0) | (Yf > 1)
+            if bad.any():
+                i, j = np.argwhere(bad)[0]
+                raise ValueError(
+                    f"Y values must be in [0, 1] (indicators or soft targets); got "
+                    f"Y[{i}, {j}] = {Yf[i, j]!r}."
+                )
+            self.classes_ = np.array([0, 1])
+        L = Yf.shape[1]
+        self.pos_weight_ = self._resolve_pos_weight(Yf, sw, L)
+        pw = None if self.pos_weight_ is None else self.pos_weight_.astype(X.dtype)
+        return self._solve(X, Yf, n_outputs=L, sample_weight=sw, pos_weight=pw)
+
+    def _resolve_pos_weight(self, Yf, sw, L):
+        if self.pos_weight is None:
+            return None
+        if isinstance(self.pos_weight, str):  # "balanced"
+            w = np.ones(Yf.shape[0]) if sw is None else np.asarray(sw, np.float64)
+            n_pos = w @ np.asarray(Yf, np.float64)
+            n_neg = w.sum() - n_pos
+            pw = np.ones(L)
+            ok = (n_pos > 0) & (n_neg > 0)
+            pw[ok] = n_neg[ok] / n_pos[ok]
+            return pw
+        pw = check_array(
+            self.pos_weight, ensure_2d=False, dtype=np.float64, input_name="pos_weight"
+        )
+        if pw.ndim == 0:
+            pw = np.full(L, float(pw))
+        if pw.shape != (L,):
+            raise ValueError(f"pos_weight must have shape ({L},) (n_labels); got {pw.shape}.")
+        if (pw < 0).any():
+            raise ValueError("pos_weight must be non-negative.")
+        return pw
+
+    def decision_function(self, X):
+        """Logits: ``(n_samples, n_labels)``, or ``(n_samples,)`` for a 1-D binary ``y``."""
+        raw = self._raw(X)
+        return raw[:, 0] if self._is_1d else raw
+
+    def predict_proba(self, X):
+        """Probability of each label being on, ``(n_samples, n_labels)``.
+
+        For a 1-D binary ``y``: ``(n_samples, 2)``, the probabilities of ``classes_``.
+        """
+        raw = self._raw(X)
+        p = _special.sigmoid(raw, n_threads=self.n_threads)
+        if self._is_1d:
+            # sigmoid(-z), not 1 - p, so the small probability keeps its relative precision.
+            return np.hstack([_special.sigmoid(-raw, n_threads=self.n_threads), p])
+        return p
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`, computed stably from the logits."""
+        raw = self._raw(X)
+        if self._is_1d:
+            return np.hstack(
+                [
+                    _special.log_sigmoid(-raw, n_threads=self.n_threads),
+                    _special.log_sigmoid(raw, n_threads=self.n_threads),
+                ]
+            )
+        return _special.log_sigmoid(raw, n_threads=self.n_threads)
+
+    def predict(self, X):
+        """0/1 per label at probability 0.5 (``Y``'s dtype); or the class labels for 1-D y."""
+        on = self._raw(X) > 0
+        if self._is_1d:
+            return self.classes_[on[:, 0].astype(np.intp)]
+        return on.astype(self._y_dtype)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        tags.classifier_tags.multi_label = True
+        tags.classifier_tags.multi_class = False
+        return tags

@@ -1,0 +1,226 @@
+"""SoftmaxRegression: multinomial logistic regression on skxent's fused kernels.
+
+Design note
+-----------
+The objective is ``LogisticRegression(C=C)``'s multinomial L2 objective (see
+``_linear_loss.py``); the estimator adds what scikit-learn's lacks: soft labels (a 2-D
+``(n_samples, n_classes)`` probability matrix as ``y``, e.g. for distillation), label smoothing,
+float32 kernels and multithreaded kernels.
+
+Binary problems. scikit-learn >= 1.5 fits a binary problem with one coefficient vector (the
+binomial loss). ``SoftmaxRegression`` keeps the multinomial parametrisation for every number of
+classes (``coef_`` is ``(n_classes, n_features)``, as the API promises). With two classes the
+minimiser is symmetric, ``W_1 = -W_0``, and ``coef_[1] - coef_[0]`` equals
+``LogisticRegression(C=2 * C).coef_[0]`` (the penalty ``||W_0||^2 + ||W_1||^2`` is half of
+``||W_1 - W_0||^2``); the intercepts are the same up to the shift that softmax ignores. Following
+scikit-learn's convention for binary classifiers, ``decision_function`` then returns the 1-D
+logit of the second class, ``raw[:, 1] - raw[:, 0]``.
+
+Class weights are passed to the kernel (``loss_i = -sum_k c_k y'_ik log p_ik``), which for hard
+labels without smoothing is exactly scikit-learn's "multiply the sample weight by
+``class_weight[y_i]``"; with label smoothing the smoothed mass of each class carries that class's
+weight (PyTorch's convention).
+"""
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, column_or_1d
+
+from .. import special as _special
+from ._base import _COMMON_CONSTRAINTS, _BaseFusedLinear
+
+
+class SoftmaxRegression(ClassifierMixin, _BaseFusedLinear):
+    """Multinomial logistic regression (softmax cross-entropy with L2 penalty).
+
+    Minimises, over ``W`` of shape ``(n_classes, n_features)`` and the intercept ``b``::
+
+        (1 / S) * sum_i s_i * loss_i + ||W||^2 / (2 * C * S)
+
+    where ``loss_i`` is the cross-entropy of sample ``i``, ``s_i`` its sample weight times its
+    class weight and ``S = sum_i s_i``. This is ``LogisticRegression(C=C)``'s multinomial
+    objective, so on multiclass problems the coefficients agree with scikit-learn's at
+    convergence. The objective and its gradient are evaluated in one streaming pass over ``X``
+    with skxent's multithreaded kernels.
+
+    Parameters
+    ----------
+    C : float, default=1.0
+        Inverse of the regularisation strength (> 0).
+    fit_intercept : bool, default=True
+        Fit an (unpenalised) intercept per class.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, as in ``LogisticRegression``. With soft labels the keys are the
+        column indices.
+    label_smoothing : float in [0, 1], default=0.0
+        Labels ``y`` become ``y * (1 - e) + e / n_classes``.
+    solver : {"lbfgs", "newton-cg"}, default="lbfgs"
+        SciPy's L-BFGS-B, or SciPy's Newton-CG with exact Hessian-vector products.
+    tol : float, default=1e-4
+        Stop when the largest gradient component is below ``tol`` (as scikit-learn).
+    max_iter : int, default=100
+        Maximum number of solver iterations; a ``ConvergenceWarning`` is raised when reached.
+    warm_start : bool, default=False
+        Start from the previous solution when the shapes match.
+    n_threads : int or None, default=None
+        Threads of the kernels (None: OpenMP's default).
+    verbose : int, default=0
+        ``>= 1`` prints one line per iteration (iteration, objective, largest gradient
+        component, elapsed seconds).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (``arange(n_classes)`` when fitted on soft labels).
+    coef_ : ndarray of shape (n_classes, n_features)
+    intercept_ : ndarray of shape (n_classes,)
+    n_iter_ : int
+        Solver iterations.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Only when ``X`` had string column names.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skxent.linear_model import SoftmaxRegression
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = SoftmaxRegression(C=1.0, max_iter=1000).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 3)
+    """
+
+    _link = "softmax"
+    _parameter_constraints = {
+        **_COMMON_CONSTRAINTS,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        C=1.0,
+        *,
+        fit_intercept=True,
+        class_weight=None,
+        label_smoothing=0.0,
+        solver="lbfgs",
+        tol=1e-4,
+        max_iter=100,
+        warm_start=False,
+        n_threads=None,
+        verbose=0,
+    ):
+        self.C = C
+        self.fit_intercept = fit_intercept
+        self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.warm_start = warm_start
+        self.n_threads = n_threads
+        self.verbose = verbose
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            float32 data is fitted in float32 kernels.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Class labels of any type, or class probabilities (soft labels, values in [0, 1]).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        X, y = self._validate_X_fit(X, y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        sw = self._sample_weight(sample_weight, X)
+
+        if y.ndim == 1:
+            check_classification_targets(y)
+            le = LabelEncoder()
+            Y = le.fit_transform(y).astype(np.int64)
+            classes = le.classes_
+            if classes.shape[0] < 2:
+                raise ValueError(
+                    "This solver needs samples of at least 2 classes in the data, but the "
+                    f"data contains only one class: {classes[0]!r}"
+                )
+            cw = None
+            if self.class_weight is not None:
+                cw = compute_class_weight(
+                    self.class_weight, classes=classes, y=y, sample_weight=sw
+                )
+        else:
+            Y = check_array(y, dtype=X.dtype, input_name="y", order="C")
+            if Y.min() < 0 or Y.max() > 1:
+                i, k = np.argwhere((Y < 0) | (Y > 1))[0]
+                raise ValueError(
+                    "Soft labels y (class probabilities) must be in [0, 1]; got "
+                    f"y[{i}, {k}] = {Y[i, k]!r}."
+                )
+            classes = np.arange(Y.shape[1])
+            cw = None
+            if self.class_weight is not None:
+                cw = self._soft_class_weight(Y, sw)
+        self.classes_ = classes
+        K = classes.shape[0]
+        if cw is not None:
+            cw = np.asarray(cw, dtype=X.dtype)
+        return self._solve(X, Y, n_outputs=K, sample_weight=sw, class_weight=cw)
+
+    def _soft_class_weight(self, Y, sw):
+        K = Y.shape[1]
+        if isinstance(self.class_weight, str):  # "balanced"
+            w = np.ones(Y.shape[0]) if sw is None else np.asarray(sw, np.float64)
+            counts = w @ np.asarray(Y, np.float64)
+            with np.errstate(divide="ignore"):
+                cw = w.sum() / (K * counts)
+            cw[~np.isfinite(cw)] = 1.0  # a class with no mass: its weight is irrelevant
+            return cw
+        cw = np.ones(K)
+        for key, value in self.class_weight.items():
+            if not (isinstance(key, (int, np.integer)) and 0 <= key < K):
+                raise ValueError(
+                    f"class_weight keys must be class indices in [0, {K}) when y holds "
+                    f"class probabilities; got {key!r}."
+                )
+            cw[key] = value
+        return cw
+
+    def decision_function(self, X):
+        """Logits.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), or (n_samples,) for two classes (the logit of
+        ``classes_[1]`` against ``classes_[0]``, scikit-learn's convention).
+        """
+        raw = self._raw(X)
+        if raw.shape[1] == 2:
+            return raw[:, 1] - raw[:, 0]
+        return raw
+
+    def predict_proba(self, X):
+        """Class probabilities, shape (n_samples, n_classes)."""
+        return _special.softmax(self._raw(X), n_threads=self.n_threads)
+
+    def predict_log_proba(self, X):
+        """Log of the class probabilities (computed stably), shape (n_samples, n_classes)."""
+        return _special.log_softmax(self._raw(X), n_threads=self.n_threads)
+
+    def predict(self, X):
+        """Most probable class, shape (n_samples,)."""
+        raw = self._raw(X)  # first: raises NotFittedError before classes_ is touched
+        return self.classes_[np.argmax(raw, axis=1)]
