@@ -39,9 +39,19 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_array, column_or_1d
-from sklearn.utils._array_api import _isin
+
+try:  # scikit-learn >= 1.6 (array-API aware); np.isin is its NumPy branch
+    from sklearn.utils._array_api import _isin
+except ImportError:  # pragma: no cover - older scikit-learn
+
+    def _isin(element, test_elements, xp=np):
+        return np.isin(element, test_elements)
+
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import _num_samples
+
+# Hash-based unique (NumPy >= 2.0); sorting is the fallback.
+_unique_values = getattr(np, "unique_values", np.unique)
 
 # A lookup table of this many entries (int64) per sample is still cheaper than
 # sorting; beyond it (sparse, huge integer labels) we fall back to np.unique.
@@ -124,7 +134,7 @@ def _encode_fast(y_true):
     if kind == "U":
         # Hash-based unique of the distinct strings, then a binary search among
         # them: O(n log K) instead of sklearn's O(n log n) string sort.
-        classes = np.sort(np.unique_values(y_true))
+        classes = np.sort(_unique_values(y_true))
         if classes.shape[0] < 2:
             return None
         indices = np.searchsorted(classes, y_true).astype(np.int64, copy=False)
@@ -207,7 +217,7 @@ def _label_indices(y, classes):
 
     classes = np.asarray(classes)
     n_classes = classes.shape[0]
-    if hasattr(y, "dtype") and np.isdtype(y.dtype, "integral"):
+    if hasattr(y, "dtype") and y.dtype.kind in "iu":
         classes = classes.astype(y.dtype, copy=False)
 
     if y_type == "binary" and n_classes >= 3:
