@@ -409,3 +409,40 @@ def test_binary_label_smoothing_within_4_eps(dtype, from_logits):
         assert_within(loss, ref_loss, rtol=4 * eps, atol=tiny, what=f"smoothed bce e={e}")
         assert_within(grad, ref_grad, rtol=8 * eps, atol=tiny, scale=ref_scale,
                       what=f"smoothed bce grad e={e}")
+
+
+# ------------------------------------------------------------------ long reductions
+
+
+N_IDENTICAL = 2**20 + 1
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+@pytest.mark.parametrize("K", [2, 10])
+def test_categorical_reduction_of_a_million_identical_terms_within_4_eps(dtype, reduction, K):
+    # Identical terms make the rounding errors of a naive running sum add up coherently
+    # (random terms hide it: their errors cancel). The exact answer is n * term; the
+    # float64-rounded reference term times n is within ~1 ulp of it.
+    n = N_IDENTICAL
+    X = np.tile(np.linspace(-3, 3, K).astype(dtype), (n, 1))
+    y = np.full(n, K - 1)
+    eps, tiny = _eps(dtype)
+    t, _, _ = cce_ref(y[:1], X[:1], from_logits=True, reduction="none")
+    got = categorical_cross_entropy(y, X, from_logits=True, reduction=reduction)
+    assert_within(got, float(t[0]) * (n if reduction == "sum" else 1), rtol=4 * eps, atol=tiny,
+                  what=f"categorical {reduction} of {n} identical terms")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+@pytest.mark.parametrize("K", [1, 10])
+def test_binary_reduction_of_a_million_identical_rows_within_4_eps(dtype, reduction, K):
+    n = N_IDENTICAL
+    X = np.full((n, K), 0.5, dtype=dtype)
+    Y = np.ones((n, K))
+    eps, tiny = _eps(dtype)
+    t, _, _ = bce_ref(Y[:1], X[:1], from_logits=True, reduction="sum")
+    got = binary_cross_entropy(Y, X, from_logits=True, reduction=reduction)
+    assert_within(got, float(t) * (n if reduction == "sum" else 1.0 / K), rtol=4 * eps,
+                  atol=tiny, what=f"binary {reduction} of {n}x{K} identical terms")
