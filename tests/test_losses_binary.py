@@ -412,3 +412,23 @@ def test_random_parameter_combinations_match_the_formula(data):
     np.testing.assert_allclose(np.asarray(loss, np.float64), exp_loss, rtol=rtol, atol=rtol * 1e-3)
     np.testing.assert_allclose(grad, exp_grad, rtol=rtol, atol=rtol * 1e-3)
     assert grad.shape == shape and grad.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_reduced_loss_allocates_no_n_by_k_temporary(dtype):
+    import tracemalloc
+
+    n, L = 100_000, 20
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, L)).astype(dtype)
+    Y = (rng.random((n, L)) < 0.5).astype(dtype)
+    bce(Y, X, from_logits=True)
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        bce(Y, X, from_logits=True)
+        bce(Y, X, from_logits=True, reduction="sum", sample_weight=np.ones(n), pos_weight=2.0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < X.nbytes / 4, f"peak {peak} bytes for an input of {X.nbytes} bytes"

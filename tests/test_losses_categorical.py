@@ -648,3 +648,63 @@ def test_random_parameter_combinations_match_the_formula(data):
     rtol = 1e-10 if dtype == np.float64 else 1e-4
     np.testing.assert_allclose(np.asarray(loss, np.float64), exp_loss, rtol=rtol, atol=rtol * 1e-3)
     np.testing.assert_allclose(grad, exp_grad, rtol=rtol, atol=rtol * 1e-3)
+
+
+# ------------------------------------------------------------------ big offsets, memory
+
+
+def _sparse_memmap_rows(tmp_path, n_rows_total, K, step, dtype=np.float64):
+    """Rows ``0, step, 2 step, ...`` of a huge sparse memmap: byte offsets far past 2**31."""
+    try:
+        big = np.memmap(tmp_path / "big.dat", dtype=dtype, mode="w+", shape=(n_rows_total, K))
+    except (OSError, ValueError) as exc:  # no sparse files / 32-bit address space
+        pytest.skip(f"cannot create a sparse {n_rows_total}x{K} memmap: {exc}")
+    return big[::step]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_row_offsets_past_2_31_elements(tmp_path, rng, dtype):
+    # A view whose rows are 2**30 elements apart (the last one 2**32 elements in): any 32-bit
+    # index or offset arithmetic in the kernels reads the wrong memory here. Only 5 rows are
+    # touched, so the sparse file costs nothing.
+    X = _sparse_memmap_rows(tmp_path, 2**28 + 1, 16, 2**26, dtype)
+    assert X.shape == (5, 16) and X.strides[0] // X.itemsize == 2**30
+    vals = rng.standard_normal(X.shape).astype(dtype)
+    X[:] = vals
+    y = np.arange(5) % 16
+    got = cce(y, X, from_logits=True, reduction="none", return_grad=True)
+    exp = cce(y, vals, from_logits=True, reduction="none", return_grad=True)
+    assert np.array_equal(got[0], exp[0]) and np.array_equal(got[1], exp[1])
+    assert cce(y, X, from_logits=True) == cce(y, vals, from_logits=True)
+    Y = (vals > 0).astype(dtype)
+    from skxent.losses import binary_cross_entropy
+    from skxent.special import log_softmax
+
+    assert np.array_equal(binary_cross_entropy(Y, X, from_logits=True, reduction="none"),
+                          binary_cross_entropy(Y, vals, from_logits=True, reduction="none"))
+    assert np.array_equal(log_softmax(X), log_softmax(vals))
+    del X
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("form", ["int", "onehot"])
+def test_reduced_loss_allocates_no_n_by_k_temporary(dtype, form):
+    # numpy reports its allocations to tracemalloc: a reduced loss on C-contiguous input must
+    # not make an (n, K) copy or temporary (O(n) extra at most)
+    import tracemalloc
+
+    n, K = 100_000, 20
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, K)).astype(dtype)
+    y = rng.integers(0, K, n)
+    yt = y if form == "int" else _onehot(y, K).astype(dtype)
+    cce(yt, X, from_logits=True)  # warm up (imports, caches)
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        cce(yt, X, from_logits=True)
+        cce(yt, X, from_logits=True, reduction="sum", sample_weight=np.ones(n))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < X.nbytes / 4, f"peak {peak} bytes for an input of {X.nbytes} bytes"
