@@ -262,9 +262,7 @@ def log_loss(
     # xpx.isclose(row_sum, 1, rtol=sqrt(eps), atol=1e-8) is
     # |s - 1| <= 1e-8 + sqrt(eps); einsum sums rows in the input dtype, like
     # scikit-learn's xp.sum, without an n x K temporary.
-    if not binary_proba and not (
-        np.abs(_row_sums(proba) - 1).max() <= 1e-8 + math.sqrt(eps)
-    ):
+    if not binary_proba and not _rows_sum_to_one(proba, 1e-8 + math.sqrt(eps)):
         warnings.warn(
             "The y_prob values do not sum to one. Make sure to pass probabilities.",
             UserWarning,
@@ -280,10 +278,13 @@ def log_loss(
     )
 
 
-def _row_sums(proba):
+def _rows_sum_to_one(proba, tol):
+    """All ``|row_sum - 1| <= tol``, as two O(n) reductions of the row sums."""
     if proba.dtype == np.float16:
-        return proba.sum(axis=1)  # numpy's float16 reduction, as scikit-learn's
-    return np.einsum("ij->i", proba)
+        sums = proba.sum(axis=1)  # numpy's float16 reduction, as scikit-learn's
+    else:
+        sums = np.einsum("ij->i", proba)
+    return bool(sums.max() - 1 <= tol and 1 - sums.min() <= tol)
 
 
 def _raise_class_count_mismatch(enc, y_true, labels, n_proba_classes):
