@@ -342,3 +342,24 @@ def test_random_shape_mismatches_raise_cleanly(n1, k1, n2, k2):
         assert re.search("y_true|y_pred", str(exc)), exc
     else:
         assert ok
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 50), st.integers(1, 8), st.data())
+def test_random_bad_label_reports_first_position_and_value(n, k, data):
+    y = data.draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, k - 1)))
+    pos = data.draw(st.integers(0, n - 1))
+    bad = data.draw(st.one_of(st.integers(k, 10**9), st.integers(-10**9, -1)))
+    y[pos] = bad
+    layout = data.draw(st.sampled_from(["int64", "int32", "float64"]))
+    if layout == "int32":
+        y = y.astype(np.int32) if abs(bad) < 2**31 else y
+    elif layout == "float64":
+        y = y.astype(np.float64)
+    x = np.zeros((n, k))
+    with pytest.raises(ValueError) as info:
+        cce(y, x, from_logits=True)
+    msg = str(info.value)
+    assert "y_true" in msg
+    assert re.search(rf"(?<!\d){pos}(?!\d)", msg), msg
+    assert re.search(rf"(?<![\d.]){bad}(?![1-9])", msg), msg
