@@ -531,3 +531,11 @@ def test_integer_and_list_inputs_are_converted_to_float64():
                                np.array([[1.0, 0, 1], [0, 1, 0]]), 2, 10, sampled_values=sv)
     assert loss.dtype == np.float64
     np.testing.assert_array_equal(loss, ref)
+
+
+def test_public_functions_are_exported_from_skxent_losses():
+    import skxent._sampled
+    import skxent.losses
+
+    for name in ("log_uniform_candidate_sampler", "sampled_softmax_loss", "nce_loss"):
+        assert getattr(skxent.losses, name, None) is getattr(skxent._sampled, name), name
