@@ -480,12 +480,18 @@ def multilabel_log_loss(
             },
             caller_name="multilabel_log_loss",
         )
-    scores = check_array(
-        y_proba, ensure_2d=False, dtype=list(_FLOAT_DTYPES), input_name="y_proba"
-    )
+    # As in log_loss: for plain float arrays of probabilities, max/min reveal
+    # NaN and inf, and check_array only runs to raise its message.
+    fast = not from_logits and _is_plain_float_array(y_proba)
+    if fast:
+        scores = y_proba
+    else:
+        scores = _check_multilabel_scores(y_proba)
     if sp.issparse(y_true):
         y_true = y_true.toarray()
-    y = check_array(y_true, ensure_2d=False, dtype=None, input_name="y_true")
+    y = check_array(
+        y_true, ensure_2d=False, dtype=None, ensure_all_finite=False, input_name="y_true"
+    )
     if y.dtype.kind not in "biuf":
         raise ValueError(
             "y_true must be a numeric indicator matrix (0/1, bool or values in "
@@ -498,6 +504,8 @@ def multilabel_log_loss(
         )
     if y.dtype.kind != "b":
         ymin, ymax = y.min(), y.max()
+        if np.isnan(ymin) or np.isnan(ymax):
+            raise ValueError("Input y_true contains NaN.")
         if ymin < 0 or ymax > 1:
             raise ValueError(
                 "y_true must contain values in [0, 1] (an indicator matrix or "
@@ -505,6 +513,8 @@ def multilabel_log_loss(
             )
     if not from_logits:
         vmax, vmin = scores.max(), scores.min()
+        if fast and not (math.isfinite(vmax) and math.isfinite(vmin)):
+            _check_multilabel_scores(scores)
         if vmax > 1:
             raise ValueError(f"y_proba contains values greater than 1: {vmax}")
         if vmin < 0:
@@ -526,6 +536,12 @@ def multilabel_log_loss(
         reduction="mean" if normalize else "sum", **kwargs
     )
     return float(loss)
+
+
+def _check_multilabel_scores(y_proba):
+    return check_array(
+        y_proba, ensure_2d=False, dtype=list(_FLOAT_DTYPES), input_name="y_proba"
+    )
 
 
 # -- scorers -------------------------------------------------------------------
