@@ -539,3 +539,26 @@ def test_public_functions_are_exported_from_skxent_losses():
 
     for name in ("log_uniform_candidate_sampler", "sampled_softmax_loss", "nce_loss"):
         assert getattr(skxent.losses, name, None) is getattr(skxent._sampled, name), name
+
+
+@pytest.mark.parametrize(
+    "dtype, max_logit",
+    [(np.float32, 1.0), (np.float32, 1e3), (np.float32, 1e30),
+     (np.float64, 1.0), (np.float64, 1e3), (np.float64, 1e20), (np.float64, 1e300)],
+)
+def test_kernels_give_accidental_hit_logits_probability_exactly_zero(dtype, max_logit):
+    # The sampled path relies on the kernels mapping a -FLT_MAX (accidental hit) logit to
+    # probability exactly 0: finite loss, gradient exactly 0 in that column, whatever the
+    # other logits (exp(-3.4e38 - max) underflows to 0 in IEEE arithmetic).
+    from skxent.losses import _bce, _cce
+
+    z = np.array([[0.5, max_logit, -FLT_MAX, 1.0]], dtype=dtype)
+    loss, g = _cce(np.array([0]), z.copy(), from_logits=True, reduction="none",
+                   return_grad=True)
+    expected = logsumexp(np.array([0.5, max_logit, 1.0])) - 0.5
+    assert loss[0] == pytest.approx(expected, rel=1e-6)
+    assert g[0, 2] == 0.0, f"gradient at the hit column is {g[0, 2]!r}, not 0"
+
+    y = np.array([[1.0, 0.0, 0.0, 0.0]], dtype=dtype)
+    bl, bg = _bce(y, z.copy(), from_logits=True, reduction="none", return_grad=True)
+    assert bl[0, 2] == 0.0 and bg[0, 2] == 0.0
