@@ -6,7 +6,8 @@ With hundreds of thousands to millions of classes a full softmax per training st
 ``batch x n_classes`` logits (a 1024 x 1e6 float32 matrix is 4 GB). TensorFlow's answer, which we
 reproduce formula for formula, is to score only the true classes plus a small shared set of
 "negative" classes drawn from a proposal distribution Q, and to correct the logits by
-``-log(expected_count)`` so the sampled objective is a consistent estimate of the full one:
+``-log(expected_count)`` so that the sampled objective approximates the full one (it is biased,
+and optimistic: train with it, evaluate with the full softmax):
 
 * :func:`log_uniform_candidate_sampler` is ``tf.random.log_uniform_candidate_sampler``: Zipfian
   proposal ``P(c) = (log(c + 2) - log(c + 1)) / log(range_max + 1)``, drawn by inverse CDF. With
@@ -45,10 +46,10 @@ huge float32 embedding table is never copied. Expected counts are computed in fl
 rounds them to float32). The matrix products go through NumPy's BLAS, on one thread when they
 are small (below 2**25 multiply-adds: the default problem, batch 1024 x dim 128 x 65 columns, is
 8.5e6), since a spinning multi-threaded OpenBLAS loses up to 10x on them on a busy machine; an
-explicit ``n_threads`` also bounds the BLAS threads. ``n_threads`` is passed to the
-cross-entropy kernels, capped so that each
-thread gets at least 65536 logits (the kernels are bit-identical for any thread count, so the cap
-only avoids paying thread wake-ups for a tiny ``batch x (num_true + num_sampled)`` matrix).
+explicit ``n_threads`` also bounds the BLAS threads. ``n_threads`` is passed to the cross-entropy
+kernels, capped so that each thread gets at least 65536 logits (the kernels are bit-identical for
+any thread count, so the cap only avoids paying thread wake-ups for a tiny
+``batch x (num_true + num_sampled)`` matrix).
 """
 
 from collections import namedtuple
