@@ -146,17 +146,21 @@ SK_INLINE void sk_store(void *out, int f32, int64_t off, const double *src, int6
     }
 }
 
-/* Fixed-order lane summation: deterministic, and vectorisable without -fassociative-math. */
+/* Fixed-order, compensated summation over 8 lanes: deterministic, vectorisable without
+ * -fassociative-math, and accurate to ~2 ulps for any n (Kahan per lane, then the lanes). */
 SK_INLINE double sk_lane_sum(const double *v, int64_t n)
 {
-    double acc[SK_LANES] = {0, 0, 0, 0, 0, 0, 0, 0};
+    double acc[SK_LANES] = {0, 0, 0, 0, 0, 0, 0, 0}, cmp[SK_LANES] = {0, 0, 0, 0, 0, 0, 0, 0};
     int64_t j = 0;
     for (; j + SK_LANES <= n; j += SK_LANES)
-        for (int l = 0; l < SK_LANES; l++) acc[l] += v[j + l];
-    double s = 0.0;
-    for (; j < n; j++) s += v[j];
-    for (int l = 0; l < SK_LANES; l++) s += acc[l];
-    return s;
+        for (int l = 0; l < SK_LANES; l++) sk_kahan_add(acc + l, cmp + l, v[j + l]);
+    double s = 0.0, c = 0.0;
+    for (int l = 0; l < SK_LANES; l++) {
+        sk_kahan_add(&s, &c, acc[l]);
+        sk_kahan_add(&s, &c, -cmp[l]);
+    }
+    for (; j < n; j++) sk_kahan_add(&s, &c, v[j]);
+    return s - c;
 }
 
 SK_INLINE double sk_clamp(double p, double lo, double hi)
@@ -166,39 +170,156 @@ SK_INLINE double sk_clamp(double p, double lo, double hi)
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* the softmax stage shared by the categorical loss and skxent.special                        */
+/* block layout                                                                               */
 
-/* Rows b0 .. b0+nb of x (nb * K <= workspace capacity).
- * OUT d, lo  (nb*K): x_k - m as an unevaluated sum d + lo (error-free)
- * OUT e      (nb*K): exp(x_k - m)
+/* Rows per block. With R >= 8 rows per block the block is stored transposed ("T-layout":
+ * element (r, k) at k * R + r), so per-row reductions (max, sums) become vertical SIMD loops
+ * over rows with no dependency chain, which is what makes K = 2..256 fast. Long rows (K > cap/8)
+ * use R = 1, where the T-layout is the row itself and reductions run over 8 lanes. */
+SK_INLINE int64_t sk_block_rows(int64_t K, int64_t cap)
+{
+    const int64_t R = cap / K;
+    return R >= 8 ? R : 1;
+}
+
+/* OUT dst (K * R, T-layout): rows b0 .. b0+nb of a strided view, widened to double. */
+SK_INLINE void sk_load_T(const sk_view *v, int64_t b0, int64_t nb, int64_t K, int64_t R,
+                         double *dst)
+{
+    if (R == 1) {
+        sk_load_row(v, b0, K, dst);
+        return;
+    }
+    if (v->f32) {
+        const float *p = (const float *)v->p;
+        if (v->s0 == 1) /* Fortran order: rows are contiguous within a column */
+            for (int64_t k = 0; k < K; k++)
+                for (int64_t r = 0; r < nb; r++) dst[k * R + r] = (double)p[b0 + r + k * v->s1];
+        else
+            for (int64_t r = 0; r < nb; r++)
+                for (int64_t k = 0; k < K; k++)
+                    dst[k * R + r] = (double)p[(b0 + r) * v->s0 + k * v->s1];
+    } else {
+        const double *p = (const double *)v->p;
+        if (v->s0 == 1)
+            for (int64_t k = 0; k < K; k++)
+                for (int64_t r = 0; r < nb; r++) dst[k * R + r] = p[b0 + r + k * v->s1];
+        else if (v->s1 == 1) {
+            /* C order: 8-row tiles, so each store is one full vector */
+            int64_t r = 0;
+            for (; r + 8 <= nb; r += 8) {
+                const double *p0 = p + (b0 + r) * v->s0;
+                for (int64_t k = 0; k < K; k++)
+                    for (int l = 0; l < 8; l++) dst[k * R + r + l] = p0[l * v->s0 + k];
+            }
+            for (; r < nb; r++)
+                for (int64_t k = 0; k < K; k++) dst[k * R + r] = p[(b0 + r) * v->s0 + k];
+        } else
+            for (int64_t r = 0; r < nb; r++)
+                for (int64_t k = 0; k < K; k++) dst[k * R + r] = p[(b0 + r) * v->s0 + k * v->s1];
+    }
+}
+
+/* OUT out[(b0 + r) * K + k] (C-contiguous, float32/float64) = src[k * R + r] (T-layout). */
+SK_INLINE void sk_store_T(void *out, int f32, int64_t b0, const double *src, int64_t nb,
+                          int64_t K, int64_t R)
+{
+    if (R == 1) {
+        sk_store(out, f32, b0 * K, src, K);
+        return;
+    }
+    if (f32) {
+        float *q = (float *)out + b0 * K;
+        for (int64_t r = 0; r < nb; r++)
+            for (int64_t k = 0; k < K; k++) q[r * K + k] = (float)src[k * R + r];
+    } else {
+        double *q = (double *)out + b0 * K;
+        for (int64_t r = 0; r < nb; r++)
+            for (int64_t k = 0; k < K; k++) q[r * K + k] = src[k * R + r];
+    }
+}
+
+/* OUT s[r] = sum_k v[k, r] (T-layout), k ascending per row, compensated (fixed order).
+ * IN/OUT c (nb): scratch for the compensation terms. R == 1: compensated 8-lane sum. */
+SK_INLINE void sk_rows_sum_T(const double *v, int64_t nb, int64_t K, int64_t R, double *s,
+                             double *c)
+{
+    if (R == 1) {
+        s[0] = sk_lane_sum(v, K);
+        return;
+    }
+    for (int64_t r = 0; r < nb; r++) s[r] = c[r] = 0.0;
+    for (int64_t k = 0; k < K; k++)
+        for (int64_t r = 0; r < nb; r++) sk_kahan_add(s + r, c + r, v[k * R + r]);
+    for (int64_t r = 0; r < nb; r++) s[r] -= c[r];
+}
+
+/* Row maxima and first argmaxes (amax = -1 when the row max is NaN); max is exact in any order. */
+SK_INLINE void sk_rows_max_T(const double *d, int64_t nb, int64_t K, int64_t R, double *m,
+                             int64_t *amax)
+{
+    if (R == 1) {
+        double lane[SK_LANES];
+        for (int l = 0; l < SK_LANES; l++) lane[l] = d[0];
+        int64_t k = 0;
+        for (; k + SK_LANES <= K; k += SK_LANES)
+            for (int l = 0; l < SK_LANES; l++) lane[l] = d[k + l] > lane[l] ? d[k + l] : lane[l];
+        double mx = d[0];
+        for (; k < K; k++) mx = d[k] > mx ? d[k] : mx;
+        for (int l = 0; l < SK_LANES; l++) mx = lane[l] > mx ? lane[l] : mx;
+        int64_t a = -1;
+        for (k = 0; k < K; k++)
+            if (d[k] == mx) { a = k; break; }
+        m[0] = mx;
+        amax[0] = a;
+        return;
+    }
+    for (int64_t r = 0; r < nb; r++) m[r] = d[r];
+    for (int64_t k = 1; k < K; k++)
+        for (int64_t r = 0; r < nb; r++) m[r] = d[k * R + r] > m[r] ? d[k * R + r] : m[r];
+    for (int64_t r = 0; r < nb; r++) amax[r] = -1;
+    for (int64_t k = K - 1; k >= 0; k--) /* descending: the first argmax is written last */
+        for (int64_t r = 0; r < nb; r++) amax[r] = d[k * R + r] == m[r] ? k : amax[r];
+}
+
+/* The softmax stage shared by the categorical loss and skxent.special, for rows b0 .. b0+nb.
+ * OUT d, lo (K*R, T-layout): x_k - m as the unevaluated sum d + lo (error-free difference)
+ * OUT e     (K*R, T-layout): exp(x_k - m), exactly 0 for -inf logits
  * OUT m, sp, L (nb): row max, s' (mass of the non-argmax classes), log1p(s')
- * OUT amax   (nb):   first argmax, -1 when the row max is NaN */
-SK_INLINE void sk_softmax_stage(const sk_view *x, int64_t b0, int64_t nb, int64_t K,
+ * OUT amax  (nb): first argmax, -1 when the row max is NaN */
+SK_INLINE void sk_softmax_stage(const sk_view *x, int64_t b0, int64_t nb, int64_t K, int64_t R,
                                 double *d, double *lo, double *e, double *m, double *sp,
                                 double *L, int64_t *amax)
 {
-    for (int64_t r = 0; r < nb; r++) sk_load_row(x, b0 + r, K, d + r * K);
-    for (int64_t r = 0; r < nb; r++) {
-        double *dr = d + r * K, *lr = lo + r * K;
-        double mx = dr[0];
-        for (int64_t k = 1; k < K; k++) mx = dr[k] > mx ? dr[k] : mx;
-        int64_t a = -1;
+    sk_load_T(x, b0, nb, K, R, d);
+    sk_rows_max_T(d, nb, K, R, m, amax);
+    if (R == 1) {
+        const double mx = m[0];
+        for (int64_t k = 0; k < K; k++) d[k] = sk_two_diff(d[k], mx, lo + k);
+    } else {
         for (int64_t k = 0; k < K; k++)
-            if (dr[k] == mx) { a = k; break; }
-        m[r] = mx;
-        amax[r] = a;
-        for (int64_t k = 0; k < K; k++) dr[k] = sk_two_diff(dr[k], mx, lr + k);
+            for (int64_t r = 0; r < nb; r++)
+                d[k * R + r] = sk_two_diff(d[k * R + r], m[r], lo + k * R + r);
     }
-    const int64_t nk = nb * K;
+    /* flat over the whole block: stale rows past nb in a short last block are harmless */
+    const int64_t nk = K * R;
     for (int64_t j = 0; j < nk; j++) e[j] = sk_exp_neg2(d[j], lo[j]);
-    for (int64_t r = 0; r < nb; r++) {
-        const double *er = e + r * K;
-        const int64_t a = amax[r];
-        double s = 0.0;
-        for (int64_t k = 0; k < K; k++) s += k == a ? 0.0 : er[k];
-        sp[r] = s;
+    /* s' = sum of the non-argmax terms; e is reused as scratch for the masked terms' copy */
+    if (R == 1) {
+        const int64_t a = amax[0];
+        const double ea = a >= 0 ? e[a] : 0.0;
+        if (a >= 0) e[a] = 0.0;
+        sp[0] = sk_lane_sum(e, K);
+        if (a >= 0) e[a] = ea;
+    } else {
+        for (int64_t r = 0; r < nb; r++) sp[r] = L[r] = 0.0;
+        for (int64_t k = 0; k < K; k++)
+            for (int64_t r = 0; r < nb; r++)
+                sk_kahan_add(sp + r, L + r, k == amax[r] ? 0.0 : e[k * R + r]);
+        for (int64_t r = 0; r < nb; r++) sp[r] -= L[r];
     }
-    for (int64_t r = 0; r < nb; r++) L[r] = sk_log1p(sp[r]);
+    /* a row max of +inf (or NaN) makes the row NaN, as API.md says; so does an all -inf row */
+    for (int64_t r = 0; r < nb; r++) L[r] = m[r] - m[r] == 0.0 ? sk_log1p(sp[r]) : NAN;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -223,197 +344,200 @@ typedef struct {
     int weights_only;       /* only accumulate wsum / nnz / nterms (pre-pass for the gradient) */
 } sk_cce_args;
 
-/* API.md's weight w_i: sample_weight_i * sum_k class_weight_k * y_ik, labels before smoothing. */
-SK_INLINE double sk_cce_row_weight(const sk_cce_args *a, int64_t i, const double *yraw)
-{
-    double swi = a->sw ? a->sw[i] : 1.0;
-    if (a->t) {
-        int64_t t = a->t[i];
-        if (a->has_ignore && t == a->ignore) return 0.0;
-        return swi * (a->cw ? a->cw[t] : 1.0);
-    }
-    double s = 0.0;
-    if (a->cw)
-        for (int64_t k = 0; k < a->K; k++) s += a->cw[k] * yraw[k];
-    else
-        for (int64_t k = 0; k < a->K; k++) s += yraw[k];
-    return swi * s;
-}
+#define SK_CCE_ROW_ARRAYS 12 /* per-row workspace arrays of sk_cce_chunk */
 
-/* Build q_k = c_k * y'_k for one row (labels after smoothing, times class weights).
- * IN yraw (K) raw label row (ignored for integer labels); OUT q (K). Returns sum_k q_k. */
-SK_INLINE double sk_cce_row_q(const sk_cce_args *a, int64_t i, const double *yraw, double *q)
+/* OUT q (K*R, T-layout): q_k = class_weight_k * y'_k, the labels after smoothing. IN yb: raw
+ * label block (label matrices) -- integer labels build the smoothed one-hot directly. */
+SK_INLINE void sk_cce_q(const sk_cce_args *a, int64_t b0, int64_t nb, int64_t R,
+                        const double *yb, double *q)
 {
     const int64_t K = a->K;
     const double e = a->smooth, u = e / (double)K, keep = 1.0 - e;
-    if (a->t) {
-        const int64_t t = a->t[i];
-        for (int64_t k = 0; k < K; k++) q[k] = u;
-        q[t] = keep + u;
-    } else if (e != 0.0) {
-        for (int64_t k = 0; k < K; k++) q[k] = keep * yraw[k] + u;
-    } else {
-        for (int64_t k = 0; k < K; k++) q[k] = yraw[k];
+    for (int64_t k = 0; k < K; k++) {
+        const double ck = a->cw ? a->cw[k] : 1.0;
+        double *qk = q + k * R;
+        if (a->t)
+            for (int64_t r = 0; r < nb; r++) qk[r] = u * ck;
+        else
+            for (int64_t r = 0; r < nb; r++) qk[r] = (keep * yb[k * R + r] + u) * ck;
     }
-    if (a->cw)
-        for (int64_t k = 0; k < K; k++) q[k] *= a->cw[k];
-    double C = 0.0;
-    for (int64_t k = 0; k < K; k++) C += q[k];
-    return C;
+    if (a->t)
+        for (int64_t r = 0; r < nb; r++) {
+            const int64_t t = a->t[b0 + r];
+            if (!(a->has_ignore && t == a->ignore))
+                q[t * R + r] = (keep + u) * (a->cw ? a->cw[t] : 1.0);
+        }
 }
 
-/* One chunk of rows [r0, r1). ws: workspace of 6 * cap doubles + 8 * R extra. */
+/* One chunk of rows [r0, r1). ws: 6 * cap + SK_CCE_ROW_ARRAYS * R doubles. */
 SK_TARGET_CLONES
 static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *ws, int64_t cap,
                          sk_acc *acc)
 {
     const int64_t K = a->K;
-    const int64_t R = cap / K;
+    const int64_t R = sk_block_rows(K, cap);
     double *d = ws, *lo = ws + cap, *e = ws + 2 * cap, *yb = ws + 3 * cap, *q = ws + 4 * cap,
            *g = ws + 5 * cap;
     double *m = ws + 6 * cap, *sp = m + R, *L = sp + R, *term = L + R, *wrow = term + R,
-           *pv = wrow + R, *coef = pv + R;
-    int64_t *amax = (int64_t *)(coef + R);
+           *pv = wrow + R, *coef = pv + R, *C = coef + R, *Ca = C + R, *la = Ca + R, *tmp = la + R;
+    int64_t *amax = (int64_t *)(tmp + R);
     const int simple = a->t != NULL && a->smooth == 0.0; /* integer labels, no smoothing */
-    double lane_sum = 0.0, lane_w = 0.0, nnz = 0.0, nterms = 0.0;
+    const double scale = a->grad_scale;
+    double lane_sum = 0.0, lane_w = 0.0, nnz = 0.0, nterms = 0.0, c_sum = 0.0, c_w = 0.0;
 
     for (int64_t b0 = r0; b0 < r1; b0 += R) {
         const int64_t nb = (r1 - b0) < R ? (r1 - b0) : R;
 
-        /* per-row weights w_i (and the label rows, when there are any) */
-        if (!a->t)
-            for (int64_t r = 0; r < nb; r++) sk_load_row(&a->y, b0 + r, K, yb + r * K);
-        for (int64_t r = 0; r < nb; r++) {
-            const int64_t i = b0 + r;
-            const double w = sk_cce_row_weight(a, i, yb + r * K);
-            wrow[r] = w;
-            nnz += w != 0.0;
-            nterms += !(a->t && a->has_ignore && a->t[i] == a->ignore);
-        }
-        lane_w += sk_lane_sum(wrow, nb);
-        if (a->weights_only) continue;
-
-        if (a->from_logits) {
-            sk_softmax_stage(&a->x, b0, nb, K, d, lo, e, m, sp, L, amax);
-            if (simple) {
-                for (int64_t r = 0; r < nb; r++) {
-                    const int64_t i = b0 + r, t = a->t[i], j = r * K + t;
-                    const int ign = a->has_ignore && t == a->ignore;
-                    const double swi = a->sw ? a->sw[i] : 1.0;
-                    const double ct = ign ? 0.0 : (a->cw ? a->cw[t] : 1.0);
-                    /* m - x_t from the error-free difference; 0 where t is the argmax */
-                    const double gap = ign || t == amax[r] ? 0.0 : (-d[ign ? r * K : j]) - lo[ign ? r * K : j];
-                    const double loss = ign ? 0.0 : L[r] + gap;
-                    term[r] = swi * ct * loss;
-                    coef[r] = swi * ct * a->grad_scale;
-                }
-                if (a->grad_out) {
-                    for (int64_t r = 0; r < nb; r++) {
-                        const int64_t i = b0 + r, t = a->t[i];
-                        double *gr = g + r * K;
-                        const double *er = e + r * K;
-                        if (coef[r] == 0.0) {
-                            for (int64_t k = 0; k < K; k++) gr[k] = 0.0;
-                            continue;
-                        }
-                        const double s = 1.0 + sp[r];
-                        const double inv = coef[r] / s;
-                        for (int64_t k = 0; k < K; k++) gr[k] = er[k] * inv;
-                        const double spt = t == amax[r] ? sp[r] : s - er[t];
-                        gr[t] = -spt * inv;
-                    }
-                    sk_store(a->grad_out, a->out_f32, b0 * K, g, nb * K);
-                }
-            } else {
-                /* soft labels, or integer labels with smoothing */
-                for (int64_t r = 0; r < nb; r++) {
-                    const int64_t i = b0 + r;
-                    const int ign = a->t && a->has_ignore && a->t[i] == a->ignore;
-                    const double swi = a->sw ? a->sw[i] : 1.0;
-                    double *qr = q + r * K;
-                    const double *dr = d + r * K, *lr = lo + r * K, *er = e + r * K;
-                    double *gr = g + r * K;
-                    if (ign) {
-                        term[r] = 0.0;
-                        for (int64_t k = 0; k < K; k++) gr[k] = 0.0;
-                        continue;
-                    }
-                    const double C = sk_cce_row_q(a, i, yb + r * K, qr);
-                    const int64_t ar = amax[r];
-                    double Ca = 0.0, la = 0.0;
-                    for (int64_t k = 0; k < K; k++) {
-                        Ca += k == ar ? 0.0 : qr[k];
-                        la += qr[k] > 0.0 ? qr[k] * ((-dr[k]) - lr[k]) : 0.0;
-                    }
-                    if (ar < 0) Ca = NAN;
-                    term[r] = swi * (C * L[r] + la);
-                    if (a->grad_out) {
-                        const double s = 1.0 + sp[r];
-                        const double inv = swi * a->grad_scale / s;
-                        for (int64_t k = 0; k < K; k++) {
-                            const double Ck = C - qr[k];
-                            const double sk = s - er[k];
-                            gr[k] = (Ck * er[k] - qr[k] * sk) * inv;
-                        }
-                        if (ar >= 0) gr[ar] = (Ca * er[ar] - qr[ar] * sp[r]) * inv;
-                    }
-                }
-                if (a->grad_out) sk_store(a->grad_out, a->out_f32, b0 * K, g, nb * K);
+        /* API.md's weight w_i = sample_weight_i * sum_k class_weight_k y_ik (labels before
+         * smoothing; class_weight[t_i] for integer labels, 0 for ignored samples) */
+        if (a->t) {
+            for (int64_t r = 0; r < nb; r++) {
+                const int64_t i = b0 + r, t = a->t[i];
+                const int ign = a->has_ignore && t == a->ignore;
+                const double swi = a->sw ? a->sw[i] : 1.0;
+                wrow[r] = ign ? 0.0 : swi * (a->cw ? a->cw[t] : 1.0);
+                nterms += !ign;
             }
         } else {
-            /* probabilities, clipped to [clip_lo, clip_hi] */
-            const double clo = a->clip_lo, chi = a->clip_hi;
-            if (simple && !a->grad_out) {
-                /* only p_t is needed: gather it, never read the rest of the row */
-                for (int64_t r = 0; r < nb; r++) {
-                    const int64_t i = b0 + r, t = a->t[i];
-                    const int ign = a->has_ignore && t == a->ignore;
-                    pv[r] = ign ? 1.0 : sk_clamp(sk_get(&a->x, i, t), clo, chi);
-                    const double swi = a->sw ? a->sw[i] : 1.0;
-                    coef[r] = ign ? 0.0 : swi * (a->cw ? a->cw[t] : 1.0);
-                }
-                for (int64_t r = 0; r < nb; r++) term[r] = coef[r] == 0.0 ? 0.0 : -coef[r] * sk_log(pv[r]);
+            sk_load_T(&a->y, b0, nb, K, R, yb);
+            if (a->cw) {
+                for (int64_t k = 0; k < K; k++)
+                    for (int64_t r = 0; r < nb; r++) q[k * R + r] = a->cw[k] * yb[k * R + r];
+                sk_rows_sum_T(q, nb, K, R, wrow, tmp);
             } else {
-                for (int64_t r = 0; r < nb; r++) sk_load_row(&a->x, b0 + r, K, d + r * K);
-                const int64_t nk = nb * K;
-                for (int64_t j = 0; j < nk; j++) e[j] = sk_log(sk_clamp(d[j], clo, chi));
+                sk_rows_sum_T(yb, nb, K, R, wrow, tmp);
+            }
+            for (int64_t r = 0; r < nb; r++) wrow[r] *= a->sw ? a->sw[b0 + r] : 1.0;
+            nterms += (double)nb;
+        }
+        for (int64_t r = 0; r < nb; r++) nnz += wrow[r] != 0.0;
+        sk_kahan_add(&lane_w, &c_w, sk_lane_sum(wrow, nb));
+        if (a->weights_only) continue;
+
+        /* coef[r]: sample weight, 0 for ignored samples (their loss and gradient are 0) */
+        for (int64_t r = 0; r < nb; r++) {
+            const int64_t i = b0 + r;
+            const int ign = a->t && a->has_ignore && a->t[i] == a->ignore;
+            coef[r] = ign ? 0.0 : (a->sw ? a->sw[i] : 1.0);
+        }
+
+        if (a->from_logits && simple) {
+            sk_softmax_stage(&a->x, b0, nb, K, R, d, lo, e, m, sp, L, amax);
+            for (int64_t r = 0; r < nb; r++) {
+                const int64_t t = a->t[b0 + r];
+                const int off = coef[r] == 0.0 || t == amax[r];
+                const int64_t j = off ? 0 : t * R + r;
+                /* m - x_t from the error-free difference (0 where t is the argmax) */
+                const double gap = off ? 0.0 : (-d[j]) - lo[j];
+                const double ct = coef[r] == 0.0 ? 0.0 : (a->cw ? a->cw[t] : 1.0);
+                coef[r] *= ct;
+                term[r] = coef[r] == 0.0 ? 0.0 : coef[r] * (L[r] + gap);
+            }
+            if (a->grad_out) {
+                for (int64_t r = 0; r < nb; r++) tmp[r] = coef[r] * scale / (1.0 + sp[r]);
+                for (int64_t k = 0; k < K; k++)
+                    for (int64_t r = 0; r < nb; r++)
+                        g[k * R + r] = coef[r] == 0.0 ? 0.0 : e[k * R + r] * tmp[r];
                 for (int64_t r = 0; r < nb; r++) {
-                    const int64_t i = b0 + r;
-                    const int ign = a->t && a->has_ignore && a->t[i] == a->ignore;
-                    const double swi = a->sw ? a->sw[i] : 1.0;
-                    double *qr = q + r * K, *gr = g + r * K;
-                    const double *dr = d + r * K, *er = e + r * K;
-                    if (ign) {
-                        term[r] = 0.0;
-                        for (int64_t k = 0; k < K; k++) gr[k] = 0.0;
-                        continue;
-                    }
-                    sk_cce_row_q(a, i, yb + r * K, qr);
-                    double s = 0.0;
-                    for (int64_t k = 0; k < K; k++) s += qr[k] > 0.0 ? -qr[k] * er[k] : 0.0;
-                    term[r] = swi * s;
-                    if (a->grad_out) {
-                        const double c = swi * a->grad_scale;
-                        for (int64_t k = 0; k < K; k++) {
-                            const int inside = dr[k] >= clo && dr[k] <= chi;
-                            gr[k] = (qr[k] > 0.0 && inside) ? -c * qr[k] / dr[k] : 0.0;
-                        }
-                    }
+                    if (coef[r] == 0.0) continue;
+                    const int64_t t = a->t[b0 + r];
+                    /* p_t - 1 = -(mass of the other classes) / s, never 1 - p_t */
+                    const double spt = t == amax[r] ? sp[r] : (1.0 + sp[r]) - e[t * R + r];
+                    g[t * R + r] = -spt * tmp[r];
                 }
-                if (a->grad_out) sk_store(a->grad_out, a->out_f32, b0 * K, g, nb * K);
+                sk_store_T(a->grad_out, a->out_f32, b0, g, nb, K, R);
+            }
+        } else if (a->from_logits) {
+            /* soft labels, or integer labels with smoothing */
+            sk_softmax_stage(&a->x, b0, nb, K, R, d, lo, e, m, sp, L, amax);
+            sk_cce_q(a, b0, nb, R, yb, q);
+            sk_rows_sum_T(q, nb, K, R, C, tmp);
+            /* C'_a = sum_{k != a} q_k and sum_{q_k > 0} q_k (m - x_k), in T-layout scratch g */
+            for (int64_t k = 0; k < K; k++)
+                for (int64_t r = 0; r < nb; r++)
+                    g[k * R + r] = k == amax[r] ? 0.0 : q[k * R + r];
+            sk_rows_sum_T(g, nb, K, R, Ca, tmp);
+            for (int64_t k = 0; k < K; k++)
+                for (int64_t r = 0; r < nb; r++) {
+                    const int64_t j = k * R + r;
+                    g[j] = q[j] > 0.0 ? q[j] * ((-d[j]) - lo[j]) : 0.0;
+                }
+            sk_rows_sum_T(g, nb, K, R, la, tmp);
+            for (int64_t r = 0; r < nb; r++) {
+                if (amax[r] < 0) Ca[r] = NAN;
+                term[r] = coef[r] == 0.0 ? 0.0 : coef[r] * (C[r] * L[r] + la[r]);
+            }
+            if (a->grad_out) {
+                /* dCE/dx_k = (C'_k e_k - q_k s'_k) / s; C'_k = C - q_k, s'_k = s - e_k for
+                 * k != argmax (no cancellation there), the accumulated C'_a, s' at the argmax */
+                for (int64_t r = 0; r < nb; r++) tmp[r] = coef[r] * scale / (1.0 + sp[r]);
+                for (int64_t k = 0; k < K; k++)
+                    for (int64_t r = 0; r < nb; r++) {
+                        const int64_t j = k * R + r;
+                        const double Ck = C[r] - q[j], sk = (1.0 + sp[r]) - e[j];
+                        g[j] = coef[r] == 0.0 ? 0.0 : (Ck * e[j] - q[j] * sk) * tmp[r];
+                    }
+                for (int64_t r = 0; r < nb; r++) {
+                    const int64_t ar = amax[r];
+                    if (ar < 0 || coef[r] == 0.0) continue;
+                    const int64_t j = ar * R + r;
+                    g[j] = (Ca[r] * e[j] - q[j] * sp[r]) * tmp[r];
+                }
+                sk_store_T(a->grad_out, a->out_f32, b0, g, nb, K, R);
+            }
+        } else if (simple && !a->grad_out) {
+            /* probabilities, integer labels, loss only: gather p_t, never read the rest */
+            const double clo = a->clip_lo, chi = a->clip_hi;
+            for (int64_t r = 0; r < nb; r++) {
+                const int64_t i = b0 + r, t = a->t[i];
+                pv[r] = coef[r] == 0.0 ? 1.0 : sk_clamp(sk_get(&a->x, i, t), clo, chi);
+                coef[r] = coef[r] == 0.0 ? 0.0 : coef[r] * (a->cw ? a->cw[t] : 1.0);
+            }
+            for (int64_t r = 0; r < nb; r++)
+                term[r] = coef[r] == 0.0 ? 0.0 : -coef[r] * sk_log(pv[r]);
+        } else {
+            /* probabilities clipped to [clip_lo, clip_hi]: -sum_k q_k log(p_k) */
+            const double clo = a->clip_lo, chi = a->clip_hi;
+            sk_load_T(&a->x, b0, nb, K, R, d);
+            sk_cce_q(a, b0, nb, R, yb, q);
+            const int64_t nk = K * R;
+            for (int64_t j = 0; j < nk; j++) {
+                const double lg = sk_log(sk_clamp(d[j], clo, chi));
+                e[j] = q[j] > 0.0 ? -q[j] * lg : 0.0;
+            }
+            sk_rows_sum_T(e, nb, K, R, la, tmp);
+            for (int64_t r = 0; r < nb; r++) term[r] = coef[r] == 0.0 ? 0.0 : coef[r] * la[r];
+            if (a->grad_out) {
+                for (int64_t k = 0; k < K; k++)
+                    for (int64_t r = 0; r < nb; r++) {
+                        const int64_t j = k * R + r;
+                        const int inside = d[j] >= clo && d[j] <= chi;
+                        g[j] = (coef[r] != 0.0 && q[j] > 0.0 && inside)
+                                   ? -coef[r] * scale * q[j] / d[j] : 0.0;
+                    }
+                sk_store_T(a->grad_out, a->out_f32, b0, g, nb, K, R);
             }
         }
         if (a->loss_out) sk_store(a->loss_out, a->out_f32, b0, term, nb);
-        lane_sum += sk_lane_sum(term, nb);
+        sk_kahan_add(&lane_sum, &c_sum, sk_lane_sum(term, nb));
     }
-    acc->sum = lane_sum;
-    acc->wsum = lane_w;
+    acc->sum = lane_sum - c_sum;
+    acc->wsum = lane_w - c_w;
     acc->nnz = nnz;
     acc->nterms = nterms;
 }
 
 /* ---------------------------------------------------------------------------------------- */
 /* the parallel driver (shared by every row-wise kernel)                                      */
+
+/* Rows per chunk: a function of K only (never of the thread count), in whole blocks. */
+static int64_t sk_rows_per_chunk(int64_t K)
+{
+    const int64_t cap = K > SK_BLOCK ? K : SK_BLOCK;
+    const int64_t Rb = sk_block_rows(K, cap);
+    const int64_t rpc = (SK_CHUNK_ELEMS / K) / Rb * Rb;
+    return rpc < 1 ? 1 : rpc;
+}
 
 typedef void (*sk_chunk_fn)(const void *args, int64_t r0, int64_t r1, double *ws, int64_t cap,
                             sk_acc *acc);
@@ -425,9 +549,8 @@ static int sk_run_rows(sk_chunk_fn fn, const void *args, int64_t n, int64_t K, i
 {
     const int64_t Kc = K > 0 ? K : 1;
     const int64_t cap = Kc > SK_BLOCK ? Kc : SK_BLOCK;
-    const int64_t R = cap / Kc;
-    int64_t rpc = SK_CHUNK_ELEMS / Kc;
-    rpc = rpc < 1 ? 1 : rpc;
+    const int64_t R = cap / Kc;            /* upper bound of any kernel's rows per block */
+    const int64_t rpc = sk_rows_per_chunk(Kc);
     const int64_t nchunks = n > 0 ? (n + rpc - 1) / rpc : 0;
     const int64_t wsn = ws_per_cap * cap + ws_per_row * R + 16;
     memset(total, 0, sizeof *total);
@@ -441,7 +564,7 @@ static int sk_run_rows(sk_chunk_fn fn, const void *args, int64_t n, int64_t K, i
 #pragma omp parallel num_threads(n_threads) if (par) reduction(|| : failed)
 #endif
     {
-        double *ws = (double *)malloc((size_t)wsn * sizeof(double));
+        double *ws = (double *)calloc((size_t)wsn, sizeof(double));
         if (!ws) failed = 1;
 #ifdef SKXENT_OPENMP
 #pragma omp for schedule(static)
@@ -453,12 +576,15 @@ static int sk_run_rows(sk_chunk_fn fn, const void *args, int64_t n, int64_t K, i
         }
         free(ws);
     }
+    double cs = 0.0, cw = 0.0;
     for (int64_t c = 0; c < nchunks; c++) {
-        total->sum += part[c].sum;
-        total->wsum += part[c].wsum;
+        sk_kahan_add(&total->sum, &cs, part[c].sum);
+        sk_kahan_add(&total->wsum, &cw, part[c].wsum);
         total->nnz += part[c].nnz;
         total->nterms += part[c].nterms;
     }
+    total->sum -= cs;
+    total->wsum -= cw;
     free(part);
     return failed ? SK_ENOMEM : SK_OK;
 }
@@ -471,7 +597,7 @@ static void sk_cce_chunk_fn(const void *args, int64_t r0, int64_t r1, double *ws
 
 static int sk_cce(const sk_cce_args *a, int n_threads, sk_acc *out)
 {
-    return sk_run_rows(sk_cce_chunk_fn, a, a->n, a->K, n_threads, 6, 8 + 1, out);
+    return sk_run_rows(sk_cce_chunk_fn, a, a->n, a->K, n_threads, 6, SK_CCE_ROW_ARRAYS, out);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -502,7 +628,7 @@ static void sk_bce_chunk(const sk_bce_args *a, int64_t r0, int64_t r1, double *w
            *gb = ws + 5 * cap;
     const double e = a->smooth, keep = 1.0 - e, half = 0.5 * e;
     const double clo = a->clip_lo, chi = a->clip_hi, scale = a->grad_scale;
-    double lane_sum = 0.0;
+    double lane_sum = 0.0, c_sum = 0.0;
     for (int64_t j = 0; j < R * Lc; j++) pwb[j] = a->pw ? a->pw[j % Lc] : 1.0;
 
     for (int64_t b0 = r0; b0 < r1; b0 += R) {
@@ -518,7 +644,7 @@ static void sk_bce_chunk(const sk_bce_args *a, int64_t r0, int64_t r1, double *w
             for (int64_t j = 0; j < nk; j++) {
                 const double x = xb[j];
                 const double yv = keep * yb[j] + half;
-                const double pos = pwb[j] * yv, neg = 1.0 - yv;
+                const double pos = pwb[j] * yv, neg = keep * (1.0 - yb[j]) + half;
                 double ex;
                 const double l = sk_log1pexp_neg_abs(x, &ex);
                 const double sp_pos = x > 0.0 ? x + l : l;   /* softplus(x)  = -log(1 - p) */
@@ -539,7 +665,7 @@ static void sk_bce_chunk(const sk_bce_args *a, int64_t r0, int64_t r1, double *w
                 const double p = xb[j];
                 const double pc = sk_clamp(p, clo, chi);
                 const double yv = keep * yb[j] + half;
-                const double pos = pwb[j] * yv, neg = 1.0 - yv;
+                const double pos = pwb[j] * yv, neg = keep * (1.0 - yb[j]) + half;
                 const double lp = sk_log(pc), l1p = sk_log1p(-pc);
                 const double loss = -((pos > 0.0 ? pos * lp : 0.0) + (neg > 0.0 ? neg * l1p : 0.0));
                 const int inside = p >= clo && p <= chi;
@@ -550,9 +676,9 @@ static void sk_bce_chunk(const sk_bce_args *a, int64_t r0, int64_t r1, double *w
         }
         if (a->loss_out) sk_store(a->loss_out, a->out_f32, b0 * Lc, lb, nk);
         if (a->grad_out) sk_store(a->grad_out, a->out_f32, b0 * Lc, gb, nk);
-        lane_sum += sk_lane_sum(lb, nk);
+        sk_kahan_add(&lane_sum, &c_sum, sk_lane_sum(lb, nk));
     }
-    acc->sum = lane_sum;
+    acc->sum = lane_sum - c_sum;
 }
 
 static void sk_bce_chunk_fn(const void *args, int64_t r0, int64_t r1, double *ws, int64_t cap,
@@ -597,34 +723,29 @@ static void sk_rows_chunk(const sk_rows_args *a, int64_t r0, int64_t r1, double 
                           sk_acc *acc)
 {
     const int64_t K = a->K;
-    const int64_t R = cap / K;
+    const int64_t R = sk_block_rows(K, cap);
     double *d = ws, *lo = ws + cap, *e = ws + 2 * cap, *o = ws + 3 * cap;
     double *m = ws + 4 * cap, *sp = m + R, *L = sp + R;
     int64_t *amax = (int64_t *)(L + R);
     (void)acc;
     for (int64_t b0 = r0; b0 < r1; b0 += R) {
         const int64_t nb = (r1 - b0) < R ? (r1 - b0) : R;
-        sk_softmax_stage(&a->x, b0, nb, K, d, lo, e, m, sp, L, amax);
+        sk_softmax_stage(&a->x, b0, nb, K, R, d, lo, e, m, sp, L, amax);
         if (a->mode == SK_LSE) {
             for (int64_t r = 0; r < nb; r++)
                 o[r] = isinf(m[r]) ? sk_lse_inf_row(&a->x, b0 + r, K, m[r]) : m[r] + L[r];
             sk_store(a->out, a->out_f32, b0, o, nb);
         } else if (a->mode == SK_LOG_SOFTMAX) {
-            for (int64_t r = 0; r < nb; r++) {
-                const double *dr = d + r * K, *lr = lo + r * K;
-                double *orow = o + r * K;
-                const double Lr = L[r];
-                for (int64_t k = 0; k < K; k++) orow[k] = (dr[k] - Lr) + lr[k];
-            }
-            sk_store(a->out, a->out_f32, b0 * K, o, nb * K);
+            /* x_k - lse = (d_k + lo_k) - L: both parts <= 0, so no cancellation */
+            for (int64_t k = 0; k < K; k++)
+                for (int64_t r = 0; r < nb; r++)
+                    o[k * R + r] = (d[k * R + r] - L[r]) + lo[k * R + r];
+            sk_store_T(a->out, a->out_f32, b0, o, nb, K, R);
         } else {
-            for (int64_t r = 0; r < nb; r++) {
-                const double *er = e + r * K;
-                double *orow = o + r * K;
-                const double inv = 1.0 / (1.0 + sp[r]);
-                for (int64_t k = 0; k < K; k++) orow[k] = er[k] * inv;
-            }
-            sk_store(a->out, a->out_f32, b0 * K, o, nb * K);
+            for (int64_t r = 0; r < nb; r++) m[r] = 1.0 / (1.0 + sp[r]);
+            for (int64_t k = 0; k < K; k++)
+                for (int64_t r = 0; r < nb; r++) o[k * R + r] = e[k * R + r] * m[r];
+            sk_store_T(a->out, a->out_f32, b0, o, nb, K, R);
         }
     }
 }
@@ -713,34 +834,32 @@ static void sk_scan_chunk(const sk_scan_args *a, int64_t r0, int64_t r1, double 
                           sk_acc *acc)
 {
     const int64_t K = a->K;
-    const int64_t R = cap / K;
+    const int64_t R = sk_block_rows(K, cap);
     double *b = ws, *rs = ws + cap;
+    const double lo = a->lo, hi = a->hi;
     int64_t first = -1;
     double nbad_rows = 0.0;
     for (int64_t b0 = r0; b0 < r1 && first < 0; b0 += R) {
         const int64_t nb = (r1 - b0) < R ? (r1 - b0) : R;
-        const int64_t nk = nb * K;
-        for (int64_t r = 0; r < nb; r++) sk_load_row(&a->x, b0 + r, K, b + r * K);
+        sk_load_T(&a->x, b0, nb, K, R, b);
         int bad = 0;
-        for (int64_t j = 0; j < nk; j++) {
-            const double v = b[j];
-            bad |= !(v >= a->lo && v <= a->hi) || (a->integral && v != floor(v));
-        }
-        if (bad) {
-            for (int64_t j = 0; j < nk; j++) {
-                const double v = b[j];
-                if (!(v >= a->lo && v <= a->hi) || (a->integral && v != floor(v))) {
-                    first = b0 * K + j;
-                    break;
-                }
+        for (int64_t k = 0; k < K; k++)
+            for (int64_t r = 0; r < nb; r++) {
+                const double v = b[k * R + r];
+                bad |= (!(v >= lo && v <= hi)) | (a->integral & (v != floor(v)));
             }
+        if (bad) { /* rare: find the first offender in row-major order */
+            for (int64_t r = 0; r < nb && first < 0; r++)
+                for (int64_t k = 0; k < K; k++) {
+                    const double v = sk_get(&a->x, b0 + r, k);
+                    if (!(v >= lo && v <= hi) || (a->integral && v != floor(v))) {
+                        first = (b0 + r) * K + k;
+                        break;
+                    }
+                }
         }
         if (a->row_tol > 0.0) {
-            for (int64_t r = 0; r < nb; r++) {
-                double s = 0.0;
-                for (int64_t k = 0; k < K; k++) s += b[r * K + k];
-                rs[r] = s;
-            }
+            sk_rows_sum_T(b, nb, K, R, rs, rs + R);
             for (int64_t r = 0; r < nb; r++) nbad_rows += fabs(rs[r] - 1.0) > a->row_tol;
         }
     }
@@ -758,8 +877,7 @@ static void sk_scan_chunk_fn(const void *args, int64_t r0, int64_t r1, double *w
 static int sk_scan(sk_scan_args *a, int n_threads, int64_t *first, double *nbad_rows)
 {
     const int64_t Kc = a->K > 0 ? a->K : 1;
-    int64_t rpc = SK_CHUNK_ELEMS / Kc;
-    a->rpc = rpc < 1 ? 1 : rpc;
+    a->rpc = sk_rows_per_chunk(Kc);
     const int64_t nchunks = a->n > 0 ? (a->n + a->rpc - 1) / a->rpc : 0;
     *first = -1;
     *nbad_rows = 0.0;
