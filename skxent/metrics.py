@@ -14,13 +14,15 @@ order. It differs only in *how* it computes:
   categorical kernel, which reads one probability per row: the arithmetic makes
   no ``n x K`` temporary at all.
 * Validation is the part that must stay bit-for-bit scikit-learn. The checks
-  scikit-learn makes over the whole ``y_proba`` are kept, as three vectorised
-  passes with no ``n x K`` temporary: ``max`` and ``min`` (range [0, 1]; they
-  also reveal NaN and inf, so check_array's finiteness pass is only run, to
-  raise its exact message, when they do) and an ``einsum`` row sum (the
-  "do not sum to one" warning). Everything rare (lists, pandas, odd dtypes,
-  ``labels=``, multi-label indicators) goes through scikit-learn's own
-  helpers, in scikit-learn's order.
+  scikit-learn makes over the whole ``y_proba`` are kept, as two vectorised
+  passes with no ``n x K`` temporary: the range [0, 1] is one ``max`` over
+  the IEEE bit patterns viewed as unsigned integers (which also rules out NaN
+  and inf, so check_array's finiteness pass is skipped; only when it fails do
+  scikit-learn's ``max``/``min``/``check_array`` run, to raise its exact
+  message), and an ``einsum`` row sum gives the "do not sum to one" warning.
+  Everything rare (lists, pandas, odd dtypes, ``labels=``, multi-label
+  indicators) goes through scikit-learn's own helpers, in scikit-learn's
+  order.
 * Per-call overhead matters (``cross_val_score`` calls the metric on small
   folds), so the common path (NumPy arrays, no ``labels``) avoids
   ``validate_params`` introspection and ``LabelBinarizer``: the parameter types
@@ -103,6 +105,27 @@ def _is_plain_float_array(a):
         and a.shape[0] >= 1
         and (a.ndim == 1 or a.shape[1] >= 1)
     )
+
+
+# IEEE-754 bit patterns of 1.0: viewed as unsigned integers, the floats in
+# [+0, 1] are exactly the patterns <= that of 1.0 (negative numbers and -0.0
+# have the sign bit set, NaN and inf have larger exponents).
+_ONE_BITS = {
+    np.dtype(np.float64): (np.uint64, np.float64(1).view(np.uint64)),
+    np.dtype(np.float32): (np.uint32, np.float32(1).view(np.uint32)),
+    np.dtype(np.float16): (np.uint16, np.float16(1).view(np.uint16)),
+}
+
+
+def _all_in_unit_interval(a):
+    """True if every value of ``a`` is in [+0, 1] (so finite and not NaN).
+
+    One vectorised ``max`` over the bit patterns instead of ``max``, ``min`` and
+    a finiteness pass. False also for -0.0, which the caller's exact checks
+    then accept, like scikit-learn.
+    """
+    uint, one = _ONE_BITS[a.dtype]
+    return bool(a.view(uint).max() <= one)
 
 
 def _check_proba_array(y_proba):
@@ -234,17 +257,17 @@ def log_loss(
     proba = y_proba if fast else _check_proba_array(y_proba)
 
     # -- _validate_multiclass_probabilistic_prediction, in scikit-learn's order.
-    # max/min are single vectorised passes and also catch NaN (it propagates)
-    # and +-inf: on the fast path check_array's finiteness error is raised
-    # only then, so the common case pays no separate finiteness pass.
-    vmax = proba.max()
-    vmin = proba.min()
-    if fast and not (math.isfinite(vmax) and math.isfinite(vmin)):
-        _check_proba_array(proba)
-    if vmax > 1:
-        raise ValueError(f"y_prob contains values greater than 1: {vmax}")
-    if vmin < 0:
-        raise ValueError(f"y_prob contains values lower than 0: {vmin}")
+    if not _all_in_unit_interval(proba):
+        # Rare path, scikit-learn's exact checks and messages. On the fast path
+        # check_array's finiteness check was skipped: NaN/inf raise it here.
+        vmax = proba.max()
+        vmin = proba.min()
+        if fast and not (math.isfinite(vmax) and math.isfinite(vmin)):
+            _check_proba_array(proba)
+        if vmax > 1:
+            raise ValueError(f"y_prob contains values greater than 1: {vmax}")
+        if vmin < 0:
+            raise ValueError(f"y_prob contains values lower than 0: {vmin}")
     binary_proba = proba.ndim == 1 or proba.shape[1] == 1
     eps = np.finfo(proba.dtype).eps
 
@@ -511,7 +534,7 @@ def multilabel_log_loss(
                 "y_true must contain values in [0, 1] (an indicator matrix or "
                 f"soft targets); got values in [{ymin}, {ymax}]."
             )
-    if not from_logits:
+    if not from_logits and not _all_in_unit_interval(scores):
         vmax, vmin = scores.max(), scores.min()
         if fast and not (math.isfinite(vmax) and math.isfinite(vmin)):
             _check_multilabel_scores(scores)

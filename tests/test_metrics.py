@@ -218,6 +218,21 @@ def test_log_loss_clips_like_sklearn():
     assert_allclose(log_loss(y, p), -np.log(np.finfo(float).eps) * 2 / 3, rtol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_log_loss_range_check_edge_values_like_sklearn(dtype):
+    """-0.0 is in range; the smallest subnormal and 1.0 are; the next float
+    above 1 and the largest negative are not (the bit-pattern range check)."""
+    tiny = np.finfo(dtype).smallest_subnormal
+    ok = np.array([[1.0, -0.0, 0.0], [tiny, 1 - tiny, 0.0]], dtype=dtype)
+    _same_outcome(([0, 1], ok), rtol=RTOL[dtype])
+    above = ok.copy()
+    above[0, 0] = np.nextafter(dtype(1), dtype(2))
+    _same_outcome(([0, 1], above))
+    below = ok.copy()
+    below[1, 0] = -tiny
+    _same_outcome(([0, 1], below))
+
+
 def test_log_loss_y_pred_keyword_deprecated_like_sklearn():
     y = [0, 1]
     p = [[0.8, 0.2], [0.3, 0.7]]
@@ -457,6 +472,8 @@ def test_multilabel_log_loss_from_logits_matches_probabilities(dtype):
         ([[0, 1]], [[0.1, 1.2]], {}, "y_proba contains values greater than 1"),
         ([[0, 1]], [[-0.1, 0.2]], {}, "y_proba contains values lower than 0"),
         ([[0, 1]], [[np.nan, 0.2]], {}, "y_proba contains NaN"),
+        ([[0, 1]], np.array([[np.inf, 0.2]]), {}, "y_proba contains infinity"),
+        ([[0, 1]], np.array([[-0.0, 0.2]]), {"normalize": True}, None),
         ([[0, 1], [1, 0]], [[0.1, 0.2], [0.3, 0.4]], {"sample_weight": [1.0, -1.0]},
          "sample_weight"),
         ([[0, 1], [1, 0]], [[0.1, 0.2], [0.3, 0.4]], {"sample_weight": [1.0]},
@@ -465,8 +482,11 @@ def test_multilabel_log_loss_from_logits_matches_probabilities(dtype):
     ],
 )
 def test_multilabel_log_loss_rejects_bad_input(y, p, kwargs, match):
+    if match is None:  # -0.0 is a valid probability
+        assert np.isfinite(multilabel_log_loss(y, p, **kwargs))
+        return
     with pytest.raises(ValueError, match=match):
-        multilabel_log_loss(np.asarray(y) if isinstance(y, np.ndarray) else y, p, **kwargs)
+        multilabel_log_loss(y, p, **kwargs)
 
 
 # -- scorers ----------------------------------------------------------------------
