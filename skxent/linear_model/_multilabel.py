@@ -15,7 +15,8 @@ gives, label by label, the minimiser of binary ``LogisticRegression(C=C)``'s obj
 ``max |gradient| <= tol`` is the per-label rule applied to every label.
 
 Targets. ``Y`` of shape ``(n_samples, n_labels)`` holds 0/1 indicators or soft targets in
-[0, 1]; then ``classes_ = [0, 1]``, ``predict`` returns ``(n_samples, n_labels)`` 0/1 in ``Y``'s
+[0, 1]; then ``classes_ = arange(n_labels)`` (scikit-learn's convention for multi-label
+classifiers, e.g. ``MLPClassifier``), ``predict`` returns ``(n_samples, n_labels)`` 0/1 in ``Y``'s
 dtype and ``predict_proba`` the probability of each label being on. A 1-D binary ``y`` (any two
 labels; a single column ``Y`` is treated as 1-D with scikit-learn's ``DataConversionWarning``)
 is one label and follows scikit-learn's binary classifier conventions: ``classes_`` holds the
@@ -69,7 +70,8 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
     Attributes
     ----------
     classes_ : ndarray
-        ``[0, 1]`` for 2-D ``Y``; the two labels for a 1-D binary ``y``.
+        ``arange(n_labels)`` for 2-D ``Y`` (as ``MLPClassifier``); the two labels for a 1-D
+        binary ``y``.
     coef_ : ndarray of shape (n_labels, n_features)
     intercept_ : ndarray of shape (n_labels,)
     n_iter_ : int
@@ -169,7 +171,10 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
                     f"Y values must be in [0, 1] (indicators or soft targets); got "
                     f"Y[{i}, {j}] = {Yf[i, j]!r}."
                 )
-            self.classes_ = np.array([0, 1])
+            # scikit-learn's convention for multi-label classifiers (LabelBinarizer,
+            # MLPClassifier, RidgeClassifier): the label indices. Scorers then see a
+            # non-binary classes_ and take predict_proba's (n_samples, n_labels) as is.
+            self.classes_ = np.arange(Yf.shape[1])
         L = Yf.shape[1]
         self.pos_weight_ = self._resolve_pos_weight(Yf, sw, L)
         pw = None if self.pos_weight_ is None else self.pos_weight_.astype(X.dtype)

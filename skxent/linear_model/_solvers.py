@@ -19,7 +19,10 @@ Both solvers are SciPy's, driven the way scikit-learn drives them for ``Logistic
   probabilities the Hessian needs are stored during the objective evaluation at the same point,
   so an outer iteration costs one pass over ``X`` for the gradient plus one per CG step. The stop
   rule is scikit-learn's, ``max |gradient| <= tol`` (checked in the callback, which stops SciPy
-  with ``StopIteration``); SciPy's ``gtol`` (on the 2-norm) is set to ``tol`` as a backstop.
+  with ``StopIteration``); SciPy's ``gtol`` (on the 2-norm) is set to ``tol`` as a backstop. When
+  ``tol`` is below what float64 can resolve, trust-ncg stops with status 2 ("failure to predict
+  improvement"); that is accepted without a warning once ``max |gradient| <= sqrt(eps) * max(1,
+  |f|)`` (the analogue of L-BFGS-B's ``ftol`` stop).
 
 ``verbose >= 1`` prints one line per iteration from the callback: iteration, objective, largest
 gradient component, elapsed seconds.
@@ -164,7 +167,14 @@ def _minimize(loss, coef0, *, solver, tol, max_iter, verbose):
             options={"maxiter": max_iter, "gtol": tol},
         )
         n_iter = min(tr.n_iter, max_iter)
-        if not converged[0] and res.status != 0:
+        # status 2: the quadratic model no longer predicts a decrease the objective can resolve
+        # in float64. That is convergence to machine precision (L-BFGS-B's ftol stop, which
+        # scikit-learn accepts silently) once the gradient is at the resolution floor,
+        # sqrt(eps) relative to the objective; earlier it is a real failure.
+        at_floor = res.status == 2 and tr.gnorm <= np.sqrt(np.finfo(float).eps) * max(
+            1.0, abs(tr.f)
+        )
+        if not converged[0] and res.status != 0 and not at_floor:
             warnings.warn(
                 f"newton-cg failed to converge after {n_iter} iteration(s) "
                 f"(status={res.status}): {res.message}\n\n{_CONVERGENCE_HINT}",
