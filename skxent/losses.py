@@ -45,7 +45,13 @@ from ._validation import (
     resolve_eps,
 )
 
-__all__ = ["binary_cross_entropy", "categorical_cross_entropy"]
+__all__ = [
+    "binary_cross_entropy",
+    "categorical_cross_entropy",
+    "log_uniform_candidate_sampler",
+    "sampled_softmax_loss",
+    "nce_loss",
+]
 
 
 def _divide(num, den, *, no_nan):
@@ -292,3 +298,7 @@ def categorical_cross_entropy(y_true, y_pred, *, from_logits, sample_weight=None
                 class_weight=class_weight, label_smoothing=label_smoothing,
                 ignore_index=ignore_index, eps=eps, reduction=reduction,
                 return_grad=return_grad, n_threads=n_threads)
+
+
+# Sampled losses for very many classes (TensorFlow semantics); built on _cce / _bce above.
+from ._sampled import log_uniform_candidate_sampler, nce_loss, sampled_softmax_loss  # noqa: E402
