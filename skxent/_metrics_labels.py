@@ -111,7 +111,7 @@ def _encode_fast(y_true):
         if lo == hi:
             return None
         span = hi - lo + 1
-        if span <= _LUT_FACTOR * n + 1024:
+        if span <= _LUT_FACTOR * n + 1024 and hi < 2**62:
             # Widen before shifting: int8 labels -100..100 would overflow.
             shifted = y_true.astype(np.intp, copy=False)
             if lo != 0:

@@ -104,6 +104,8 @@ def test_log_loss_matches_sklearn_multiclass(dtype, layout, normalize, weighted)
         pytest.param(lambda i: (i * 3 + 2).astype(np.int8) - 9, id="int8-negative"),
         pytest.param(lambda i: i.astype(np.uint16) + 1000, id="uint16-offset"),
         pytest.param(lambda i: i * 10**9, id="huge-span"),
+        pytest.param(lambda i: i.astype(np.uint64) + np.uint64(2**63 + 7), id="uint64-top"),
+        pytest.param(lambda i: i + np.iinfo(np.int64).min, id="int64-bottom"),
         pytest.param(lambda i: i.astype(np.float64) + 1.0, id="float-integral"),
         pytest.param(lambda i: np.array(["b", "a", "d", "c"])[i], id="str"),
         pytest.param(lambda i: np.array(["b", "a", "d", "c"], dtype=object)[i],
