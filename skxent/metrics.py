@@ -271,7 +271,14 @@ def log_loss(
     binary_proba = proba.ndim == 1 or proba.shape[1] == 1
     eps = np.finfo(proba.dtype).eps
 
-    check_consistent_length(proba, y_true, sample_weight)
+    if not (
+        fast
+        and type(y_true) is np.ndarray
+        and y_true.ndim >= 1
+        and y_true.shape[0] == proba.shape[0]
+        and sample_weight is None
+    ):
+        check_consistent_length(proba, y_true, sample_weight)
     if sample_weight is not None:
         sample_weight = _check_sample_weight(
             sample_weight, proba, force_float_dtype=False
