@@ -432,3 +432,12 @@ def test_reduced_loss_allocates_no_n_by_k_temporary(dtype):
     finally:
         tracemalloc.stop()
     assert peak < X.nbytes / 4, f"peak {peak} bytes for an input of {X.nbytes} bytes"
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean", "sum_over_batch_size"])
+def test_infinite_terms_reduce_to_inf_not_nan(reduction):
+    X = np.array([-np.inf, 0.0])
+    Y = np.array([1.0, 0.0])
+    assert bce(Y, X, from_logits=True, reduction=reduction) == np.inf
+    huge = np.array([-2.0**1023, -2.0**1023])  # each term 2**1023, sum overflows
+    assert bce(np.ones(2), huge, from_logits=True, reduction="sum") == np.inf

@@ -708,3 +708,14 @@ def test_reduced_loss_allocates_no_n_by_k_temporary(dtype, form):
     finally:
         tracemalloc.stop()
     assert peak < X.nbytes / 4, f"peak {peak} bytes for an input of {X.nbytes} bytes"
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean", "sum_over_batch_size"])
+def test_infinite_terms_reduce_to_inf_not_nan(reduction):
+    # +inf terms (target masked by -inf, or finite logits so far apart that the loss
+    # overflows) must give +inf: a compensated sum must not turn inf into inf - inf = NaN
+    masked = np.array([[-np.inf, 0.0, 1.0], [0.0, 1.0, 2.0]])
+    assert cce(np.array([0, 0]), masked, from_logits=True, reduction=reduction) == np.inf
+    assert cce(np.array([0]), masked[:1], from_logits=True, reduction=reduction) == np.inf
+    huge = np.array([[0.0, 2.0**1023], [0.0, 2.0**1023]])  # each term 2**1023, sum overflows
+    assert cce(np.array([0, 0]), huge, from_logits=True, reduction="sum") == np.inf
