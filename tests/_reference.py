@@ -107,6 +107,9 @@ def log_softmax_ref(a):
     with mp.workdps(DPS):
         for i, r in enumerate(rows):
             row = [_mpf(v) for v in r]
+            if all(v == mp.ninf for v in row):  # 0 / 0, as scipy: NaN
+                out[i] = math.nan
+                continue
             _, m, _, rest = _row_lse_parts(row)
             l1 = mp.log1p(rest)
             for k, v in enumerate(row):
@@ -122,6 +125,9 @@ def softmax_ref(a):
     with mp.workdps(DPS):
         for i, r in enumerate(rows):
             row = [_mpf(v) for v in r]
+            if all(v == mp.ninf for v in row):  # 0 / 0, as scipy: NaN
+                out[i] = math.nan
+                continue
             _, _, e, rest = _row_lse_parts(row)
             s = 1 + rest
             for k in range(len(row)):

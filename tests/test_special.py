@@ -121,6 +121,7 @@ def _extreme_rows(dtype):
         [40.0, 0.0, 0.0, 0.0],
         [-np.inf, 1.0, 2.0, -np.inf],
         [3.0, 3.0, -np.inf, 3.0],
+        [-np.inf] * 4,  # 0 / 0: logsumexp -inf, (log_)softmax NaN as in scipy
     ]
     return np.array(rows, dtype=dtype)
 
