@@ -385,7 +385,24 @@ def _reduce(enc, scores, sample_weight, normalize, binary, *, from_logits, eps):
     return float(_kernel_call(enc, scores, weights, "mean", binary, kwargs))
 
 
+# Below these sizes the kernels run on one thread: a metric call on a small
+# fold is dominated by the start-up of the OpenMP team (milliseconds when the
+# machine is busy), and with integer labels and probabilities the kernel reads
+# one value per row, so its work grows with n_samples, not n_samples x K.
+_PARALLEL_MIN_ROWS_GATHER = 1 << 18
+_PARALLEL_MIN_ELEMENTS = 1 << 17
+
+
+def _n_threads(enc, scores, from_logits):
+    if enc.indicator is None and not from_logits:
+        small = scores.shape[0] < _PARALLEL_MIN_ROWS_GATHER
+    else:
+        small = scores.size < _PARALLEL_MIN_ELEMENTS
+    return 1 if small else None
+
+
 def _kernel_call(enc, scores, weights, reduction, binary, kwargs):
+    kwargs = dict(kwargs, n_threads=_n_threads(enc, scores, kwargs["from_logits"]))
     if enc.indicator is not None:
         y = np.asarray(enc.indicator, dtype=scores.dtype)
         if binary:  # pragma: no cover - scikit-learn rejects 1-column indicators
@@ -563,7 +580,8 @@ def multilabel_log_loss(
     y = np.asarray(y, dtype=scores.dtype)
     loss = _losses._bce(
         y, scores, sample_weight=weights,
-        reduction="mean" if normalize else "sum", **kwargs
+        reduction="mean" if normalize else "sum",
+        n_threads=1 if scores.size < _PARALLEL_MIN_ELEMENTS else None, **kwargs
     )
     return float(loss)
 
