@@ -9,6 +9,8 @@ Cases (each timed interleaved with ``_harness.compare``, medians and ratios
 * ``large-f32``: the same in float32;
 * ``small``: 100 x 10, the per-call overhead a cross-validation loop pays
   (target: no slower, ideally several times faster);
+* ``small-labels``: the same with ``labels=`` (cross-validation folds that may
+  miss a class);
 * ``small-binary``: 100 samples, 1-D positive-class probabilities (what the
   ``neg_log_loss`` scorer passes for a binary classifier);
 * ``strings``: 2e5 x 10 with string labels (scikit-learn sorts the strings);
@@ -100,6 +102,15 @@ def main(argv=None):
     summary["small"] = _case(
         f"log_loss 100 x {K} (per-call overhead)",
         {"skxent": lambda: log_loss(ys, Ps), "sklearn": lambda: sk_log_loss(ys, Ps)},
+        reps, min_time=0.05,
+    )["sklearn"]
+
+    summary["small-labels"] = _case(
+        f"log_loss 100 x {K}, labels= given",
+        {
+            "skxent": lambda: log_loss(ys, Ps, labels=np.arange(K)),
+            "sklearn": lambda: sk_log_loss(ys, Ps, labels=np.arange(K)),
+        },
         reps, min_time=0.05,
     )["sklearn"]
 

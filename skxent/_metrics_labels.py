@@ -24,6 +24,10 @@ Two paths compute these:
     except "only one label", so the fast path returns ``None`` (meaning "use the
     exact path") whenever fewer than two classes are found.
 
+``_encode_fast_with_labels``
+    The same arrays with ``labels=`` (integers or strings, distinct, every
+    ``y_true`` value among them): a binary search in the sorted labels.
+
 ``_encode_exact``
     Everything else (lists, pandas, object or float labels, column vectors,
     multi-label indicators, sparse matrices, ``labels=``). It runs the same
@@ -259,12 +263,63 @@ def _label_indices(y, classes):
     )
 
 
+def _encode_fast_with_labels(y_true, labels):
+    """``labels=`` given, plain 1-D integer or unicode arrays: or None.
+
+    Handles the case where scikit-learn raises nothing: ``labels`` distinct,
+    at least two, of the same kind as ``y_true`` (so no casting surprises), and
+    every ``y_true`` value among them. It then emits scikit-learn's "labels
+    are not ordered" warning itself. Any other case returns None *before*
+    warning, and the exact path replays scikit-learn's warnings and errors.
+    """
+    if type(y_true) is not np.ndarray or y_true.ndim != 1 or y_true.shape[0] == 0:
+        return None
+    if type(labels) not in (list, np.ndarray):
+        return None
+    kind = y_true.dtype.kind
+    if kind not in "iuU":
+        return None
+    lab = np.asarray(labels)
+    if lab.ndim != 1 or lab.shape[0] < 2:
+        return None
+    if kind == "U":
+        if lab.dtype.kind != "U":
+            return None
+    else:
+        if lab.dtype.kind not in "iu":
+            return None
+        # label_binarize casts the classes to y's integer dtype: require that
+        # to be exact.
+        if not np.array_equal(lab.astype(y_true.dtype), lab):
+            return None
+    classes = np.sort(lab)
+    if np.any(classes[1:] == classes[:-1]):
+        return None  # duplicates: scikit-learn's comparisons misbehave
+    n_classes = classes.shape[0]
+    pos = np.searchsorted(classes, y_true)
+    np.minimum(pos, n_classes - 1, out=pos)
+    if not np.array_equal(classes[pos], y_true):
+        return None  # undeclared labels: the exact path raises
+    if not np.array_equal(classes, lab):
+        warnings.warn(
+            f"Labels passed were {labels}. But this function "
+            "assumes labels are ordered lexicographically. "
+            f"Pass the ordered labels={classes.tolist()} and ensure that "
+            "the columns of y_prob correspond to this ordering.",
+            UserWarning,
+            stacklevel=4,
+        )
+    return EncodedLabels(pos.astype(np.int64, copy=False), None, n_classes, classes)
+
+
 def encode_labels(y_true, labels):
     """Encode ``y_true`` as scikit-learn's log_loss would (see module note)."""
     if labels is None:
         enc = _encode_fast(y_true)
-        if enc is not None:
-            return enc
+    else:
+        enc = _encode_fast_with_labels(y_true, labels)
+    if enc is not None:
+        return enc
     return _encode_exact(y_true, labels)
 
 
