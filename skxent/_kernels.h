@@ -558,7 +558,11 @@ static int sk_run_rows(sk_chunk_fn fn, const void *args, int64_t n, int64_t K, i
     sk_acc *part = (sk_acc *)calloc((size_t)nchunks, sizeof(sk_acc));
     if (!part) return SK_ENOMEM;
     int failed = 0;
-    const int par = n_threads > 1 && nchunks > 1 && n * Kc >= SK_PAR_MIN;
+    /* at most one thread per SK_PAR_MIN elements: on small inputs a team's start-up and
+     * barrier cost more than the work (and much more on a loaded machine) */
+    const int64_t work_cap = (n * Kc) / SK_PAR_MIN;
+    if ((int64_t)n_threads > work_cap) n_threads = work_cap < 1 ? 1 : (int)work_cap;
+    const int par = n_threads > 1 && nchunks > 1;
     (void)par;
 #ifdef SKXENT_OPENMP
 #pragma omp parallel num_threads(n_threads) if (par) reduction(|| : failed)

@@ -62,7 +62,8 @@ SK_INLINE void sk_kahan_add(double *s, double *c, double v)
 {
     const double y = v - *c;
     const double t = *s + y;
-    *c = (t - *s) - y;
+    const double c2 = (t - *s) - y;
+    *c = t - t == 0.0 ? c2 : 0.0; /* an overflowed (inf) or NaN sum must not turn into NaN */
     *s = t;
 }
 
