@@ -680,3 +680,27 @@ def test_log_loss_skip_parameter_validation_config():
                         rtol=1e-12)
     with pytest.raises(ValueError, match=re.escape("The 'normalize' parameter of log_loss")):
         log_loss([0, 1], [0.2, 0.7], normalize=None)
+
+
+@pytest.mark.parametrize(
+    "y, labels",
+    [
+        (np.array([3, 1, 3, 2]), [1, 2, 3]),
+        (np.array([3, 1, 3, 2]), np.array([3, 2, 1], dtype=np.int32)),  # unsorted: warns
+        (np.array([3, 1, 3, 2], dtype=np.int8), [1, 2, 300]),  # does not fit y's dtype
+        (np.array([3, 1, 3, 2], dtype=np.uint8), np.array([1, 2, 3])),
+        (np.array([3, 1, 3, 2]), [1, 2, 2, 3]),  # duplicates
+        (np.array([3, 1, 3, 2]), [1, 2, 4]),  # undeclared label 3
+        (np.array(["b", "a", "b", "c"]), ["c", "b", "a"]),
+        (np.array(["b", "a", "b", "c"]), np.array(["a", "b", "c"])),
+        (np.array(["b", "a", "b", "c"]), [1, 2, 3]),  # mixed kinds
+        (np.array([1, 0, 1, 1]), [0, 1]),
+        (np.array([1, 1, 1, 1]), [1, 0]),
+    ],
+)
+def test_log_loss_labels_fast_path_same_as_sklearn(y, labels):
+    k = len(labels) if len(set(np.asarray(labels).tolist())) == len(labels) else 3
+    p = _proba(np.random.default_rng(16), len(y), k)
+    _same_outcome((y, p), dict(labels=labels))
+    if k == 2:
+        _same_outcome((y, p[:, 1]), dict(labels=labels))
