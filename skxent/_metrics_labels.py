@@ -312,8 +312,23 @@ def _encode_fast_with_labels(y_true, labels):
     return EncodedLabels(pos.astype(np.int64, copy=False), None, n_classes, classes)
 
 
+def _plain_numpy_view(y_true):
+    """A pandas Series of a plain NumPy integer/bool dtype -> its ndarray.
+
+    (``model_selection`` hands the scorers ``y.iloc[test]`` when ``y`` is a
+    Series.) Extension dtypes (nullable integers, categoricals, strings) are
+    left to the exact path.
+    """
+    if type(y_true).__name__ == "Series" and type(y_true).__module__.startswith("pandas"):
+        dtype = y_true.dtype
+        if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+            return y_true.to_numpy()
+    return y_true
+
+
 def encode_labels(y_true, labels):
     """Encode ``y_true`` as scikit-learn's log_loss would (see module note)."""
+    y_true = _plain_numpy_view(y_true)
     if labels is None:
         enc = _encode_fast(y_true)
     else:

@@ -192,6 +192,13 @@ def test_log_loss_matches_sklearn_pandas():
     _same_outcome((pd.Series(y, dtype="category"), pd.DataFrame(p)))
     w = pd.Series(rng.random(60))
     _same_outcome((pd.Series(y), pd.DataFrame(p)), dict(sample_weight=w))
+    idx = rng.integers(0, 3, 60)
+    idx[:3] = [0, 1, 2]
+    for series in (pd.Series(idx), pd.Series(idx.astype(np.int8), index=np.arange(60) * 2),
+                   pd.Series(idx, dtype="Int64"), pd.Series(idx == 1),
+                   pd.Series(idx, dtype="category")):
+        _same_outcome((series, p))
+        _same_outcome((series, p), dict(labels=[0, 1, 2]))
 
 
 @pytest.mark.parametrize("weights", [[1, 2, 0, 3], [2.0, -1.0, 0.5, 1.0]])
