@@ -81,7 +81,7 @@ def test_zero_logits_give_log_2(dtype, shape):
     X = np.zeros(shape, dtype=dtype)
     Y = (np.arange(np.prod(shape)).reshape(shape) % 2).astype(dtype)
     loss, grad = bce(Y, X, from_logits=True, reduction="none", return_grad=True)
-    eps = np.finfo(dtype).eps
+    eps = float(np.finfo(dtype).eps)
     np.testing.assert_allclose(loss, math.log(2), rtol=2 * eps)
     np.testing.assert_allclose(grad, 0.5 - Y, rtol=2 * eps)
     assert loss.shape == shape and grad.shape == shape
@@ -147,7 +147,7 @@ def test_label_smoothing_moves_targets_towards_one_half(rng, dtype, e, from_logi
     if e == 1.0 and from_logits:
         # the target is 1/2 everywhere: same as passing 0.5 without smoothing
         half = bce(np.full(Y.shape, 0.5), P, from_logits=True, reduction="sum")
-        assert float(loss) == pytest.approx(float(half), rel=4 * np.finfo(dtype).eps)
+        assert float(loss) == pytest.approx(float(half), rel=4 * float(np.finfo(dtype).eps))
 
 
 def test_per_label_pos_weight_applies_to_its_column():
@@ -188,7 +188,7 @@ def test_lists_are_accepted():
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_probabilities_clipped_to_eps_one_minus_eps_with_zero_gradient(dtype):
-    eps = np.finfo(dtype).eps
+    eps = float(np.finfo(dtype).eps)
     P = np.array([0.0, 1.0, 0.0, 1.0, 0.5], dtype=dtype)
     Y = np.array([1.0, 0.0, 0.0, 1.0, 1.0])
     loss, grad = bce(Y, P, from_logits=False, reduction="none", return_grad=True)
@@ -299,7 +299,7 @@ def test_memory_layouts_give_the_same_results(rng, dtype, layout, n_threads, sha
     ref = bce(Y, X, sample_weight=sw, **kw)
     got = bce(make_layout(Y, layout), make_layout(X, layout),
               sample_weight=make_layout(sw, layout), **kw)
-    eps = np.finfo(dtype).eps
+    eps = float(np.finfo(dtype).eps)
     np.testing.assert_allclose(got[0], ref[0], rtol=4 * eps)
     np.testing.assert_allclose(got[1], ref[1], rtol=4 * eps)
     assert got[1].shape == X.shape and got[1].dtype == dtype

@@ -102,7 +102,7 @@ def test_uniform_logits_give_log_K(dtype, K, form):
     y = np.arange(n) % K
     yt = y if form == "int" else _onehot(y, K).astype(dtype)
     loss, grad = cce(yt, X, from_logits=True, reduction="none", return_grad=True)
-    eps = np.finfo(dtype).eps
+    eps = float(np.finfo(dtype).eps)
     np.testing.assert_allclose(loss, math.log(K), rtol=2 * eps)
     exp_grad = np.full((n, K), 1.0 / K) - _onehot(y, K)
     np.testing.assert_allclose(grad, exp_grad, rtol=4 * eps, atol=0)
@@ -316,7 +316,7 @@ def test_from_probabilities(rng, dtype, reduction):
 def test_probabilities_are_clipped_below_at_eps_with_zero_gradient(dtype):
     P = np.array([[0.0, 1.0], [0.25, 0.75], [1.0, 0.0]], dtype=dtype)
     y = np.array([0, 1, 0])
-    eps = np.finfo(dtype).eps
+    eps = float(np.finfo(dtype).eps)
     loss, grad = cce(y, P, from_logits=False, reduction="none", return_grad=True)
     np.testing.assert_allclose(loss, [-math.log(eps), -math.log(0.75), 0.0], rtol=4 * eps)
     assert grad[0, 0] == 0  # clipped: the clipped loss is flat there
@@ -343,7 +343,7 @@ def test_probability_rows_not_summing_to_one_warn(rng):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_probability_rows_summing_to_one_within_sqrt_eps_do_not_warn(dtype):
-    eps = np.finfo(dtype).eps
+    eps = float(np.finfo(dtype).eps)
     P = np.array([[0.25, 0.25, 0.5 + 0.1 * math.sqrt(eps)], [0.1, 0.2, 0.7]], dtype=dtype)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -487,7 +487,7 @@ def test_memory_layouts_give_the_same_results(rng, dtype, layout, n_threads, for
     ref_loss, ref_grad = cce(yt, X, sample_weight=sw, **kw)
     loss, grad = cce(make_layout(yt, layout), make_layout(X, layout),
                      sample_weight=make_layout(sw, layout), **kw)
-    eps = np.finfo(dtype).eps
+    eps = float(np.finfo(dtype).eps)
     np.testing.assert_allclose(loss, ref_loss, rtol=4 * eps)
     np.testing.assert_allclose(grad, ref_grad, rtol=4 * eps, atol=eps * 1e-3)
     assert grad.shape == X.shape and grad.dtype == dtype
@@ -549,7 +549,7 @@ def test_very_many_classes(rng, dtype):
     np.testing.assert_allclose(grad, exp_grad, rtol=RTOL[dtype], atol=1e-3 * RTOL[dtype] / K)
     U = np.zeros((2, K), dtype=dtype)
     assert cce(np.array([5, 7]), U, from_logits=True) == pytest.approx(math.log(K),
-                                                                       rel=4 * np.finfo(dtype).eps)
+                                                                       rel=4 * float(np.finfo(dtype).eps))
 
 
 @pytest.mark.parametrize("n_threads", [1, 2])

@@ -57,7 +57,7 @@ def test_matches_scipy_shapes_and_dtypes(rng, name, dtype, shape):
     assert np.asarray(got).dtype == dtype
     # scipy is itself only accurate to ~1e-13 here (its log_softmax loses digits near 0); the
     # ulp-level claims are checked against mpmath below
-    rtol = 1e-12 if dtype == np.float64 else 4 * np.finfo(dtype).eps
+    rtol = 1e-12 if dtype == np.float64 else 4 * float(np.finfo(dtype).eps)
     np.testing.assert_allclose(np.asarray(got, np.float64), exp, rtol=rtol, atol=rtol * 1e-3)
 
 
@@ -91,7 +91,7 @@ def test_layouts_and_threads_agree(rng, name, layout, dtype, n_threads):
     got = func(b, n_threads=n_threads)
     assert np.array_equal(b, before)  # input untouched
     assert np.asarray(got).dtype == dtype
-    np.testing.assert_allclose(got, exp, rtol=2 * np.finfo(dtype).eps)
+    np.testing.assert_allclose(got, exp, rtol=2 * float(np.finfo(dtype).eps))
 
 
 @pytest.mark.parametrize("name", sorted(ALL_FUNCS))
@@ -131,7 +131,7 @@ def test_logsumexp_extreme_rows_within_4_eps(dtype):
     a = _extreme_rows(dtype)
     got = logsumexp(a)
     ref, scale = logsumexp_ref(a)
-    eps, tiny = np.finfo(dtype).eps, np.finfo(dtype).tiny
+    eps, tiny = float(np.finfo(dtype).eps), np.finfo(dtype).tiny
     # relative to the size of the two added parts |m| + log1p(rest) (they can cancel)
     assert_within(got, ref, rtol=4 * eps, atol=tiny, scale=scale, what="logsumexp")
 
@@ -143,7 +143,7 @@ def test_log_softmax_and_softmax_extreme_rows_elementwise_within_4_eps(dtype, wh
     func, ref = {"log_softmax": (log_softmax, log_softmax_ref),
                  "softmax": (softmax, softmax_ref)}[which]
     got = func(a)
-    eps, tiny = np.finfo(dtype).eps, np.finfo(dtype).tiny
+    eps, tiny = float(np.finfo(dtype).eps), np.finfo(dtype).tiny
     assert_within(got, ref(a), rtol=4 * eps, atol=tiny, what=which)
 
 
@@ -159,7 +159,7 @@ def test_sigmoid_pair_extreme_inputs_within_4_eps(dtype, which):
     func, ref = {"log_sigmoid": (log_sigmoid, log_sigmoid_ref),
                  "sigmoid": (sigmoid, sigmoid_ref)}[which]
     got = func(x)
-    eps, tiny = np.finfo(dtype).eps, np.finfo(dtype).tiny
+    eps, tiny = float(np.finfo(dtype).eps), np.finfo(dtype).tiny
     assert_within(got, ref(x), rtol=4 * eps, atol=tiny, what=which)
     assert not np.any(np.isnan(got))
 
@@ -169,13 +169,13 @@ def test_log_sigmoid_of_large_positive_is_tiny_not_zero(dtype):
     x = np.array([30.0, 40.0] if dtype == np.float32 else [40.0, 600.0], dtype=dtype)
     got = log_sigmoid(x)
     assert np.all(got < 0)
-    assert_within(got, log_sigmoid_ref(x), rtol=4 * np.finfo(dtype).eps, atol=0,
+    assert_within(got, log_sigmoid_ref(x), rtol=4 * float(np.finfo(dtype).eps), atol=0,
                   what="log_sigmoid")
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_random_rows_at_many_scales_within_4_eps(rng, dtype):
-    eps, tiny = np.finfo(dtype).eps, np.finfo(dtype).tiny
+    eps, tiny = float(np.finfo(dtype).eps), np.finfo(dtype).tiny
     for scale in (1e-6, 1.0, 30.0, 1e3):
         a = (rng.standard_normal((3, 9)) * scale).astype(dtype)
         assert_within(log_softmax(a), log_softmax_ref(a), rtol=4 * eps, atol=tiny,
@@ -214,22 +214,22 @@ def test_no_nan_for_huge_finite_inputs():
 def test_softmax_rows_sum_to_one(rng, dtype):
     a = (rng.standard_normal((50, 13)) * 10).astype(dtype)
     s = softmax(a).astype(np.float64).sum(1)
-    np.testing.assert_allclose(s, 1.0, rtol=0, atol=13 * np.finfo(dtype).eps)
+    np.testing.assert_allclose(s, 1.0, rtol=0, atol=13 * float(np.finfo(dtype).eps))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_exp_log_softmax_equals_softmax(rng, dtype):
     a = (rng.standard_normal((20, 8)) * 5).astype(dtype)
     np.testing.assert_allclose(np.exp(log_softmax(a).astype(np.float64)), softmax(a),
-                               rtol=8 * np.finfo(dtype).eps * 20)
+                               rtol=8 * float(np.finfo(dtype).eps) * 20)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_log_sigmoid_is_minus_softplus_of_minus_x(rng, dtype):
     x = (rng.standard_normal(100) * 20).astype(dtype)
     softplus = np.logaddexp(0.0, -x.astype(np.float64))
-    np.testing.assert_allclose(log_sigmoid(x), -softplus, rtol=4 * np.finfo(dtype).eps)
-    np.testing.assert_allclose(sigmoid(x) + sigmoid(-x), 1.0, rtol=2 * np.finfo(dtype).eps)
+    np.testing.assert_allclose(log_sigmoid(x), -softplus, rtol=4 * float(np.finfo(dtype).eps))
+    np.testing.assert_allclose(sigmoid(x) + sigmoid(-x), 1.0, rtol=2 * float(np.finfo(dtype).eps))
 
 
 def test_logsumexp_minus_log_softmax_recovers_logits(rng):
