@@ -18,8 +18,8 @@ Two paths compute these:
 ``_encode_fast``
     Plain 1-D NumPy arrays of integers, booleans or unicode strings without
     ``labels=``: the overwhelmingly common case (scorers, cross-validation).
-    Integers use a bincount lookup table (O(n), no sort), strings a hash-based
-    ``np.unique_values`` of the few distinct values followed by a binary search.
+    Integers use a bincount lookup table (O(n), no sort); strings are hashed to
+    uint64 (verified against collisions) and then handled as integers.
     For these inputs ``type_of_target``/``LabelBinarizer`` cannot raise anything
     except "only one label", so the fast path returns ``None`` (meaning "use the
     exact path") whenever fewer than two classes are found.
@@ -136,6 +136,9 @@ def _encode_fast(y_true):
         return EncodedLabels(indices.astype(np.int64, copy=False), None,
                              classes.shape[0], None)
     if kind == "U":
+        indices = _encode_strings_by_hash(y_true)
+        if indices is not None:
+            return indices
         # Hash-based unique of the distinct strings, then a binary search among
         # them: O(n log K) instead of sklearn's O(n log n) string sort.
         classes = np.sort(_unique_values(y_true))
@@ -144,6 +147,50 @@ def _encode_fast(y_true):
         indices = np.searchsorted(classes, y_true).astype(np.int64, copy=False)
         return EncodedLabels(indices, None, classes.shape[0], None)
     return None
+
+
+_HASH_MULT = np.uint64(0xBF58476D1CE4E5B9)
+
+
+def _encode_strings_by_hash(y):
+    """Encode a contiguous unicode array through a 64-bit hash of each string.
+
+    The fixed-width UCS-4 strings are read as ``(n, width)`` uint32 code points
+    and folded into one uint64 per string (``width`` vectorised passes), so the
+    distinct values and every sample's rank come from integer operations. A
+    hash collision cannot go unnoticed: a representative string of every hash
+    value must equal, element by element, the string of every sample mapped to
+    it, or this returns None and the caller uses the string path. Returns None
+    also for fewer than two classes (the exact path raises).
+    """
+    if not y.flags.c_contiguous:
+        return None
+    n = y.shape[0]
+    width = y.dtype.itemsize // 4
+    if width == 0:
+        return None
+    codes = y.view(np.uint32).reshape(n, width)
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(width):
+            h ^= codes[:, j].astype(np.uint64) * np.uint64(2 * j + 1)
+            h *= _HASH_MULT
+            h ^= h >> np.uint64(29)
+    hashes = np.sort(_unique_values(h))
+    n_hashes = hashes.shape[0]
+    if n_hashes < 2:
+        return None
+    pos = np.searchsorted(hashes, h)
+    representative = np.empty(n_hashes, dtype=np.intp)
+    representative[pos] = np.arange(n)  # any sample of each hash will do
+    strings = y[representative]
+    if not np.array_equal(strings[pos], y):
+        return None  # a collision (two strings, one hash)
+    # Columns follow the sorted strings, as LabelBinarizer's classes_.
+    order = np.argsort(strings, kind="stable")
+    rank = np.empty(n_hashes, dtype=np.int64)
+    rank[order] = np.arange(n_hashes)
+    return EncodedLabels(rank[pos], None, n_hashes, None)
 
 
 def _encode_exact(y_true, labels):

@@ -711,3 +711,39 @@ def test_log_loss_labels_fast_path_same_as_sklearn(y, labels):
     _same_outcome((y, p), dict(labels=labels))
     if k == 2:
         _same_outcome((y, p[:, 1]), dict(labels=labels))
+
+
+def test_string_label_hash_collision_falls_back_to_exact_strings(monkeypatch):
+    """With a deliberately weak hash two different labels collide: the
+    verification notices and the string path gives the right classes."""
+    import itertools
+    import string
+
+    import skxent._metrics_labels as ml
+
+    monkeypatch.setattr(ml, "_HASH_MULT", np.uint64(1))
+
+    def weak_hash(s):
+        codes = np.array([ord(c) for c in s], dtype=np.uint64)
+        h = np.uint64(0)
+        for j, c in enumerate(codes):
+            h = (h ^ (c * np.uint64(2 * j + 1))) * np.uint64(1)
+            h ^= h >> np.uint64(29)
+        return int(h)
+
+    seen = {}
+    pair = None
+    for a, b in itertools.product(string.ascii_lowercase, repeat=2):
+        h = weak_hash(a + b)
+        if h in seen:
+            pair = (seen[h], a + b)
+            break
+        seen[h] = a + b
+    assert pair is not None
+    names = np.array([pair[0], pair[1], "zz"])
+    y = names[np.random.default_rng(17).integers(0, 3, 200)]
+    y[:3] = names
+    assert ml._encode_strings_by_hash(y) is None
+    enc = ml._encode_fast(y)
+    np.testing.assert_array_equal(enc.indices, np.unique(y, return_inverse=True)[1])
+    _same_outcome((y, _proba(np.random.default_rng(18), 200, 3)))
