@@ -719,3 +719,27 @@ def test_infinite_terms_reduce_to_inf_not_nan(reduction):
     assert cce(np.array([0]), masked[:1], from_logits=True, reduction=reduction) == np.inf
     huge = np.array([[0.0, 2.0**1023], [0.0, 2.0**1023]])  # each term 2**1023, sum overflows
     assert cce(np.array([0, 0]), huge, from_logits=True, reduction="sum") == np.inf
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("K", [1, 2, 3, 5, 8, 17, 100])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_nonfinite_logits_do_not_contaminate_other_rows(dtype, K, bad):
+    # the kernels process blocks of rows together (transposed SIMD for small K): a NaN/inf in
+    # one row must change that row only, bit for bit
+    rng = np.random.default_rng(K)
+    X = rng.standard_normal((200, K)).astype(dtype)
+    y = rng.integers(0, K, 200)
+    rows = [37, 101, 199]
+    Xb = X.copy()
+    Xb[rows, 0] = bad
+    Xb[rows, K - 1] = bad
+    l0, g0 = cce(y, X, from_logits=True, reduction="none", return_grad=True)
+    l1, g1 = cce(y, Xb, from_logits=True, reduction="none", return_grad=True)
+    keep = np.setdiff1d(np.arange(200), rows)
+    assert np.array_equal(l1[keep], l0[keep]) and np.array_equal(g1[keep], g0[keep])
+    if not np.isneginf(bad):  # -inf masks (finite or +inf loss); NaN and +inf give NaN
+        assert np.all(np.isnan(l1[rows]))
+    from skxent.special import log_softmax
+
+    assert np.array_equal(log_softmax(Xb)[keep], log_softmax(X)[keep])
