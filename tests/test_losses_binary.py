@@ -441,3 +441,13 @@ def test_infinite_terms_reduce_to_inf_not_nan(reduction):
     assert bce(Y, X, from_logits=True, reduction=reduction) == np.inf
     huge = np.array([-2.0**1023, -2.0**1023])  # each term 2**1023, sum overflows
     assert bce(np.ones(2), huge, from_logits=True, reduction="sum") == np.inf
+
+
+def test_pandas_inputs(rng):
+    pd = pytest.importorskip("pandas")
+    X, Y = _problem(rng, (10, 2))
+    got = bce(pd.DataFrame(Y), pd.DataFrame(X), from_logits=True, reduction="none")
+    exp = bce(Y, X, from_logits=True, reduction="none")
+    assert np.array_equal(got, exp) and isinstance(got, np.ndarray)
+    got = bce(pd.Series(Y[:, 0]), pd.Series(X[:, 0]), from_logits=True)
+    assert got == bce(Y[:, 0], X[:, 0], from_logits=True)

@@ -743,3 +743,15 @@ def test_nonfinite_logits_do_not_contaminate_other_rows(dtype, K, bad):
     from skxent.special import log_softmax
 
     assert np.array_equal(log_softmax(Xb)[keep], log_softmax(X)[keep])
+
+
+def test_pandas_inputs(rng):
+    pd = pytest.importorskip("pandas")
+    X, y = _problem(rng, n=10, K=3)
+    df = pd.DataFrame(X, columns=["a", "b", "c"])
+    s = pd.Series(y, index=np.arange(10) * 3)  # a non-default index must not matter
+    sw = pd.Series(rng.random(10))
+    got = cce(s, df, from_logits=True, sample_weight=sw, return_grad=True)
+    exp = cce(y, X, from_logits=True, sample_weight=sw.to_numpy(), return_grad=True)
+    assert got[0] == exp[0] and np.array_equal(got[1], exp[1])
+    assert isinstance(got[1], np.ndarray)
