@@ -45,6 +45,7 @@ The scorers are ordinary ``sklearn.metrics.make_scorer`` objects.
 
 import math
 import numbers
+import threading
 import warnings
 
 import numpy as np
@@ -56,7 +57,7 @@ from sklearn.utils._param_validation import Hidden, validate_parameter_constrain
 from sklearn.utils.validation import _check_sample_weight
 
 from . import losses as _losses
-from ._metrics_labels import classes_for_message, encode_labels
+from ._metrics_labels import _encode_fast, classes_for_message, encode_labels
 
 __all__ = [
     "log_loss",
@@ -256,7 +257,90 @@ def log_loss(
     fast = _is_plain_float_array(y_proba)
     proba = y_proba if fast else _check_proba_array(y_proba)
 
-    # -- _validate_multiclass_probabilistic_prediction, in scikit-learn's order.
+    binary_proba = proba.ndim == 1 or proba.shape[1] == 1
+    eps = np.finfo(proba.dtype).eps
+
+    # Large plain input: start the kernel on a second thread while this one
+    # validates (both release the GIL). Its result is used only if validation
+    # passes, and it is only started when its inputs are already known to be
+    # safe for the kernel (labels encoded, class counts matching).
+    spec = None
+    if (
+        fast
+        and labels is None
+        and sample_weight is None
+        and proba.size >= _SPECULATE_MIN_ELEMENTS
+        and type(y_true) is np.ndarray
+        and y_true.ndim == 1
+        and y_true.shape[0] == proba.shape[0]
+    ):
+        # _encode_fast neither warns nor raises (None: use the exact path later)
+        enc = _encode_fast(y_true)
+        if enc is not None and not enc.has_unknown and enc.n_classes == (
+            2 if binary_proba else proba.shape[1]
+        ):
+            spec = _SpeculativeLoss(enc, proba, normalize, binary_proba, float(eps))
+
+    try:
+        enc, sample_weight = _validate_probabilities(
+            y_true, proba, fast, binary_proba, eps, sample_weight, labels,
+            spec.enc if spec is not None else None,
+        )
+    except BaseException:
+        if spec is not None:
+            spec.join()  # never leave a kernel running on the caller's arrays
+        raise
+    if spec is not None:
+        return spec.result()
+    return _reduce(
+        enc, proba, sample_weight, normalize, binary_proba,
+        from_logits=False, eps=float(eps),
+    )
+
+
+_SPECULATE_MIN_ELEMENTS = 1 << 20
+
+
+class _SpeculativeLoss:
+    """The kernel's loss computed on a helper thread (see ``log_loss``)."""
+
+    def __init__(self, enc, proba, normalize, binary, eps):
+        self.enc = enc
+        self._value = None
+        self._error = None
+        self._thread = threading.Thread(
+            target=self._run, args=(enc, proba, normalize, binary, eps), daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, enc, proba, normalize, binary, eps):
+        try:
+            self._value = _reduce(
+                enc, proba, None, normalize, binary, from_logits=False, eps=eps
+            )
+        except BaseException as exc:  # re-raised by result()
+            self._error = exc
+
+    def join(self):
+        self._thread.join()
+
+    def result(self):
+        self.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def _validate_probabilities(
+    y_true, proba, fast, binary_proba, eps, sample_weight, labels, enc
+):
+    """scikit-learn's ``_validate_multiclass_probabilistic_prediction``, in its
+    order, with the same errors and warnings; returns the encoded labels and
+    the validated sample weights.
+
+    ``enc``: labels already encoded by the fast encoder (which neither warns nor
+    raises, so encoding them early changes nothing observable), or None.
+    """
     if not _all_in_unit_interval(proba):
         # Rare path, scikit-learn's exact checks and messages. On the fast path
         # check_array's finiteness check was skipped: NaN/inf raise it here.
@@ -268,8 +352,6 @@ def log_loss(
             raise ValueError(f"y_prob contains values greater than 1: {vmax}")
         if vmin < 0:
             raise ValueError(f"y_prob contains values lower than 0: {vmin}")
-    binary_proba = proba.ndim == 1 or proba.shape[1] == 1
-    eps = np.finfo(proba.dtype).eps
 
     if not (
         fast
@@ -284,7 +366,8 @@ def log_loss(
             sample_weight, proba, force_float_dtype=False
         )
 
-    enc = encode_labels(y_true, labels)
+    if enc is None:
+        enc = encode_labels(y_true, labels)
 
     n_proba_classes = 2 if binary_proba else proba.shape[1]
 
@@ -296,16 +379,12 @@ def log_loss(
         warnings.warn(
             "The y_prob values do not sum to one. Make sure to pass probabilities.",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
 
     if enc.n_classes != n_proba_classes:
         _raise_class_count_mismatch(enc, y_true, labels, n_proba_classes)
-
-    return _reduce(
-        enc, proba, sample_weight, normalize, binary_proba,
-        from_logits=False, eps=float(eps),
-    )
+    return enc, sample_weight
 
 
 def _rows_sum_to_one(proba, tol):

@@ -277,6 +277,8 @@ _BAD_INPUTS = {
     "nan-and-class-mismatch": (([0, 1, 3, 4], np.full((4, 3), np.nan)), {}),
     "length-mismatch": (([0, 1], _P3), {}),
     "one-label": (([2, 2], [[0.2, 0.8], [0.6, 0.4]]), {}),
+    "one-label-and-greater-than-1": ((np.array([True]), np.array([1.5])), {}),
+    "one-label-and-nan": ((np.array([3, 3]), np.array([[0.5, np.nan], [0.5, 0.5]])), {}),
     "one-label-in-labels": (([2, 2], [[0.2, 0.8], [0.6, 0.4]]), {"labels": [2]}),
     "class-count-mismatch": (([1, 0, 2], [[0.3, 0.7], [0.6, 0.4], [0.4, 0.6]]), {}),
     "class-count-mismatch-str": ((["a", "b", "c"], [[0.3, 0.7]] * 3), {}),
@@ -747,3 +749,46 @@ def test_string_label_hash_collision_falls_back_to_exact_strings(monkeypatch):
     enc = ml._encode_fast(y)
     np.testing.assert_array_equal(enc.indices, np.unique(y, return_inverse=True)[1])
     _same_outcome((y, _proba(np.random.default_rng(18), 200, 3)))
+
+
+@pytest.fixture
+def speculate_always(monkeypatch):
+    """Run log_loss's concurrent kernel path (normally for >= 2**20 values)
+    on the small inputs of these tests."""
+    import skxent.metrics as sm
+
+    monkeypatch.setattr(sm, "_SPECULATE_MIN_ELEMENTS", 0)
+
+
+@pytest.mark.parametrize("case", sorted(_BAD_INPUTS))
+def test_log_loss_concurrent_kernel_path_same_errors(case, speculate_always):
+    args, kwargs = _BAD_INPUTS[case]
+    args = tuple(np.asarray(a) if isinstance(a, list) and a and not isinstance(a[0], str)
+                 else a for a in args)
+    _same_outcome(args, kwargs)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("normalize", [True, False])
+@pytest.mark.parametrize("shape", ["2d", "1d"])
+def test_log_loss_concurrent_kernel_path_same_values(dtype, normalize, shape,
+                                                     speculate_always):
+    rng = np.random.default_rng(19)
+    p = _proba(rng, 500, 4, dtype)
+    y = rng.integers(0, 4, 500)
+    if shape == "1d":
+        p, y = p[:, 0], y % 2
+    _same_outcome((y, p), dict(normalize=normalize), rtol=RTOL[dtype])
+    # unnormalised rows: the warning, then the value
+    if shape == "2d":
+        _same_outcome((y, p * 0.9), dict(normalize=normalize), rtol=RTOL[dtype])
+
+
+def test_log_loss_large_input_uses_concurrent_path_same_as_sklearn():
+    rng = np.random.default_rng(20)
+    n, k = (1 << 20) // 8, 8
+    p = _proba(rng, n, k)
+    y = rng.integers(0, k, n)
+    _same_outcome((y, p))
+    p[n // 2, 3] = np.nan
+    _same_outcome((y, p))

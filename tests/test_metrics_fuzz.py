@@ -11,12 +11,15 @@ two implementations must return the same value (float64: relative 1e-12), or
 raise the same exception type with the same message, with the same warnings.
 """
 
+from unittest import mock
+
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from test_metrics import _same_outcome
+
+import skxent.metrics as metrics
 
 LABEL_KINDS = ["int", "int-gaps", "negative", "str", "bool", "float"]
 
@@ -72,11 +75,15 @@ def cases(draw):
         kwargs["labels"] = list(pick)
     as_list = draw(st.booleans())
     y_arg = y.tolist() if as_list else y
-    return y_arg, p, kwargs, dtype
+    speculate = draw(st.booleans())
+    return y_arg, p, kwargs, dtype, speculate
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_log_loss_random_inputs_same_as_sklearn(case):
-    y, p, kwargs, dtype = case
-    _same_outcome((y, p), kwargs, rtol=1e-12 if dtype == np.float64 else 2e-6)
+    """Also with log_loss's concurrent kernel path forced on (``speculate``)."""
+    y, p, kwargs, dtype, speculate = case
+    threshold = 0 if speculate else metrics._SPECULATE_MIN_ELEMENTS
+    with mock.patch.object(metrics, "_SPECULATE_MIN_ELEMENTS", threshold):
+        _same_outcome((y, p), kwargs, rtol=1e-12 if dtype == np.float64 else 2e-6)
