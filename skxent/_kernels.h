@@ -283,43 +283,56 @@ SK_INLINE void sk_rows_max_T(const double *d, int64_t nb, int64_t K, int64_t R, 
 }
 
 /* The softmax stage shared by the categorical loss and skxent.special, for rows b0 .. b0+nb.
- * OUT d, lo (K*R, T-layout): x_k - m as the unevaluated sum d + lo (error-free difference)
- * OUT e     (K*R, T-layout): exp(x_k - m), exactly 0 for -inf logits
+ * OUT x  (K*R, T-layout): the logits, widened to double
+ * OUT e  (K*R, T-layout): exp(x_k - m), exactly 0 for -inf logits
  * OUT m, sp, L (nb): row max, s' (mass of the non-argmax classes), log1p(s')
- * OUT amax  (nb): first argmax, -1 when the row max is NaN */
-SK_INLINE void sk_softmax_stage(const sk_view *x, int64_t b0, int64_t nb, int64_t K, int64_t R,
-                                double *d, double *lo, double *e, double *m, double *sp,
-                                double *L, int64_t *amax)
+ * OUT amax (nb): first argmax, -1 when the row max is NaN
+ * IN/OUT c (nb): scratch.
+ * x_k - m is recomputed where needed as the error-free sk_two_diff(x_k, m) (cheaper than storing
+ * it); the exp, its correction and the compensated sum of s' run in one fused loop. */
+SK_INLINE void sk_softmax_stage(const sk_view *xv, int64_t b0, int64_t nb, int64_t K, int64_t R,
+                                double *x, double *e, double *m, double *sp, double *L,
+                                int64_t *amax, double *c)
 {
-    sk_load_T(x, b0, nb, K, R, d);
-    sk_rows_max_T(d, nb, K, R, m, amax);
+    sk_load_T(xv, b0, nb, K, R, x);
+    sk_rows_max_T(x, nb, K, R, m, amax);
     if (R == 1) {
         const double mx = m[0];
-        for (int64_t k = 0; k < K; k++) d[k] = sk_two_diff(d[k], mx, lo + k);
-    } else {
-        for (int64_t k = 0; k < K; k++)
-            for (int64_t r = 0; r < nb; r++)
-                d[k * R + r] = sk_two_diff(d[k * R + r], m[r], lo + k * R + r);
-    }
-    /* flat over the whole block: stale rows past nb in a short last block are harmless */
-    const int64_t nk = K * R;
-    for (int64_t j = 0; j < nk; j++) e[j] = sk_exp_neg2(d[j], lo[j]);
-    /* s' = sum of the non-argmax terms; e is reused as scratch for the masked terms' copy */
-    if (R == 1) {
         const int64_t a = amax[0];
+        for (int64_t k = 0; k < K; k++) {
+            double lo;
+            const double d = sk_two_diff(x[k], mx, &lo);
+            e[k] = sk_exp_neg2(d, lo);
+        }
         const double ea = a >= 0 ? e[a] : 0.0;
         if (a >= 0) e[a] = 0.0;
         sp[0] = sk_lane_sum(e, K);
         if (a >= 0) e[a] = ea;
     } else {
-        for (int64_t r = 0; r < nb; r++) sp[r] = L[r] = 0.0;
-        for (int64_t k = 0; k < K; k++)
-            for (int64_t r = 0; r < nb; r++)
-                sk_kahan_add(sp + r, L + r, k == amax[r] ? 0.0 : e[k * R + r]);
-        for (int64_t r = 0; r < nb; r++) sp[r] -= L[r];
+        for (int64_t r = 0; r < nb; r++) sp[r] = c[r] = 0.0;
+        for (int64_t k = 0; k < K; k++) {
+            const double *xk = x + k * R;
+            double *ek = e + k * R;
+            for (int64_t r = 0; r < nb; r++) {
+                double lo;
+                const double d = sk_two_diff(xk[r], m[r], &lo);
+                const double v = sk_exp_neg2(d, lo);
+                ek[r] = v;
+                sk_kahan_add(sp + r, c + r, k == amax[r] ? 0.0 : v);
+            }
+        }
+        for (int64_t r = 0; r < nb; r++) sp[r] -= c[r];
     }
     /* a row max of +inf (or NaN) makes the row NaN, as API.md says; so does an all -inf row */
     for (int64_t r = 0; r < nb; r++) L[r] = m[r] - m[r] == 0.0 ? sk_log1p(sp[r]) : NAN;
+}
+
+/* m - x as an error-free pair folded to one double: (-d) - lo with d + lo = x - m exactly. */
+SK_INLINE double sk_gap(double x, double m)
+{
+    double lo;
+    const double d = sk_two_diff(x, m, &lo);
+    return (-d) - lo;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -376,8 +389,7 @@ static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *w
 {
     const int64_t K = a->K;
     const int64_t R = sk_block_rows(K, cap);
-    double *d = ws, *lo = ws + cap, *e = ws + 2 * cap, *yb = ws + 3 * cap, *q = ws + 4 * cap,
-           *g = ws + 5 * cap;
+    double *d = ws, *e = ws + 2 * cap, *yb = ws + 3 * cap, *q = ws + 4 * cap, *g = ws + 5 * cap;
     double *m = ws + 6 * cap, *sp = m + R, *L = sp + R, *term = L + R, *wrow = term + R,
            *pv = wrow + R, *coef = pv + R, *C = coef + R, *Ca = C + R, *la = Ca + R, *tmp = la + R;
     int64_t *amax = (int64_t *)(tmp + R);
@@ -422,13 +434,13 @@ static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *w
         }
 
         if (a->from_logits && simple) {
-            sk_softmax_stage(&a->x, b0, nb, K, R, d, lo, e, m, sp, L, amax);
+            sk_softmax_stage(&a->x, b0, nb, K, R, d, e, m, sp, L, amax, tmp);
             for (int64_t r = 0; r < nb; r++) {
                 const int64_t t = a->t[b0 + r];
                 const int off = coef[r] == 0.0 || t == amax[r];
                 const int64_t j = off ? 0 : t * R + r;
                 /* m - x_t from the error-free difference (0 where t is the argmax) */
-                const double gap = off ? 0.0 : (-d[j]) - lo[j];
+                const double gap = off ? 0.0 : sk_gap(d[j], m[r]);
                 const double ct = coef[r] == 0.0 ? 0.0 : (a->cw ? a->cw[t] : 1.0);
                 coef[r] *= ct;
                 term[r] = coef[r] == 0.0 ? 0.0 : coef[r] * (L[r] + gap);
@@ -449,7 +461,7 @@ static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *w
             }
         } else if (a->from_logits) {
             /* soft labels, or integer labels with smoothing */
-            sk_softmax_stage(&a->x, b0, nb, K, R, d, lo, e, m, sp, L, amax);
+            sk_softmax_stage(&a->x, b0, nb, K, R, d, e, m, sp, L, amax, tmp);
             sk_cce_q(a, b0, nb, R, yb, q);
             sk_rows_sum_T(q, nb, K, R, C, tmp);
             /* C'_a = sum_{k != a} q_k and sum_{q_k > 0} q_k (m - x_k), in T-layout scratch g */
@@ -460,7 +472,7 @@ static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *w
             for (int64_t k = 0; k < K; k++)
                 for (int64_t r = 0; r < nb; r++) {
                     const int64_t j = k * R + r;
-                    g[j] = q[j] > 0.0 ? q[j] * ((-d[j]) - lo[j]) : 0.0;
+                    g[j] = q[j] > 0.0 ? q[j] * sk_gap(d[j], m[r]) : 0.0;
                 }
             sk_rows_sum_T(g, nb, K, R, la, tmp);
             for (int64_t r = 0; r < nb; r++) {
@@ -734,7 +746,7 @@ static void sk_rows_chunk(const sk_rows_args *a, int64_t r0, int64_t r1, double 
     (void)acc;
     for (int64_t b0 = r0; b0 < r1; b0 += R) {
         const int64_t nb = (r1 - b0) < R ? (r1 - b0) : R;
-        sk_softmax_stage(&a->x, b0, nb, K, R, d, lo, e, m, sp, L, amax);
+        sk_softmax_stage(&a->x, b0, nb, K, R, d, e, m, sp, L, amax, lo);
         if (a->mode == SK_LSE) {
             for (int64_t r = 0; r < nb; r++)
                 o[r] = isinf(m[r]) ? sk_lse_inf_row(&a->x, b0 + r, K, m[r]) : m[r] + L[r];
@@ -742,8 +754,11 @@ static void sk_rows_chunk(const sk_rows_args *a, int64_t r0, int64_t r1, double 
         } else if (a->mode == SK_LOG_SOFTMAX) {
             /* x_k - lse = (d_k + lo_k) - L: both parts <= 0, so no cancellation */
             for (int64_t k = 0; k < K; k++)
-                for (int64_t r = 0; r < nb; r++)
-                    o[k * R + r] = (d[k * R + r] - L[r]) + lo[k * R + r];
+                for (int64_t r = 0; r < nb; r++) {
+                    double l;
+                    const double dk = sk_two_diff(d[k * R + r], m[r], &l);
+                    o[k * R + r] = (dk - L[r]) + l;
+                }
             sk_store_T(a->out, a->out_f32, b0, o, nb, K, R);
         } else {
             for (int64_t r = 0; r < nb; r++) m[r] = 1.0 / (1.0 + sp[r]);
