@@ -268,7 +268,7 @@ def log_loss(
     if (
         fast
         and labels is None
-        and sample_weight is None
+        and (sample_weight is None or _is_plain_weights(sample_weight, proba.shape[0]))
         and proba.size >= _SPECULATE_MIN_ELEMENTS
         and type(y_true) is np.ndarray
         and y_true.ndim == 1
@@ -279,7 +279,9 @@ def log_loss(
         if enc is not None and not enc.has_unknown and enc.n_classes == (
             2 if binary_proba else proba.shape[1]
         ):
-            spec = _SpeculativeLoss(enc, proba, normalize, binary_proba, float(eps))
+            spec = _SpeculativeLoss(
+                enc, proba, sample_weight, normalize, binary_proba, float(eps)
+            )
 
     try:
         enc, sample_weight = _validate_probabilities(
@@ -301,22 +303,35 @@ def log_loss(
 _SPECULATE_MIN_ELEMENTS = 1 << 20
 
 
+def _is_plain_weights(sample_weight, n):
+    """A float ndarray of shape (n,): _check_sample_weight returns it as is
+    when valid, so the helper thread may use it before it is validated."""
+    return (
+        type(sample_weight) is np.ndarray
+        and sample_weight.dtype in _FLOAT_DTYPES
+        and sample_weight.shape == (n,)
+    )
+
+
 class _SpeculativeLoss:
     """The kernel's loss computed on a helper thread (see ``log_loss``)."""
 
-    def __init__(self, enc, proba, normalize, binary, eps):
+    def __init__(self, enc, proba, sample_weight, normalize, binary, eps):
         self.enc = enc
         self._value = None
         self._error = None
         self._thread = threading.Thread(
-            target=self._run, args=(enc, proba, normalize, binary, eps), daemon=True
+            target=self._run, args=(enc, proba, sample_weight, normalize, binary, eps),
+            daemon=True,
         )
         self._thread.start()
 
-    def _run(self, enc, proba, normalize, binary, eps):
+    def _run(self, enc, proba, sample_weight, normalize, binary, eps):
+        # Weights not yet validated: invalid ones make the main thread raise
+        # scikit-learn's error, and whatever happened here is discarded.
         try:
             self._value = _reduce(
-                enc, proba, None, normalize, binary, from_logits=False, eps=eps
+                enc, proba, sample_weight, normalize, binary, from_logits=False, eps=eps
             )
         except BaseException as exc:  # re-raised by result()
             self._error = exc

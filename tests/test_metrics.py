@@ -771,17 +771,26 @@ def test_log_loss_concurrent_kernel_path_same_errors(case, speculate_always):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("normalize", [True, False])
 @pytest.mark.parametrize("shape", ["2d", "1d"])
-def test_log_loss_concurrent_kernel_path_same_values(dtype, normalize, shape,
+@pytest.mark.parametrize("weights", [None, "positive", "signed", "nan"])
+def test_log_loss_concurrent_kernel_path_same_values(dtype, normalize, shape, weights,
                                                      speculate_always):
     rng = np.random.default_rng(19)
     p = _proba(rng, 500, 4, dtype)
     y = rng.integers(0, 4, 500)
     if shape == "1d":
         p, y = p[:, 0], y % 2
-    _same_outcome((y, p), dict(normalize=normalize), rtol=RTOL[dtype])
+    sw = None
+    if weights is not None:
+        sw = rng.random(500)
+        if weights == "signed":
+            sw -= 0.3
+        elif weights == "nan":
+            sw[7] = np.nan
+    _same_outcome((y, p), dict(normalize=normalize, sample_weight=sw), rtol=RTOL[dtype])
     # unnormalised rows: the warning, then the value
     if shape == "2d":
-        _same_outcome((y, p * 0.9), dict(normalize=normalize), rtol=RTOL[dtype])
+        _same_outcome((y, p * 0.9), dict(normalize=normalize, sample_weight=sw),
+                      rtol=RTOL[dtype])
 
 
 def test_log_loss_large_input_uses_concurrent_path_same_as_sklearn():
