@@ -23,6 +23,14 @@ order. It differs only in *how* it computes:
   Everything rare (lists, pandas, odd dtypes, ``labels=``, multi-label
   indicators) goes through scikit-learn's own helpers, in scikit-learn's
   order.
+* Large plain inputs (>= 2**20 probabilities, NumPy labels, no ``labels=``):
+  once the labels are encoded and the class counts match, the kernel starts
+  on a helper thread while the main thread validates (both release the GIL),
+  so the validation passes and the loss overlap on two cores. The helper's
+  result is returned only if validation passes; otherwise validation raises
+  scikit-learn's error after the helper has been joined. Nothing the helper
+  does is observable: the fast label encoders neither warn nor raise, and the
+  kernel only reads.
 * Per-call overhead matters (``cross_val_score`` calls the metric on small
   folds), so the common path (NumPy arrays, no ``labels``) avoids
   ``validate_params`` introspection and ``LabelBinarizer``: the parameter types
