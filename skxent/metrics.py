@@ -20,9 +20,11 @@ order. It differs only in *how* it computes:
   and inf, so check_array's finiteness pass is skipped; only when it fails do
   scikit-learn's ``max``/``min``/``check_array`` run, to raise its exact
   message), and an ``einsum`` row sum gives the "do not sum to one" warning.
-  Everything rare (lists, pandas, odd dtypes, ``labels=``, multi-label
-  indicators) goes through scikit-learn's own helpers, in scikit-learn's
-  order.
+  Label encoding has fast paths for NumPy (and plain-dtype pandas) integer,
+  boolean and string labels, with or without ``labels=``; everything else
+  (lists, object or float labels, extension dtypes, multi-label indicators,
+  anything scikit-learn would reject) goes through scikit-learn's own
+  helpers, in scikit-learn's order.
 * Large plain inputs (>= 2**20 probabilities, NumPy labels, no ``labels=``):
   once the labels are encoded and the class counts match, the kernel starts
   on a helper thread while the main thread validates (both release the GIL),
@@ -52,7 +54,6 @@ The scorers are ordinary ``sklearn.metrics.make_scorer`` objects.
 """
 
 import math
-import numbers
 import threading
 import warnings
 

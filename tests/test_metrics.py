@@ -14,7 +14,6 @@ hand-written NumPy formula. The scorers are exercised in real
 
 import re
 import warnings
-from functools import partial
 
 import numpy as np
 import pytest
