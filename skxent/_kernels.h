@@ -113,18 +113,20 @@ static const char *sk_simd_level(void)
 
 SK_INLINE void sk_load_row(const sk_view *v, int64_t i, int64_t K, double *out)
 {
+    /* strides copied to locals: read through v they would be reloaded after every store */
+    const int64_t s0 = v->s0, s1 = v->s1;
     if (v->f32) {
-        const float *q = (const float *)v->p + i * v->s0;
-        if (v->s1 == 1)
+        const float *q = (const float *)v->p + i * s0;
+        if (s1 == 1)
             for (int64_t k = 0; k < K; k++) out[k] = (double)q[k];
         else
-            for (int64_t k = 0; k < K; k++) out[k] = (double)q[k * v->s1];
+            for (int64_t k = 0; k < K; k++) out[k] = (double)q[k * s1];
     } else {
-        const double *q = (const double *)v->p + i * v->s0;
-        if (v->s1 == 1)
+        const double *q = (const double *)v->p + i * s0;
+        if (s1 == 1)
             for (int64_t k = 0; k < K; k++) out[k] = q[k];
         else
-            for (int64_t k = 0; k < K; k++) out[k] = q[k * v->s1];
+            for (int64_t k = 0; k < K; k++) out[k] = q[k * s1];
     }
 }
 
@@ -183,41 +185,40 @@ SK_INLINE int64_t sk_block_rows(int64_t K, int64_t cap)
 }
 
 /* OUT dst (K * R, T-layout): rows b0 .. b0+nb of a strided view, widened to double. */
+#define SK_LOAD_T_BODY(T)                                                                       \
+    do {                                                                                        \
+        const T *p = (const T *)v->p;                                                           \
+        if (s0 == 1) { /* Fortran order: rows are contiguous within a column */                 \
+            for (int64_t k = 0; k < K; k++)                                                     \
+                for (int64_t r = 0; r < nb; r++) dst[k * R + r] = (double)p[b0 + r + k * s1];   \
+        } else if (s1 == 1) { /* C order: 8-row tiles, each store one full vector */            \
+            int64_t r = 0;                                                                      \
+            for (; r + 8 <= nb; r += 8) {                                                       \
+                const T *p0 = p + (b0 + r) * s0;                                                \
+                for (int64_t k = 0; k < K; k++)                                                 \
+                    for (int l = 0; l < 8; l++) dst[k * R + r + l] = (double)p0[l * s0 + k];    \
+            }                                                                                   \
+            for (; r < nb; r++)                                                                 \
+                for (int64_t k = 0; k < K; k++) dst[k * R + r] = (double)p[(b0 + r) * s0 + k]; \
+        } else {                                                                                \
+            for (int64_t r = 0; r < nb; r++)                                                    \
+                for (int64_t k = 0; k < K; k++)                                                 \
+                    dst[k * R + r] = (double)p[(b0 + r) * s0 + k * s1];                         \
+        }                                                                                       \
+    } while (0)
+
 SK_INLINE void sk_load_T(const sk_view *v, int64_t b0, int64_t nb, int64_t K, int64_t R,
-                         double *dst)
+                         double *restrict dst)
 {
     if (R == 1) {
         sk_load_row(v, b0, K, dst);
         return;
     }
-    if (v->f32) {
-        const float *p = (const float *)v->p;
-        if (v->s0 == 1) /* Fortran order: rows are contiguous within a column */
-            for (int64_t k = 0; k < K; k++)
-                for (int64_t r = 0; r < nb; r++) dst[k * R + r] = (double)p[b0 + r + k * v->s1];
-        else
-            for (int64_t r = 0; r < nb; r++)
-                for (int64_t k = 0; k < K; k++)
-                    dst[k * R + r] = (double)p[(b0 + r) * v->s0 + k * v->s1];
-    } else {
-        const double *p = (const double *)v->p;
-        if (v->s0 == 1)
-            for (int64_t k = 0; k < K; k++)
-                for (int64_t r = 0; r < nb; r++) dst[k * R + r] = p[b0 + r + k * v->s1];
-        else if (v->s1 == 1) {
-            /* C order: 8-row tiles, so each store is one full vector */
-            int64_t r = 0;
-            for (; r + 8 <= nb; r += 8) {
-                const double *p0 = p + (b0 + r) * v->s0;
-                for (int64_t k = 0; k < K; k++)
-                    for (int l = 0; l < 8; l++) dst[k * R + r + l] = p0[l * v->s0 + k];
-            }
-            for (; r < nb; r++)
-                for (int64_t k = 0; k < K; k++) dst[k * R + r] = p[(b0 + r) * v->s0 + k];
-        } else
-            for (int64_t r = 0; r < nb; r++)
-                for (int64_t k = 0; k < K; k++) dst[k * R + r] = p[(b0 + r) * v->s0 + k * v->s1];
-    }
+    const int64_t s0 = v->s0, s1 = v->s1;
+    if (v->f32)
+        SK_LOAD_T_BODY(float);
+    else
+        SK_LOAD_T_BODY(double);
 }
 
 /* OUT out[(b0 + r) * K + k] (C-contiguous, float32/float64) = src[k * R + r] (T-layout). */
@@ -318,7 +319,7 @@ SK_INLINE void sk_softmax_stage(const sk_view *xv, int64_t b0, int64_t nb, int64
                 const double d = sk_two_diff(xk[r], m[r], &lo);
                 const double v = sk_exp_neg2(d, lo);
                 ek[r] = v;
-                sk_kahan_add(sp + r, c + r, k == amax[r] ? 0.0 : v);
+                sk_kahan_add_finite(sp + r, c + r, k == amax[r] ? 0.0 : v);
             }
         }
         for (int64_t r = 0; r < nb; r++) sp[r] -= c[r];

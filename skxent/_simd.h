@@ -58,6 +58,15 @@ SK_INLINE double sk_two_diff(double a, double b, double *lo)
 
 /* Kahan-compensated accumulation: *s + *c tracks the exact sum of the values fed to it to
  * within 2 ulps whatever their number (naive summation of K = 1000 exp terms loses ~7 eps). */
+/* The same for sums that cannot overflow (terms in [0, 1] or NaN, fewer than 2**50 of them). */
+SK_INLINE void sk_kahan_add_finite(double *s, double *c, double v)
+{
+    const double y = v - *c;
+    const double t = *s + y;
+    *c = (t - *s) - y;
+    *s = t;
+}
+
 SK_INLINE void sk_kahan_add(double *s, double *c, double v)
 {
     const double y = v - *c;
