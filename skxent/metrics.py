@@ -66,6 +66,7 @@ from sklearn.utils._param_validation import Hidden, validate_parameter_constrain
 from sklearn.utils.validation import _check_sample_weight
 
 from . import losses as _losses
+from ._config import effective_n_threads
 from ._metrics_labels import _encode_fast, classes_for_message, encode_labels
 
 __all__ = [
@@ -338,9 +339,12 @@ class _SpeculativeLoss:
     def _run(self, enc, proba, sample_weight, normalize, binary, eps):
         # Weights not yet validated: invalid ones make the main thread raise
         # scikit-learn's error, and whatever happened here is discarded.
+        # One core stays with the validation running on the main thread.
+        n_threads = max(1, effective_n_threads(None) - 1)
         try:
             self._value = _reduce(
-                enc, proba, sample_weight, normalize, binary, from_logits=False, eps=eps
+                enc, proba, sample_weight, normalize, binary, from_logits=False,
+                eps=eps, n_threads=n_threads,
             )
         except BaseException as exc:  # re-raised by result()
             self._error = exc
@@ -439,7 +443,8 @@ def _raise_class_count_mismatch(enc, y_true, labels, n_proba_classes):
     )
 
 
-def _reduce(enc, scores, sample_weight, normalize, binary, *, from_logits, eps):
+def _reduce(enc, scores, sample_weight, normalize, binary, *, from_logits, eps,
+            n_threads="auto"):
     """Run the kernel and reduce like ``np.average``/``np.dot`` would.
 
     ``scores``: probabilities (clipped to ``[eps, 1 - eps]`` in the kernel) or,
@@ -471,6 +476,9 @@ def _reduce(enc, scores, sample_weight, normalize, binary, *, from_logits, eps):
     if not from_logits:
         kwargs["eps"] = eps
         kwargs["clip_max"] = 1.0 - eps
+    if n_threads == "auto":
+        n_threads = _n_threads(enc, scores, from_logits)
+    kwargs["n_threads"] = n_threads
 
     if negative:
         losses = _kernel_call(enc, scores, None, "none", binary, kwargs)
@@ -505,7 +513,6 @@ def _n_threads(enc, scores, from_logits):
 
 
 def _kernel_call(enc, scores, weights, reduction, binary, kwargs):
-    kwargs = dict(kwargs, n_threads=_n_threads(enc, scores, kwargs["from_logits"]))
     if enc.indicator is not None:
         y = np.asarray(enc.indicator, dtype=scores.dtype)
         if binary:  # pragma: no cover - scikit-learn rejects 1-column indicators
