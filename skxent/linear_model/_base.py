@@ -28,7 +28,7 @@ from sklearn.utils.validation import (
 
 from .._config import effective_n_threads
 from ._linear_loss import FusedLinearLoss
-from ._solvers import minimize
+from ._solvers import minimize, minimize_separable_lbfgs
 
 _COMMON_CONSTRAINTS = {
     "C": [Interval(Real, 0, None, closed="neither")],
@@ -101,10 +101,17 @@ class _BaseFusedLinear(BaseEstimator):
         ):
             b0 = self.intercept_ if self.fit_intercept else None
             coef0 = loss.pack(self.coef_, b0)
-        coef, n_iter = minimize(
-            loss, coef0, solver=self.solver, tol=self.tol, max_iter=self.max_iter,
-            verbose=self.verbose,
-        )
+        if self._link == "sigmoid" and self.solver == "lbfgs":
+            # Independent labels: scikit-learn's per-label L-BFGS-B, in lockstep on shared
+            # passes (see _solvers.minimize_separable_lbfgs).
+            coef, n_iter = minimize_separable_lbfgs(
+                loss, coef0, tol=self.tol, max_iter=self.max_iter, verbose=self.verbose
+            )
+        else:
+            coef, n_iter = minimize(
+                loss, coef0, solver=self.solver, tol=self.tol, max_iter=self.max_iter,
+                verbose=self.verbose,
+            )
         W, b = loss.weight_intercept(coef)
         self.coef_ = np.array(W, dtype=np.float64, order="C")
         self.intercept_ = (

@@ -36,7 +36,9 @@ the kernel (``n_threads=1``; both release the GIL) on it with their own logits b
 pools (a multithreaded BLAS call next to an OpenMP kernel, both busy-waiting between calls) were
 measured to be slow and erratic on a loaded 2-core machine; one level of threads is not. Each
 block's contribution (loss sum and ``raw.T @ X_b``) is stored in its own slot and the slots are
-summed in block order, so the result is bit-identical for every ``n_threads``. Because the object holds the (validated, block-sliced) data,
+summed in block order, so the result is bit-identical for every ``n_threads``. Sparse ``X`` is the
+exception: SciPy's sparse products hold the GIL, so it runs one worker over a few large CSR row
+blocks with the kernel itself multithreaded (its results do not depend on the thread count). Because the object holds the (validated, block-sliced) data,
 it is built once per ``fit``; scikit-learn's object is stateless and gets ``X`` at every call.
 
 float32 ``X`` stays float32 (data, logits, kernels, BLAS); the optimizer state (coefficients,
@@ -69,6 +71,8 @@ from .. import special as _special
 # full speed and to amortise the Python overhead of a block (~20 us).
 _BLOCK_BYTES = 1 << 20
 _MIN_BLOCK_ROWS = 256
+_SPARSE_BLOCKS = 8
+_SPARSE_MIN_BLOCK_ROWS = 4096
 
 
 def _block_rows(n_samples, n_features, n_outputs, itemsize, nnz_per_row=None):
@@ -174,8 +178,12 @@ class FusedLinearLoss:
 
         # Row blocks, sliced once (slicing a CSR matrix allocates, so not per evaluation).
         if self.is_sparse:
-            nnz_row = X.nnz / max(n, 1)
-            rows = block_rows or _block_rows(n, self.n_features, K, X.dtype.itemsize, nnz_row)
+            # SciPy's sparse products hold the GIL, so worker threads would only serialise;
+            # one worker, the kernel multithreaded instead. Few, large blocks: every block
+            # produces a dense (n_outputs, n_features) partial gradient, which is expensive
+            # for the wide matrices sparse data comes as.
+            rows = block_rows or max(_SPARSE_MIN_BLOCK_ROWS, -(-n // _SPARSE_BLOCKS))
+            rows = max(1, min(n, rows))
         else:
             rows = block_rows or _block_rows(n, self.n_features, K, X.dtype.itemsize)
         self.block_rows = rows
@@ -183,7 +191,7 @@ class FusedLinearLoss:
         for start in range(0, n, rows):
             stop = min(n, start + rows)
             Xb = X[start:stop]
-            XbT = Xb.T if self.is_sparse else None  # CSC view, no copy
+            XbT = None
             self.blocks.append(
                 (
                     start,
@@ -194,7 +202,12 @@ class FusedLinearLoss:
                     None if sample_weight is None else sample_weight[start:stop],
                 )
             )
-        self.n_workers = max(1, min(int(n_threads), len(self.blocks)))
+        n_threads = int(n_threads)
+        if self.is_sparse:
+            self.n_workers, self._kernel_threads = 1, n_threads
+        else:
+            self.n_workers = max(1, min(n_threads, len(self.blocks)))
+            self._kernel_threads = 1
         self._bufs = [np.empty((rows, K), dtype=self.dtype) for _ in range(self.n_workers)]
         self._pool = None
         self._hess_data = None  # per-block arrays for hessp
@@ -270,7 +283,10 @@ class FusedLinearLoss:
             raw += b
         return raw
 
-    def _pointwise(self, yb, raw, swb):
+    def _pointwise(self, yb, raw, swb, per_output=False):
+        """Loss sum of a block (per output column if ``per_output``, sigmoid only); the
+        pointwise gradient overwrites ``raw``."""
+        nt = self._kernel_threads
         if self.link == "softmax":
             loss, _ = _losses._cce(
                 yb,
@@ -282,29 +298,31 @@ class FusedLinearLoss:
                 reduction="sum",
                 grad_out=raw,
                 validate=False,
-                n_threads=1,
+                n_threads=nt,
             )
-        else:
-            loss, _ = _losses._bce(
-                yb,
-                raw,
-                from_logits=True,
-                sample_weight=swb,
-                pos_weight=self.pos_weight,
-                label_smoothing=self.label_smoothing,
-                reduction="sum",
-                grad_out=raw,
-                validate=False,
-                n_threads=1,
-            )
+            return float(loss)
+        loss, _ = _losses._bce(
+            yb,
+            raw,
+            from_logits=True,
+            sample_weight=swb,
+            pos_weight=self.pos_weight,
+            label_smoothing=self.label_smoothing,
+            reduction="none" if per_output else "sum",
+            grad_out=raw,
+            validate=False,
+            n_threads=nt,
+        )
+        if per_output:
+            return np.asarray(loss).sum(axis=0, dtype=np.float64)
         return float(loss)
 
     def _hess_block(self, raw, start, stop, yb, swb):
         """Per-block data of the Hessian, computed from the logits before the kernel call."""
         if self.link == "softmax":
-            P = _special.softmax(raw, n_threads=1)
+            P = _special.softmax(raw, n_threads=self._kernel_threads)
             return (P, self._hess_scale[start:stop].astype(self.dtype))
-        s = _special.sigmoid(raw, n_threads=1)
+        s = _special.sigmoid(raw, n_threads=self._kernel_threads)
         e = self.label_smoothing
         ys = yb if e == 0 else yb * (1 - e) + e / 2
         if self.pos_weight is None:
@@ -315,7 +333,7 @@ class FusedLinearLoss:
             D *= swb[:, None]
         return (D.astype(self.dtype, copy=False), None)
 
-    def loss_gradient(self, coef, *, store_hessian=False):
+    def loss_gradient(self, coef, *, store_hessian=False, per_output=False):
         """Objective and gradient at flat ``coef``, in one pass over ``X``.
 
         Parameters
@@ -323,11 +341,16 @@ class FusedLinearLoss:
         coef : ndarray of shape (n_outputs * n_dof,)
         store_hessian : bool
             Also keep what :meth:`hessp` needs at this ``coef`` (probabilities per block).
+        per_output : bool
+            Sigmoid link only: return each output's own objective
+            ``(1 / S) sum_i s_i loss_ij + l2_reg_strength / 2 * ||w_j||^2`` and gradient (the
+            outputs are independent problems; see ``_solvers.minimize_separable_lbfgs``).
 
         Returns
         -------
-        loss : float
-        gradient : ndarray of shape (n_outputs * n_dof,), float64
+        loss : float, or ndarray of shape (n_outputs,) if ``per_output``
+        gradient : ndarray of shape (n_outputs * n_dof,), or (n_outputs, n_dof) if
+            ``per_output``; float64
         """
         W, b = self.weight_intercept(coef)
         Wt = np.ascontiguousarray(W.T, dtype=self.dtype)
@@ -337,14 +360,14 @@ class FusedLinearLoss:
             start, stop, Xb, XbT, yb, swb = self.blocks[i]
             raw = self._raw_into(buf, Xb, stop - start, Wt, bd)
             h = self._hess_block(raw, start, stop, yb, swb) if store_hessian else None
-            loss_b = self._pointwise(yb, raw, swb)
-            gW_b = (XbT @ raw).T if self.is_sparse else raw.T @ Xb
+            loss_b = self._pointwise(yb, raw, swb, per_output)
+            gW_b = raw.T @ Xb
             gb_b = raw.sum(axis=0, dtype=np.float64) if self.fit_intercept else None
             return loss_b, np.asarray(gW_b), gb_b, h
 
         parts = self._map_blocks(block)
         # Summed in block order: the same floating-point result for every n_threads.
-        loss = 0.0
+        loss = np.zeros(self.n_outputs) if per_output else 0.0
         gW = np.zeros((self.n_outputs, self.n_features), dtype=np.float64)
         gb = np.zeros(self.n_outputs, dtype=np.float64)
         for loss_b, gW_b, gb_b, _ in parts:
@@ -355,13 +378,20 @@ class FusedLinearLoss:
         S = self.sw_sum
         l2 = self.l2_reg_strength
         Wd = np.asarray(W, dtype=np.float64)
-        loss = loss / S + 0.5 * l2 * float(np.vdot(Wd, Wd))
         gW /= S
         gW += l2 * Wd
         gb /= S
         if store_hessian:
             self._hess_data = [p[3] for p in parts]
             self._hess_coef = coef.copy()
+        if per_output:
+            loss = loss / S + 0.5 * l2 * np.einsum("ij,ij->i", Wd, Wd)
+            g2 = np.empty((self.n_outputs, self.n_dof))
+            g2[:, : self.n_features] = gW
+            if self.fit_intercept:
+                g2[:, -1] = gb
+            return loss, g2
+        loss = loss / S + 0.5 * l2 * float(np.vdot(Wd, Wd))
         return loss, self.pack(gW, gb)
 
     def loss(self, coef):
@@ -400,7 +430,7 @@ class FusedLinearLoss:
                 U *= h[:, None]
             else:
                 U *= A
-            hW_b = (XbT @ U).T if self.is_sparse else U.T @ Xb
+            hW_b = U.T @ Xb
             hb_b = U.sum(axis=0, dtype=np.float64) if self.fit_intercept else None
             return np.asarray(hW_b), hb_b
 

@@ -28,6 +28,7 @@ Both solvers are SciPy's, driven the way scikit-learn drives them for ``Logistic
 gradient component, elapsed seconds.
 """
 
+import threading
 import time
 import warnings
 
@@ -184,3 +185,139 @@ def _minimize(loss, coef0, *, solver, tol, max_iter, verbose):
         return res.x, n_iter
 
     raise ValueError(f"Unknown solver {solver!r}")
+
+
+class _Lockstep:
+    """Serves the objective requests of one L-BFGS-B run per output with shared passes.
+
+    Each output's optimizer runs in its own thread and asks for ``(f_j, g_j)`` at its own
+    point; when every still-running optimizer has asked, one fused pass over ``X`` answers them
+    all (output ``j``'s objective depends only on its own coefficients). Finished outputs drop
+    out of the quorum.
+    """
+
+    def __init__(self, loss, coef2d, verbose):
+        self.loss = loss
+        self.coef = np.array(coef2d, dtype=np.float64)
+        self.active = set(range(coef2d.shape[0]))
+        self.pending = set()
+        self.out = {}
+        self.cond = threading.Condition()
+        self.error = None
+        self.rounds = 0
+        self.verbose = verbose
+        self.t0 = time.perf_counter()
+
+    def request(self, j, x):
+        with self.cond:
+            self.coef[j] = x
+            self.pending.add(j)
+            self._maybe_run()
+            while j in self.pending and self.error is None:
+                self.cond.wait()
+            if self.error is not None:
+                raise RuntimeError("the shared objective evaluation failed") from self.error
+            return self.out.pop(j)
+
+    def finish(self, j):
+        with self.cond:
+            self.active.discard(j)
+            self._maybe_run()
+
+    def _maybe_run(self):
+        # Called with the lock held; every other active optimizer is waiting on it.
+        if not self.pending or self.pending != self.active:
+            return
+        try:
+            L = self.coef.shape[0]
+            f, g = self.loss.loss_gradient(self.coef.ravel(order="F"), per_output=True)
+        except BaseException as exc:  # wake everyone; each raises
+            self.error = exc
+            self.cond.notify_all()
+            return
+        for j in self.pending:
+            self.out[j] = (float(f[j]), g[j].copy())
+        self.rounds += 1
+        if self.verbose:
+            gmax = float(np.max(np.abs(g[sorted(self.pending)])))
+            print(
+                f"iter {self.rounds:4d}  objective {float(np.sum(f)):.10e}  |grad|_max "
+                f"{gmax:.3e}  active {len(self.pending)}/{L}  "
+                f"elapsed {time.perf_counter() - self.t0:.3f} s",
+                flush=True,
+            )
+        self.pending.clear()
+        self.cond.notify_all()
+
+
+def minimize_separable_lbfgs(loss, coef0, *, tol, max_iter, verbose=0):
+    """L-BFGS-B on each output of a separable objective, all outputs sharing each pass of X.
+
+    For ``MultiLabelLogistic`` the labels are independent problems. One L-BFGS-B on their sum
+    (one quasi-Newton model mixing all labels) was measured to need 2-3x more iterations than
+    each label on its own and to stop at slightly different points of each label's tolerance
+    ball. Running scikit-learn's exact per-label L-BFGS-B (same options, same stop rule, so the
+    same iterates as ``MultiOutputClassifier(LogisticRegression())``) in lockstep keeps the
+    one-pass-for-all-labels evaluation: a round costs one fused pass, and the number of rounds
+    is the largest per-label number of evaluations.
+
+    Parameters
+    ----------
+    loss : FusedLinearLoss (sigmoid link)
+    coef0 : ndarray of shape (n_outputs * n_dof,), flat as in FusedLinearLoss
+
+    Returns
+    -------
+    coef : ndarray of shape coef0.shape
+    n_iter : int
+        The largest per-output iteration count.
+    """
+    L, n_dof = loss.n_outputs, loss.n_dof
+    c2 = coef0.reshape((L, n_dof), order="F")
+    results = [None] * L
+    errors = []
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            step = _Lockstep(loss, c2, verbose)
+
+            def run(j):
+                try:
+                    results[j] = optimize.minimize(
+                        lambda x: step.request(j, x),
+                        c2[j].copy(),
+                        method="L-BFGS-B",
+                        jac=True,
+                        options={
+                            "maxiter": max_iter,
+                            "maxls": 50,
+                            "gtol": tol,
+                            "ftol": 64 * np.finfo(float).eps,
+                        },
+                    )
+                except BaseException as exc:
+                    errors.append(exc)
+                finally:
+                    step.finish(j)
+
+            threads = [threading.Thread(target=run, args=(j,), daemon=True) for j in range(L)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+    finally:
+        loss.close()
+    if errors:
+        raise errors[0]
+    n_iter = min(max(int(r.nit) for r in results), max_iter)
+    failed = [j for j, r in enumerate(results) if r.status != 0]
+    if failed:
+        msgs = {results[j].message for j in failed}
+        warnings.warn(
+            f"lbfgs failed to converge for {len(failed)} of {L} label(s) (e.g. label "
+            f"{failed[0]}) after {n_iter} iteration(s) (status="
+            f"{results[failed[0]].status}):\n{'; '.join(sorted(msgs))}\n\n{_CONVERGENCE_HINT}",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    coef2d = np.vstack([r.x for r in results])
+    return coef2d.ravel(order="F"), n_iter
