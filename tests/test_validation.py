@@ -308,15 +308,23 @@ def test_random_finite_logits_never_nan_categorical(problem, reduction, smoothin
 
 
 @settings(max_examples=60, deadline=None)
-@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=2, max_side=8),
-                  elements=anyfinite64), st.data())
-def test_random_finite_logits_never_nan_binary(x, data):
+@given(st.sampled_from([np.float32, np.float64]), st.data())
+def test_random_finite_logits_never_nan_binary(dtype, data):
+    x = data.draw(hnp.arrays(dtype, hnp.array_shapes(min_dims=1, max_dims=2, max_side=8),
+                             elements=st.floats(allow_nan=False, allow_infinity=False,
+                                                width=32 if dtype == np.float32 else 64)))
     y = data.draw(hnp.arrays(np.float64, x.shape, elements=st.floats(0, 1)))
     pw = data.draw(st.floats(0, 10))
-    loss, grad = bce(y, x, from_logits=True, reduction="none", pos_weight=pw, return_grad=True)
+    e = data.draw(st.sampled_from([0.0, 0.1]))
+    loss, grad = bce(y, x, from_logits=True, reduction="none", pos_weight=pw, return_grad=True,
+                     label_smoothing=e)
     assert not np.any(np.isnan(loss)) and not np.any(np.isnan(grad))
     assert np.all(loss >= 0)
-    assert loss.shape == x.shape == grad.shape
+    assert loss.shape == x.shape == grad.shape and grad.dtype == dtype
+    for reduction in ("sum", "mean"):
+        red, g = bce(y, x, from_logits=True, reduction=reduction, pos_weight=pw,
+                     return_grad=True)
+        assert not np.isnan(red) and not np.any(np.isnan(g))
 
 
 @settings(max_examples=40, deadline=None)
