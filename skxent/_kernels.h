@@ -365,21 +365,25 @@ typedef struct {
 SK_INLINE void sk_cce_q(const sk_cce_args *a, int64_t b0, int64_t nb, int64_t R,
                         const double *yb, double *q)
 {
+    const int64_t *restrict tl = a->t;
+    const double *restrict cwl = a->cw;
+    const int has_ign = a->has_ignore;
+    const int64_t ign_v = a->ignore;
     const int64_t K = a->K;
     const double e = a->smooth, u = e / (double)K, keep = 1.0 - e;
     for (int64_t k = 0; k < K; k++) {
-        const double ck = a->cw ? a->cw[k] : 1.0;
+        const double ck = cwl ? cwl[k] : 1.0;
         double *qk = q + k * R;
-        if (a->t)
+        if (tl)
             for (int64_t r = 0; r < nb; r++) qk[r] = u * ck;
         else
             for (int64_t r = 0; r < nb; r++) qk[r] = (keep * yb[k * R + r] + u) * ck;
     }
-    if (a->t)
+    if (tl)
         for (int64_t r = 0; r < nb; r++) {
-            const int64_t t = a->t[b0 + r];
-            if (!(a->has_ignore && t == a->ignore))
-                q[t * R + r] = (keep + u) * (a->cw ? a->cw[t] : 1.0);
+            const int64_t t = tl[b0 + r];
+            if (!(has_ign && t == ign_v))
+                q[t * R + r] = (keep + u) * (cwl ? cwl[t] : 1.0);
         }
 }
 
@@ -388,13 +392,19 @@ SK_TARGET_CLONES
 static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *ws, int64_t cap,
                          sk_acc *acc)
 {
+    /* the arguments in locals: read through a they would be reloaded after every store */
+    const int64_t *restrict tl = a->t;
+    const double *restrict swl = a->sw;
+    const double *restrict cwl = a->cw;
+    const int has_ign = a->has_ignore;
+    const int64_t ign_v = a->ignore;
     const int64_t K = a->K;
     const int64_t R = sk_block_rows(K, cap);
     double *d = ws, *e = ws + 2 * cap, *yb = ws + 3 * cap, *q = ws + 4 * cap, *g = ws + 5 * cap;
     double *m = ws + 6 * cap, *sp = m + R, *L = sp + R, *term = L + R, *wrow = term + R,
            *pv = wrow + R, *coef = pv + R, *C = coef + R, *Ca = C + R, *la = Ca + R, *tmp = la + R;
     int64_t *amax = (int64_t *)(tmp + R);
-    const int simple = a->t != NULL && a->smooth == 0.0; /* integer labels, no smoothing */
+    const int simple = tl != NULL && a->smooth == 0.0; /* integer labels, no smoothing */
     const double scale = a->grad_scale;
     double lane_sum = 0.0, lane_w = 0.0, nnz = 0.0, nterms = 0.0, c_sum = 0.0, c_w = 0.0;
 
@@ -403,24 +413,24 @@ static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *w
 
         /* API.md's weight w_i = sample_weight_i * sum_k class_weight_k y_ik (labels before
          * smoothing; class_weight[t_i] for integer labels, 0 for ignored samples) */
-        if (a->t) {
+        if (tl) {
             for (int64_t r = 0; r < nb; r++) {
-                const int64_t i = b0 + r, t = a->t[i];
-                const int ign = a->has_ignore && t == a->ignore;
-                const double swi = a->sw ? a->sw[i] : 1.0;
-                wrow[r] = ign ? 0.0 : swi * (a->cw ? a->cw[t] : 1.0);
+                const int64_t i = b0 + r, t = tl[i];
+                const int ign = has_ign && t == ign_v;
+                const double swi = swl ? swl[i] : 1.0;
+                wrow[r] = ign ? 0.0 : swi * (cwl ? cwl[t] : 1.0);
                 nterms += !ign;
             }
         } else {
             sk_load_T(&a->y, b0, nb, K, R, yb);
-            if (a->cw) {
+            if (cwl) {
                 for (int64_t k = 0; k < K; k++)
-                    for (int64_t r = 0; r < nb; r++) q[k * R + r] = a->cw[k] * yb[k * R + r];
+                    for (int64_t r = 0; r < nb; r++) q[k * R + r] = cwl[k] * yb[k * R + r];
                 sk_rows_sum_T(q, nb, K, R, wrow, tmp);
             } else {
                 sk_rows_sum_T(yb, nb, K, R, wrow, tmp);
             }
-            for (int64_t r = 0; r < nb; r++) wrow[r] *= a->sw ? a->sw[b0 + r] : 1.0;
+            for (int64_t r = 0; r < nb; r++) wrow[r] *= swl ? swl[b0 + r] : 1.0;
             nterms += (double)nb;
         }
         for (int64_t r = 0; r < nb; r++) nnz += wrow[r] != 0.0;
@@ -430,19 +440,19 @@ static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *w
         /* coef[r]: sample weight, 0 for ignored samples (their loss and gradient are 0) */
         for (int64_t r = 0; r < nb; r++) {
             const int64_t i = b0 + r;
-            const int ign = a->t && a->has_ignore && a->t[i] == a->ignore;
-            coef[r] = ign ? 0.0 : (a->sw ? a->sw[i] : 1.0);
+            const int ign = tl && has_ign && tl[i] == ign_v;
+            coef[r] = ign ? 0.0 : (swl ? swl[i] : 1.0);
         }
 
         if (a->from_logits && simple) {
             sk_softmax_stage(&a->x, b0, nb, K, R, d, e, m, sp, L, amax, tmp);
             for (int64_t r = 0; r < nb; r++) {
-                const int64_t t = a->t[b0 + r];
+                const int64_t t = tl[b0 + r];
                 const int off = coef[r] == 0.0 || t == amax[r];
                 const int64_t j = off ? 0 : t * R + r;
                 /* m - x_t from the error-free difference (0 where t is the argmax) */
                 const double gap = off ? 0.0 : sk_gap(d[j], m[r]);
-                const double ct = coef[r] == 0.0 ? 0.0 : (a->cw ? a->cw[t] : 1.0);
+                const double ct = coef[r] == 0.0 ? 0.0 : (cwl ? cwl[t] : 1.0);
                 coef[r] *= ct;
                 term[r] = coef[r] == 0.0 ? 0.0 : coef[r] * (L[r] + gap);
             }
@@ -453,7 +463,7 @@ static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *w
                         g[k * R + r] = coef[r] == 0.0 ? 0.0 : e[k * R + r] * tmp[r];
                 for (int64_t r = 0; r < nb; r++) {
                     if (coef[r] == 0.0) continue;
-                    const int64_t t = a->t[b0 + r];
+                    const int64_t t = tl[b0 + r];
                     /* p_t - 1 = -(mass of the other classes) / s, never 1 - p_t */
                     const double spt = t == amax[r] ? sp[r] : (1.0 + sp[r]) - e[t * R + r];
                     g[t * R + r] = -spt * tmp[r];
@@ -502,9 +512,9 @@ static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *w
             /* probabilities, integer labels, loss only: gather p_t, never read the rest */
             const double clo = a->clip_lo, chi = a->clip_hi;
             for (int64_t r = 0; r < nb; r++) {
-                const int64_t i = b0 + r, t = a->t[i];
+                const int64_t i = b0 + r, t = tl[i];
                 pv[r] = coef[r] == 0.0 ? 1.0 : sk_clamp(sk_get(&a->x, i, t), clo, chi);
-                coef[r] = coef[r] == 0.0 ? 0.0 : coef[r] * (a->cw ? a->cw[t] : 1.0);
+                coef[r] = coef[r] == 0.0 ? 0.0 : coef[r] * (cwl ? cwl[t] : 1.0);
             }
             for (int64_t r = 0; r < nb; r++)
                 term[r] = coef[r] == 0.0 ? 0.0 : -coef[r] * sk_log(pv[r]);
