@@ -163,11 +163,12 @@ def test_explicit_n_threads_is_used_as_given():
 
 @pytest.mark.parametrize("omp", ["1", "3"])
 def test_omp_num_threads_is_honoured_by_n_threads_none(omp):
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    # the child must import the same skxent as this process (in-place build or installed)
+    pkg_parent = os.path.dirname(os.path.dirname(os.path.abspath(skxent.__file__)))
     env = dict(os.environ, OMP_NUM_THREADS=omp)
-    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = pkg_parent + os.pathsep + env.get("PYTHONPATH", "")
     code = "from skxent._config import effective_n_threads as e; print(e(None))"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         cwd=root, timeout=120)
+                         cwd=pkg_parent, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == omp
