@@ -567,8 +567,8 @@ typedef void (*sk_chunk_fn)(const void *args, int64_t r0, int64_t r1, double *ws
 
 /* Runs fn over fixed chunks of rows and adds the chunks' partial results in chunk order.
  * ws_per_cap / ws_per_row: workspace doubles per unit of capacity and per block row. */
-static int sk_run_rows(sk_chunk_fn fn, const void *args, int64_t n, int64_t K, int n_threads,
-                       int64_t ws_per_cap, int64_t ws_per_row, sk_acc *total)
+static int sk_run_rows(sk_chunk_fn fn, const void *args, int64_t n, int64_t K, int64_t work,
+                       int n_threads, int64_t ws_per_cap, int64_t ws_per_row, sk_acc *total)
 {
     const int64_t Kc = K > 0 ? K : 1;
     const int64_t cap = Kc > SK_BLOCK ? Kc : SK_BLOCK;
@@ -581,9 +581,10 @@ static int sk_run_rows(sk_chunk_fn fn, const void *args, int64_t n, int64_t K, i
     sk_acc *part = (sk_acc *)calloc((size_t)nchunks, sizeof(sk_acc));
     if (!part) return SK_ENOMEM;
     int failed = 0;
-    /* at most one thread per SK_PAR_MIN elements: on small inputs a team's start-up and
-     * barrier cost more than the work (and much more on a loaded machine) */
-    const int64_t work_cap = (n * Kc) / SK_PAR_MIN;
+    /* at most one thread per SK_PAR_MIN elements of real work (a gather of p_t reads one value
+     * per row): on small inputs a team's start-up and barrier cost more than the work, and much
+     * more on a loaded machine */
+    const int64_t work_cap = work / SK_PAR_MIN;
     if ((int64_t)n_threads > work_cap) n_threads = work_cap < 1 ? 1 : (int)work_cap;
     const int par = n_threads > 1 && nchunks > 1;
     (void)par;
@@ -624,7 +625,10 @@ static void sk_cce_chunk_fn(const void *args, int64_t r0, int64_t r1, double *ws
 
 static int sk_cce(const sk_cce_args *a, int n_threads, sk_acc *out)
 {
-    return sk_run_rows(sk_cce_chunk_fn, a, a->n, a->K, n_threads, 6, SK_CCE_ROW_ARRAYS, out);
+    const int gather_only = a->weights_only ||
+                            (!a->from_logits && a->t && a->smooth == 0.0 && !a->grad_out);
+    const int64_t work = gather_only ? a->n : a->n * a->K;
+    return sk_run_rows(sk_cce_chunk_fn, a, a->n, a->K, work, n_threads, 6, SK_CCE_ROW_ARRAYS, out);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -688,17 +692,41 @@ static void sk_bce_chunk(const sk_bce_args *a, int64_t r0, int64_t r1, double *w
                 gb[j] = swb[j] * scale * gr;
             }
         } else {
-            for (int64_t j = 0; j < nk; j++) {
-                const double p = xb[j];
-                const double pc = sk_clamp(p, clo, chi);
-                const double yv = keep * yb[j] + half;
-                const double pos = pwb[j] * yv, neg = keep * (1.0 - yb[j]) + half;
-                const double lp = sk_log(pc), l1p = sk_log1p(-pc);
-                const double loss = -((pos > 0.0 ? pos * lp : 0.0) + (neg > 0.0 ? neg * l1p : 0.0));
-                const int inside = p >= clo && p <= chi;
-                const double gr = (neg > 0.0 ? neg / (1.0 - pc) : 0.0) - (pos > 0.0 ? pos / pc : 0.0);
-                lb[j] = swb[j] * loss;
-                gb[j] = inside ? swb[j] * scale * gr : (p != p ? p : 0.0);
+            /* probabilities clipped to [clip_lo, clip_hi]; log(1 - p) as log1p(-p) */
+            int hard = e == 0.0;
+            for (int64_t j = 0; j < nk; j++) hard &= (yb[j] == 0.0) | (yb[j] == 1.0);
+            if (hard) {
+                /* 0/1 targets need one log per element: of p (y = 1) or of u = 1 - p (y = 0),
+                 * with the exact rounding error of 1 - p folded back (log1p(-p) to 1 ulp) */
+                for (int64_t j = 0; j < nk; j++) {
+                    const double p = xb[j];
+                    const double pc = sk_clamp(p, clo, chi);
+                    const int y1 = yb[j] == 1.0;
+                    const double om = 1.0 - pc;
+                    const double u = y1 ? pc : om;
+                    const double corr = (y1 || om == 0.0) ? 0.0 : ((-pc) - (om - 1.0)) / om;
+                    const double w = y1 ? pwb[j] : 1.0;
+                    const double loss = -w * (sk_log(u) + corr);
+                    const int inside = p >= clo && p <= chi;
+                    const double gr = y1 ? -w / pc : 1.0 / om;
+                    lb[j] = swb[j] * (w > 0.0 ? loss : 0.0);
+                    gb[j] = inside ? swb[j] * scale * (w > 0.0 ? gr : 0.0) : (p != p ? p : 0.0);
+                }
+            } else {
+                for (int64_t j = 0; j < nk; j++) {
+                    const double p = xb[j];
+                    const double pc = sk_clamp(p, clo, chi);
+                    const double yv = keep * yb[j] + half;
+                    const double pos = pwb[j] * yv, neg = keep * (1.0 - yb[j]) + half;
+                    const double lp = sk_log(pc), l1p = sk_log1p(-pc);
+                    const double loss =
+                        -((pos > 0.0 ? pos * lp : 0.0) + (neg > 0.0 ? neg * l1p : 0.0));
+                    const int inside = p >= clo && p <= chi;
+                    const double gr =
+                        (neg > 0.0 ? neg / (1.0 - pc) : 0.0) - (pos > 0.0 ? pos / pc : 0.0);
+                    lb[j] = swb[j] * loss;
+                    gb[j] = inside ? swb[j] * scale * gr : (p != p ? p : 0.0);
+                }
             }
         }
         if (a->loss_out) sk_store(a->loss_out, a->out_f32, b0 * Lc, lb, nk);
@@ -716,7 +744,7 @@ static void sk_bce_chunk_fn(const void *args, int64_t r0, int64_t r1, double *ws
 
 static int sk_bce(const sk_bce_args *a, int n_threads, sk_acc *out)
 {
-    return sk_run_rows(sk_bce_chunk_fn, a, a->n, a->L, n_threads, 6, 0, out);
+    return sk_run_rows(sk_bce_chunk_fn, a, a->n, a->L, a->n * a->L, n_threads, 6, 0, out);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -789,7 +817,7 @@ static void sk_rows_chunk_fn(const void *args, int64_t r0, int64_t r1, double *w
 static int sk_rows(const sk_rows_args *a, int n_threads)
 {
     sk_acc unused;
-    return sk_run_rows(sk_rows_chunk_fn, a, a->n, a->K, n_threads, 4, 4, &unused);
+    return sk_run_rows(sk_rows_chunk_fn, a, a->n, a->K, a->n * a->K, n_threads, 4, 4, &unused);
 }
 
 /* Elementwise sigmoid / log-sigmoid over a contiguous array viewed as (n, 1) rows of width W. */
@@ -843,7 +871,7 @@ static int sk_elem(const sk_elem_args *a, int n_threads)
 {
     sk_acc unused;
     /* rows of one element: chunks of SK_CHUNK_ELEMS elements, blocks of SK_BLOCK */
-    return sk_run_rows(sk_elem_chunk_fn, a, a->n, 1, n_threads, 2, 0, &unused);
+    return sk_run_rows(sk_elem_chunk_fn, a, a->n, 1, a->n, n_threads, 2, 0, &unused);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -867,17 +895,28 @@ static void sk_scan_chunk(const sk_scan_args *a, int64_t r0, int64_t r1, double 
     const int64_t R = sk_block_rows(K, cap);
     double *b = ws, *rs = ws + cap;
     const double lo = a->lo, hi = a->hi;
+    const sk_view flat = {a->x.p, a->x.f32, 1, 1}; /* the same data seen as one long row */
     int64_t first = -1;
     double nbad_rows = 0.0;
     for (int64_t b0 = r0; b0 < r1 && first < 0; b0 += R) {
         const int64_t nb = (r1 - b0) < R ? (r1 - b0) : R;
-        sk_load_T(&a->x, b0, nb, K, R, b);
         int bad = 0;
-        for (int64_t k = 0; k < K; k++)
-            for (int64_t r = 0; r < nb; r++) {
-                const double v = b[k * R + r];
+        if (a->row_tol <= 0.0 && a->x.s1 == 1 && a->x.s0 == K) {
+            /* contiguous block, no row sums: a flat pass, no transposition */
+            const int64_t nk = nb * K;
+            sk_load_row(&flat, b0 * K, nk, b);
+            for (int64_t j = 0; j < nk; j++) {
+                const double v = b[j];
                 bad |= (!(v >= lo && v <= hi)) | (a->integral & (v != floor(v)));
             }
+        } else {
+            sk_load_T(&a->x, b0, nb, K, R, b);
+            for (int64_t k = 0; k < K; k++)
+                for (int64_t r = 0; r < nb; r++) {
+                    const double v = b[k * R + r];
+                    bad |= (!(v >= lo && v <= hi)) | (a->integral & (v != floor(v)));
+                }
+        }
         if (bad) { /* rare: find the first offender in row-major order */
             for (int64_t r = 0; r < nb && first < 0; r++)
                 for (int64_t k = 0; k < K; k++) {
@@ -915,7 +954,7 @@ static int sk_scan(sk_scan_args *a, int n_threads, int64_t *first, double *nbad_
     a->first_bad = (int64_t *)malloc((size_t)nchunks * sizeof(int64_t));
     if (!a->first_bad) return SK_ENOMEM;
     sk_acc tot;
-    int rc = sk_run_rows(sk_scan_chunk_fn, a, a->n, a->K, n_threads, 2, 0, &tot);
+    int rc = sk_run_rows(sk_scan_chunk_fn, a, a->n, a->K, a->n * a->K, n_threads, 2, 0, &tot);
     if (rc == SK_OK) {
         for (int64_t c = 0; c < nchunks; c++)
             if (a->first_bad[c] >= 0) { *first = a->first_bad[c]; break; }

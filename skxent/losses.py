@@ -55,11 +55,16 @@ __all__ = [
 
 
 def _divide(num, den, *, no_nan):
-    """num / den in float64 with IEEE semantics (0/0 = nan), or 0 where den == 0 if no_nan."""
-    if den == 0.0 and no_nan:
-        return 0.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return float(np.float64(num) / np.float64(den))
+    """num / den with IEEE semantics (0/0 = nan, x/0 = +-inf), or 0 where den == 0 if no_nan.
+
+    Plain float arithmetic: np.errstate costs ~8 us per call, a real share of a small call.
+    """
+    num, den = float(num), float(den)
+    if den != 0.0:
+        return num / den
+    if no_nan or num != num or num == 0.0:
+        return 0.0 if no_nan else math.nan
+    return math.copysign(math.inf, num)
 
 
 def _grad_out_array(grad_out, shape, dtype):
