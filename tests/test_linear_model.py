@@ -449,3 +449,26 @@ def test_clone_pickle_and_pandas_feature_names(Est):
     assert c.get_params() == est.get_params() and not hasattr(c, "coef_")
     np.testing.assert_allclose(np.exp(est.predict_log_proba(df)), est.predict_proba(df),
                                rtol=1e-12)
+
+
+def test_multilabel_lbfgs_follows_scikit_learns_per_label_iterates():
+    # Per-label L-BFGS-B in lockstep: at the default tol the iterates are scikit-learn's, so the
+    # solutions agree far below tol and the iteration count is the largest per-label count.
+    X, Y = make_multilabel_classification(800, 20, n_classes=5, random_state=3)
+    X = StandardScaler().fit_transform(X)
+    ours = MultiLabelLogistic().fit(X, Y)
+    with threadpool_limits(1, user_api="blas"):
+        ref = MultiOutputClassifier(LogisticRegression()).fit(X, Y)
+    ref_coef = np.vstack([e.coef_ for e in ref.estimators_])
+    np.testing.assert_allclose(ours.coef_, ref_coef, rtol=1e-6, atol=1e-8)
+    assert ours.n_iter_ == max(e.n_iter_[0] for e in ref.estimators_)
+
+
+def test_multilabel_verbose_prints_one_line_per_shared_pass():
+    X, Y = make_multilabel_classification(300, 10, n_classes=4, random_state=0)
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        est = MultiLabelLogistic(verbose=1).fit(X, Y)
+    lines = [ln for ln in buf.getvalue().splitlines() if ln.startswith("iter")]
+    assert len(lines) >= est.n_iter_
+    assert "active" in lines[0] and "elapsed" in lines[0]
