@@ -295,18 +295,23 @@ def test_categorical_probabilities_within_4_eps(dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_binary_probabilities_within_4_eps(dtype):
-    small = [1e-10, 1e-7, 1e-5] if dtype == np.float64 else [1e-6, 1e-5, 1e-3]
-    p = np.array(small + [0.5, 0.25, 0.75] + [1 - s for s in small] + [0.0, 1.0])
-    P = np.concatenate([p, p]).astype(dtype)
-    Y = np.concatenate([np.zeros_like(p), np.ones_like(p)])
     eps, tiny = _eps(dtype)
+    small = [1e-10, 1e-7, 1e-5] if dtype == np.float64 else [1e-6, 1e-5, 1e-3]
+    # around the clipping bounds (never exactly on them: the derivative is one-sided there)
+    edges = [tiny, eps / 2, 1.5 * eps, 3 * eps, 1 - 3 * eps, 1 - 1.5 * eps, 1 - eps / 2]
+    p = np.array(small + [0.5, 0.25, 0.75] + [1 - s for s in small] + [0.0, 1.0] + edges)
+    P = np.concatenate([p, p, p]).astype(dtype)
+    Y = np.concatenate([np.zeros_like(p), np.ones_like(p), np.full_like(p, 0.3)])
     for reduction in ("none", "sum"):
-        ref_loss, ref_grad, _ = bce_ref(Y, P, from_logits=False, reduction=reduction)
-        loss, grad = binary_cross_entropy(Y, P, from_logits=False, reduction=reduction,
-                                          return_grad=True)
-        # -log(1 - p) for small p needs log1p(-p): log(1 - p) loses digits
-        assert_within(loss, ref_loss, rtol=4 * eps, atol=tiny, what=f"prob bce {reduction}")
-        assert_within(grad, ref_grad, rtol=8 * eps, atol=tiny, what=f"prob bce grad {reduction}")
+        for pw in (None, 2.0):
+            ref_loss, ref_grad, ref_scale = bce_ref(Y, P, from_logits=False, reduction=reduction,
+                                                    pos_weight=pw)
+            loss, grad = binary_cross_entropy(Y, P, from_logits=False, reduction=reduction,
+                                              pos_weight=pw, return_grad=True)
+            # -log(1 - p) for small p needs log1p(-p): log(1 - p) loses digits
+            assert_within(loss, ref_loss, rtol=4 * eps, atol=tiny, what=f"prob bce {reduction}")
+            assert_within(grad, ref_grad, rtol=8 * eps, atol=tiny, scale=ref_scale,
+                          what=f"prob bce grad {reduction}")
 
 
 # ------------------------------------------------------------------ binary from logits
