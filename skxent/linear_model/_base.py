@@ -30,6 +30,10 @@ from .._config import effective_n_threads
 from ._linear_loss import FusedLinearLoss
 from ._solvers import minimize, minimize_separable_lbfgs
 
+# Above this many labels MultiLabelLogistic's lbfgs runs one L-BFGS-B on the sum of the
+# per-label objectives (same minimiser, more iterations) instead of one optimizer thread per label.
+_MAX_LOCKSTEP = 256
+
 _COMMON_CONSTRAINTS = {
     "C": [Interval(Real, 0, None, closed="neither")],
     "fit_intercept": ["boolean"],
@@ -101,7 +105,7 @@ class _BaseFusedLinear(BaseEstimator):
         ):
             b0 = self.intercept_ if self.fit_intercept else None
             coef0 = loss.pack(self.coef_, b0)
-        if self._link == "sigmoid" and self.solver == "lbfgs":
+        if self._link == "sigmoid" and self.solver == "lbfgs" and n_outputs <= _MAX_LOCKSTEP:
             # Independent labels: scikit-learn's per-label L-BFGS-B, in lockstep on shared
             # passes (see _solvers.minimize_separable_lbfgs).
             coef, n_iter = minimize_separable_lbfgs(

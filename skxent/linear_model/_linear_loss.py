@@ -38,8 +38,9 @@ measured to be slow and erratic on a loaded 2-core machine; one level of threads
 block's contribution (loss sum and ``raw.T @ X_b``) is stored in its own slot and the slots are
 summed in block order, so the result is bit-identical for every ``n_threads``. Sparse ``X`` is the
 exception: SciPy's sparse products hold the GIL, so it runs one worker over a few large CSR row
-blocks with the kernel itself multithreaded (its results do not depend on the thread count). Because the object holds the (validated, block-sliced) data,
-it is built once per ``fit``; scikit-learn's object is stateless and gets ``X`` at every call.
+blocks with the kernel itself multithreaded (its results do not depend on the thread count).
+Because the object holds the (validated, block-sliced) data, it is built once per ``fit``;
+scikit-learn's object is stateless and gets ``X`` at every call.
 
 float32 ``X`` stays float32 (data, logits, kernels, BLAS); the optimizer state (coefficients,
 gradient accumulators, the objective) is float64, as scipy's optimizers require.
@@ -73,6 +74,7 @@ from .. import special as _special
 _BLOCK_BYTES = 1 << 19
 _MIN_BLOCK_ROWS = 256
 _SPARSE_BLOCKS = 8
+_PARTIALS_BYTES = 64 << 20
 _SPARSE_MIN_BLOCK_ROWS = 4096
 
 
@@ -187,6 +189,13 @@ class FusedLinearLoss:
             rows = max(1, min(n, rows))
         else:
             rows = block_rows or _block_rows(n, self.n_features, K, X.dtype.itemsize)
+        if block_rows is None:
+            # Every block keeps an (n_outputs, n_features) float64 partial gradient until the
+            # ordered reduction; cap their total (many classes x many features) by using fewer,
+            # larger blocks. The block count never depends on n_threads.
+            max_blocks = max(1, _PARTIALS_BYTES // (8 * K * max(self.n_features, 1)))
+            rows = max(rows, -(-n // max_blocks))
+            rows = max(1, min(n, rows))
         self.block_rows = rows
         self.blocks = []
         for start in range(0, n, rows):

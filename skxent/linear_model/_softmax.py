@@ -159,9 +159,12 @@ class SoftmaxRegression(ClassifierMixin, _BaseFusedLinear):
                 )
             cw = None
             if self.class_weight is not None:
-                cw = compute_class_weight(
-                    self.class_weight, classes=classes, y=y, sample_weight=sw
-                )
+                try:
+                    cw = compute_class_weight(
+                        self.class_weight, classes=classes, y=y, sample_weight=sw
+                    )
+                except TypeError:  # older scikit-learn: no sample_weight parameter
+                    cw = compute_class_weight(self.class_weight, classes=classes, y=y)
         else:
             Y = check_array(y, dtype=X.dtype, input_name="y", order="C")
             if Y.min() < 0 or Y.max() > 1:

@@ -113,7 +113,8 @@ def _minimize(loss, coef0, *, solver, tol, max_iter, verbose):
         tr = _Tracker(loss, verbose, store_hessian=False)
 
         def callback(intermediate_result):
-            tr.report(intermediate_result.x)
+            # SciPy >= 1.11 passes an OptimizeResult, older versions the iterate itself.
+            tr.report(getattr(intermediate_result, "x", intermediate_result))
 
         res = optimize.minimize(
             tr.fun,
@@ -153,7 +154,7 @@ def _minimize(loss, coef0, *, solver, tol, max_iter, verbose):
         converged = [False]
 
         def callback(intermediate_result):
-            tr.report(intermediate_result.x)
+            tr.report(getattr(intermediate_result, "x", intermediate_result))
             if tr.gnorm <= tol:
                 converged[0] = True
                 raise StopIteration
