@@ -320,14 +320,19 @@ def test_convergence_warning_at_max_iter(Est, solver):
     assert est.n_iter_ == 2
 
 
+@pytest.mark.parametrize("Est", [SoftmaxRegression, MultiLabelLogistic])
 @pytest.mark.parametrize("solver", ["lbfgs", "newton-cg"])
-def test_warm_start_continues_from_the_previous_solution(solver):
+def test_warm_start_continues_from_the_previous_solution(Est, solver):
     X, y = _small_multiclass()
-    est = SoftmaxRegression(solver=solver, warm_start=True, **TIGHT).fit(X, y)
+    if Est is MultiLabelLogistic:
+        y = np.eye(4)[y]
+    est = Est(solver=solver, warm_start=True, tol=1e-8, max_iter=1000).fit(X, y)
     n_cold = est.n_iter_
+    coef = est.coef_.copy()
     est.fit(X, y)
     assert est.n_iter_ < max(n_cold // 3, 2)
-    cold = SoftmaxRegression(solver=solver, warm_start=False, **TIGHT).fit(X, y)
+    np.testing.assert_allclose(est.coef_, coef, rtol=1e-5, atol=1e-7)
+    cold = Est(solver=solver, warm_start=False, tol=1e-8, max_iter=1000).fit(X, y)
     cold.fit(X, y)
     assert cold.n_iter_ == n_cold
 
