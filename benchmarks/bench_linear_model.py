@@ -28,7 +28,7 @@ one and the summary shows both. skxent's fits limit BLAS to one thread themselve
 Default run: ~3-4 minutes on 2 busy cores, dominated by scikit-learn's fits. ``--quick`` shrinks
 everything for a smoke run (~20 s). ``--plot DIR`` writes PNG bar charts
 (needs matplotlib; skipped with a note otherwise). ``--markdown`` prints the summary as a
-Markdown table (for docs/linear_model.md).
+Markdown table (for README.md's estimator section).
 """
 
 import argparse
