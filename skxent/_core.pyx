@@ -159,6 +159,17 @@ cdef inline void *_out_ptr(object out, int f32, Py_ssize_t size) except? NULL:
     return cnp.PyArray_DATA(o)
 
 
+cdef inline const double *_f64_vec(object a, Py_ssize_t length, str what) except? NULL:
+    """Pointer to a contiguous float64 vector of the given length, or NULL for None."""
+    if a is None:
+        return NULL
+    cdef cnp.ndarray v = a
+    if cnp.PyArray_TYPE(v) != cnp.NPY_FLOAT64 or not cnp.PyArray_IS_C_CONTIGUOUS(v) \
+            or v.ndim != 1 or v.shape[0] != length:
+        raise ValueError(f"{what} must be a contiguous float64 vector of length {length}")
+    return <const double *>cnp.PyArray_DATA(v)
+
+
 cdef inline void _check(int rc) except *:
     if rc == SK_ENOMEM:
         raise MemoryError("skxent kernel could not allocate its workspace")
@@ -184,7 +195,7 @@ def cce(cnp.ndarray x, object t, object y, object sw, object cw, double smooth, 
     """
     cdef sk_cce_args a
     cdef sk_acc acc
-    cdef cnp.ndarray ta, swa, cwa
+    cdef cnp.ndarray ta
     a.n = x.shape[0]
     a.K = x.shape[1]
     a.x = _view2d(x)
@@ -203,20 +214,8 @@ def cce(cnp.ndarray x, object t, object y, object sw, object cw, double smooth, 
         if y is None or y.shape[0] != a.n or y.shape[1] != a.K:
             raise ValueError("label matrix must have the shape of y_pred")
         a.y = _view2d(y)
-    a.sw = NULL
-    if sw is not None:
-        swa = sw
-        if cnp.PyArray_TYPE(swa) != cnp.NPY_FLOAT64 or not cnp.PyArray_IS_C_CONTIGUOUS(swa) \
-                or swa.shape[0] != a.n:
-            raise ValueError("sample weights must be contiguous float64 of length n")
-        a.sw = <const double *>cnp.PyArray_DATA(swa)
-    a.cw = NULL
-    if cw is not None:
-        cwa = cw
-        if cnp.PyArray_TYPE(cwa) != cnp.NPY_FLOAT64 or not cnp.PyArray_IS_C_CONTIGUOUS(cwa) \
-                or cwa.shape[0] != a.K:
-            raise ValueError("class weights must be contiguous float64 of length K")
-        a.cw = <const double *>cnp.PyArray_DATA(cwa)
+    a.sw = _f64_vec(sw, a.n, "sample weights")
+    a.cw = _f64_vec(cw, a.K, "class weights")
     a.smooth = smooth
     a.has_ignore = ignore is not None
     a.ignore = ignore if ignore is not None else 0
@@ -247,27 +246,14 @@ def bce(cnp.ndarray x, cnp.ndarray y, object sw, object pw, double smooth, bint 
     """
     cdef sk_bce_args a
     cdef sk_acc acc
-    cdef cnp.ndarray swa, pwa
     a.n = x.shape[0]
     a.L = x.shape[1] if x.ndim == 2 else 1
     if y.shape[0] != a.n or (y.shape[1] if y.ndim == 2 else 1) != a.L:
         raise ValueError("targets must have the shape of y_pred")
     a.x = _view2d(x)
     a.y = _view2d(y)
-    a.sw = NULL
-    if sw is not None:
-        swa = sw
-        if cnp.PyArray_TYPE(swa) != cnp.NPY_FLOAT64 or not cnp.PyArray_IS_C_CONTIGUOUS(swa) \
-                or swa.shape[0] != a.n:
-            raise ValueError("sample weights must be contiguous float64 of length n")
-        a.sw = <const double *>cnp.PyArray_DATA(swa)
-    a.pw = NULL
-    if pw is not None:
-        pwa = pw
-        if cnp.PyArray_TYPE(pwa) != cnp.NPY_FLOAT64 or not cnp.PyArray_IS_C_CONTIGUOUS(pwa) \
-                or pwa.shape[0] != a.L:
-            raise ValueError("pos_weight must be contiguous float64 of length n_labels")
-        a.pw = <const double *>cnp.PyArray_DATA(pwa)
+    a.sw = _f64_vec(sw, a.n, "sample weights")
+    a.pw = _f64_vec(pw, a.L, "pos_weight")
     a.smooth = smooth
     a.from_logits = from_logits
     a.clip_lo = clip_lo
