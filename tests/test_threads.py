@@ -172,3 +172,29 @@ def test_omp_num_threads_is_honoured_by_n_threads_none(omp):
                          cwd=pkg_parent, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == omp
+
+
+def test_concurrent_calls_with_mixed_shapes_share_no_state():
+    # the kernels keep per-thread workspaces between calls: calls of very different shapes
+    # (workspace growth, large-K and small-K paths) interleaved from several Python threads
+    # must still reproduce the serial results exactly
+    rng = np.random.default_rng(3)
+    problems = []
+    for n, k in [(1000, 5000), (20, 100_000), (100_000, 3), (30_000, 17), (1, 1)]:
+        for dtype in (np.float32, np.float64):
+            X = rng.standard_normal((n, k)).astype(dtype)
+            problems.append((X, rng.integers(0, k, n)))
+
+    def job(i):
+        X, y = problems[i % len(problems)]
+        return (categorical_cross_entropy(y, X, from_logits=True, return_grad=True,
+                                          n_threads=1 + i % 2),
+                categorical_cross_entropy(y, X, from_logits=True, reduction="none",
+                                          label_smoothing=0.1),
+                log_softmax(X))
+
+    serial = [job(i) for i in range(len(problems))]
+    with ThreadPoolExecutor(max_workers=4) as ex:
+        results = list(ex.map(job, range(3 * len(problems))))
+    for i, res in enumerate(results):
+        assert _same(res, serial[i % len(problems)]), f"problem {i % len(problems)}"
