@@ -365,6 +365,18 @@ def section_threads(report, n, k, threads, mods, args):
     logits = rng.standard_normal((n, k))
     labels = rng.integers(0, k, n)
     cce = skx.losses.categorical_cross_entropy
+    from sklearn._loss.loss import HalfMultinomialLoss
+
+    # Control: scikit-learn's OpenMP loss on the same data. If it does not scale either, the
+    # machine had no free core at that moment, and skxent's speed-up says nothing.
+    sk, labels_f = HalfMultinomialLoss(n_classes=k), labels.astype(np.float64)
+    sk_out, sk_grad = np.empty(n), np.empty((n, k))
+
+    def sk_call(t, grad):
+        if grad:
+            return sk.loss_gradient(labels_f, logits, loss_out=sk_out, gradient_out=sk_grad,
+                                    n_threads=t)
+        return sk.loss(labels_f, logits, loss_out=sk_out, n_threads=t)
 
     for what, grad in (("loss", False), ("loss+grad", True)):
         c = {
@@ -376,6 +388,8 @@ def section_threads(report, n, k, threads, mods, args):
             "skxent n_threads=1": (
                 lambda: cce(labels, logits, from_logits=True, return_grad=grad, n_threads=1)
             ),
+            f"control: sklearn n_threads={threads}": lambda: sk_call(threads, grad),
+            "control: sklearn n_threads=1": lambda: sk_call(1, grad),
             FLOOR: lambda: np.sum(logits),
         }
         res = _harness.compare(c, repeats=args.repeats, warmup=1)
@@ -387,6 +401,9 @@ def section_threads(report, n, k, threads, mods, args):
         report.check(
             f"{what}: speed-up 1 -> {threads} threads", r["skxent n_threads=1"], 1.7
         )
+        sk_speedup = r["control: sklearn n_threads=1"] / r[f"control: sklearn n_threads={threads}"]
+        print(f"(control: sklearn speed-up 1 -> {threads} threads {sk_speedup:.2f}x; "
+              "<= 1 means the second core was busy)")
 
     # Small input: threading must not cost anything (serial below a size threshold).
     small = rng.standard_normal((100, k))
@@ -515,6 +532,8 @@ def main(argv=None):
         "versions: " + ", ".join(f"{k} {v}" for k, v in versions.items() if v is not None)
     )
     print(f"machine: {_cpu_name()}, {os.cpu_count()} CPUs; threads for every contender: {threads}")
+    if hasattr(os, "getloadavg"):
+        print("load average at start (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg())
     print(f"repeats: {args.repeats} interleaved rounds after 1 warm-up; medians; ratio = peer / skxent")
     for note in (skx_note, torch_note, tf_note):
         if note:
