@@ -76,25 +76,43 @@ SK_INLINE void sk_kahan_add(double *s, double *c, double v)
     *s = t;
 }
 
-/* exp(x + xlo) for x <= 0 (or -inf, NaN); xlo a tiny correction (|xlo| <= ulp(x)).
- * Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2, then a degree-11 polynomial (a Chebyshev
- * fit computed with mpmath at 60 digits: relative error 1.7e-17 with these double coefficients)
- * and a scale by 2**n built from the bits of the rounding constant. Results below 2**-1022 get a
- * second scale so subnormals round correctly, and x < -746 (including -inf) gives exactly 0: a
- * masked logit has probability exactly 0. NaN propagates through the arithmetic (NaN * any
- * scale is NaN), so it needs no select. */
-SK_INLINE double sk_exp_neg2(double x, double xlo)
+/* exp's shared pieces (x <= 0, -inf, NaN): Cody-Waite reduction x = n ln2 + r with
+ * |r| <= ln2/2 (n from the bits of a rounding constant), and the scale by 2**n, in two steps
+ * when 2**n would be subnormal so that subnormal results round correctly. x < -746 (including
+ * -inf) gives exactly 0: a masked logit has probability exactly 0. NaN propagates through the
+ * arithmetic (NaN times any scale is NaN), so it needs no select. */
+#define SK_EXP_SHIFT 6755399441055744.0 /* 1.5 * 2**52: rounds to an integer in the low bits */
+
+SK_INLINE double sk_exp_reduce(double x, int *under, double *n)
 {
     const double LOG2E = 1.4426950408889634074;
     const double LN2_HI = 6.93147180369123816490e-01; /* 0x3fe62e42fee00000: n*LN2_HI exact */
     const double LN2_LO = 1.90821492927058770002e-10;
-    const double SHIFT = 6755399441055744.0; /* 1.5 * 2**52: rounds to an integer in the low bits */
-    const int under = x < -746.0;            /* NaN compares false and stays NaN */
-    const double xc = under ? -746.0 : x;
-    const double t = xc * LOG2E + SHIFT;
-    const double n = t - SHIFT;
+    *under = x < -746.0; /* NaN compares false and stays NaN */
+    const double xc = *under ? -746.0 : x;
+    *n = (xc * LOG2E + SK_EXP_SHIFT) - SK_EXP_SHIFT;
+    return (xc - *n * LN2_HI) - *n * LN2_LO;
+}
+
+SK_INLINE double sk_exp_scale(double p, double n)
+{
+    /* n in [-1077, 0]: split off 2**-100 when 2**n would be subnormal */
+    const int small = n < -1000.0;
+    const double n1 = small ? n + 100.0 : n;
+    const double extra = small ? 0x1p-100 : 1.0;
+    const uint64_t bits = (sk_as_u64(n1 + SK_EXP_SHIFT) + 1023u) << 52;
+    return (p * sk_as_f64(bits)) * extra;
+}
+
+/* exp(x + xlo) for x <= 0; xlo a tiny correction (|xlo| <= ulp(x)), the low part of an
+ * error-free difference. Degree-11 polynomial (a Chebyshev fit computed with mpmath at 60
+ * digits: relative error 1.7e-17 with these double coefficients). */
+SK_INLINE double sk_exp_neg2(double x, double xlo)
+{
+    int under;
+    double n;
     /* clamped arguments take no correction: their xlo may be as large as ulp(huge logit) */
-    const double r = ((xc - n * LN2_HI) - n * LN2_LO) + (under ? 0.0 : xlo);
+    const double r = sk_exp_reduce(x, &under, &n) + (under ? 0.0 : xlo);
     double p = 2.5110037605963777e-08;
     p = p * r + 2.763263963904103e-07;
     p = p * r + 2.755724091857897e-06;
@@ -107,29 +125,19 @@ SK_INLINE double sk_exp_neg2(double x, double xlo)
     p = p * r + 0.5000000000000019;
     p = p * r + 1.0;
     p = p * r + 1.0;
-    /* n in [-1077, 0]: split off 2**-100 when 2**n would be subnormal */
-    const int small = n < -1000.0;
-    const double n1 = small ? n + 100.0 : n;
-    const double extra = small ? 0x1p-100 : 1.0;
-    const uint64_t bits = (sk_as_u64(n1 + SHIFT) + 1023u) << 52;
-    return (p * sk_as_f64(bits)) * extra;
+    return sk_exp_scale(p, n);
 }
 
 SK_INLINE double sk_exp_neg(double x) { return sk_exp_neg2(x, 0.0); }
 
 /* exp(x) for x <= 0 to ~2.5e-9 relative (a degree-6 Chebyshev fit, mpmath-computed): for
  * float32 inputs, whose results are float32 (eps 1.2e-7), the double-precision exp's last 24 bits
- * buy nothing. Same reduction, scaling, -inf/NaN/subnormal handling as sk_exp_neg2. */
+ * buy nothing. */
 SK_INLINE double sk_exp_neg_lowp(double x)
 {
-    const double LOG2E = 1.4426950408889634074;
-    const double LN2_HI = 6.93147180369123816490e-01;
-    const double LN2_LO = 1.90821492927058770002e-10;
-    const double SHIFT = 6755399441055744.0;
-    const double xc = x < -746.0 ? -746.0 : x;
-    const double t = xc * LOG2E + SHIFT;
-    const double n = t - SHIFT;
-    const double r = (xc - n * LN2_HI) - n * LN2_LO;
+    int under;
+    double n;
+    const double r = sk_exp_reduce(x, &under, &n);
     double p = 0.0013941108433972674;
     p = p * r + 0.008375126398153335;
     p = p * r + 0.04166635289677516;
@@ -137,11 +145,7 @@ SK_INLINE double sk_exp_neg_lowp(double x)
     p = p * r + 0.5000000047117757;
     p = p * r + 1.000000037716214;
     p = p * r + 1.0;
-    const int small = n < -1000.0;
-    const double n1 = small ? n + 100.0 : n;
-    const double extra = small ? 0x1p-100 : 1.0;
-    const uint64_t bits = (sk_as_u64(n1 + SHIFT) + 1023u) << 52;
-    return (p * sk_as_f64(bits)) * extra;
+    return sk_exp_scale(p, n);
 }
 
 /* log(u) for u > 0 (fdlibm's e_log.c algorithm and coefficients, written branch-free).

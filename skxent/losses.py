@@ -88,6 +88,12 @@ def _reduce(reduction, s, wsum, nnz, nterms):
     return _divide(s, nnz, no_nan=True), _divide(1.0, nnz, no_nan=True)
 
 
+def _result(reduction, loss_out, sums, dtype, grad, return_grad):
+    """The public return value: the reduced loss (in y_pred's dtype) or the per-sample terms."""
+    loss = loss_out if reduction == "none" else dtype.type(_reduce(reduction, *sums)[0])
+    return (loss, grad) if return_grad else loss
+
+
 def _cce(y_true, y_pred, *, from_logits, sample_weight=None, class_weight=None,
          label_smoothing=0.0, ignore_index=None, eps="auto", clip_max=1.0, reduction="mean",
          return_grad=False, n_threads=None, validate=True, grad_out=None):
@@ -163,11 +169,7 @@ def _cce(y_true, y_pred, *, from_logits, sample_weight=None, class_weight=None,
     if stats is not None:
         wsum, nnz, nterms = stats
 
-    if reduction == "none":
-        loss = loss_out
-    else:
-        loss = x.dtype.type(_reduce(reduction, s, wsum, nnz, nterms)[0])
-    return (loss, grad) if return_grad else loss
+    return _result(reduction, loss_out, (s, wsum, nnz, nterms), x.dtype, grad, return_grad)
 
 
 def _bce(y_true, y_pred, *, from_logits, sample_weight=None, pos_weight=None,
@@ -209,11 +211,7 @@ def _bce(y_true, y_pred, *, from_logits, sample_weight=None, pos_weight=None,
     grad = _grad_out_array(grad_out, x.shape, x.dtype) if return_grad else None
     scale = 1.0 if reduction in ("none", "sum") else _reduce(reduction, 0.0, wsum, nnz, nterms)[1]
     s = _core.bce(x, y, sw, pw, smooth, from_logits, clip_lo, clip_hi, loss_out, grad, scale, nt)
-    if reduction == "none":
-        loss = loss_out
-    else:
-        loss = x.dtype.type(_reduce(reduction, s, wsum, nnz, nterms)[0])
-    return (loss, grad) if return_grad else loss
+    return _result(reduction, loss_out, (s, wsum, nnz, nterms), x.dtype, grad, return_grad)
 
 
 def binary_cross_entropy(y_true, y_pred, *, from_logits, sample_weight=None, pos_weight=None,
