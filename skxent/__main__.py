@@ -1,4 +1,4 @@
-"""``python -m skxent``: the showcase (the README's first command).
+"""``skxent-showcase`` / ``python -m skxent``: the showcase (the README's first command).
 
 Design note
 -----------
@@ -153,7 +153,7 @@ def estimators_showcase(out):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m skxent", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="skxent-showcase", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller timing inputs")
     args = parser.parse_args(argv)
     out = sys.stdout
