@@ -451,3 +451,15 @@ def make_layout(a, layout):
         big[:, ::2] = a
         return big[:, ::2]
     raise ValueError(layout)  # pragma: no cover - test bug
+
+
+def check_fd(f, X, grad, h=1e-6, rtol=1e-6):
+    """Central finite differences of the scalar function f at X vs grad (all entries)."""
+    X = np.asarray(X, dtype=np.float64)
+    fd = np.empty_like(X)
+    for idx in np.ndindex(X.shape):
+        Xp, Xm = X.copy(), X.copy()
+        Xp[idx] += h
+        Xm[idx] -= h
+        fd[idx] = (float(np.sum(f(Xp))) - float(np.sum(f(Xm)))) / (2 * h)
+    np.testing.assert_allclose(grad, fd, rtol=rtol, atol=rtol * np.abs(fd).max())

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from scipy.special import expit, log_expit
 
-from _reference import LAYOUTS, make_layout
+from _reference import LAYOUTS, check_fd, make_layout
 from skxent.losses import binary_cross_entropy as bce
 
 REDUCTIONS = ("none", "sum", "mean", "sum_over_batch_size", "sum_by_nonzero_weights")
@@ -211,17 +211,6 @@ def test_custom_eps_binary():
 # ------------------------------------------------------------------ gradients
 
 
-def _check_fd(f, X, grad, h=1e-6, rtol=1e-6):
-    X = np.asarray(X, dtype=np.float64)
-    fd = np.empty_like(X)
-    for idx in np.ndindex(X.shape):
-        Xp, Xm = X.copy(), X.copy()
-        Xp[idx] += h
-        Xm[idx] -= h
-        fd[idx] = (float(np.sum(f(Xp))) - float(np.sum(f(Xm)))) / (2 * h)
-    np.testing.assert_allclose(grad, fd, rtol=rtol, atol=rtol * np.abs(fd).max())
-
-
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("from_logits", [True, False])
 def test_gradient_is_derivative_of_returned_loss(rng, reduction, from_logits):
@@ -230,7 +219,7 @@ def test_gradient_is_derivative_of_returned_loss(rng, reduction, from_logits):
     kw = dict(from_logits=from_logits, sample_weight=rng.random(4) + 0.5,
               pos_weight=np.array([1.0, 2.5, 0.5]), label_smoothing=0.1, reduction=reduction)
     _, grad = bce(Y, P, return_grad=True, **kw)
-    _check_fd(lambda Z: bce(Y, Z, **kw), P, grad, h=1e-6 if from_logits else 1e-7)
+    check_fd(lambda Z: bce(Y, Z, **kw), P, grad, h=1e-6 if from_logits else 1e-7)
 
 
 # ------------------------------------------------------------------ NaN, inf

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from scipy.special import log_softmax as sp_log_softmax
 
-from _reference import LAYOUTS, make_layout
+from _reference import LAYOUTS, check_fd, make_layout
 from skxent.losses import categorical_cross_entropy as cce
 
 REDUCTIONS = ("none", "sum", "mean", "sum_over_batch_size", "sum_by_nonzero_weights")
@@ -184,7 +184,7 @@ def test_soft_labels_not_summing_to_one_get_exact_gradient(rng, dtype, row_sum):
         assert loss == 0 and np.all(grad == 0)
     # the gradient is the gradient of the loss: finite differences in float64
     if dtype == np.float64:
-        _check_fd(lambda Z: cce(Y, Z, from_logits=True, reduction="sum"), X, grad)
+        check_fd(lambda Z: cce(Y, Z, from_logits=True, reduction="sum"), X, grad)
 
 
 # ------------------------------------------------------------------ weights
@@ -353,18 +353,6 @@ def test_probability_rows_summing_to_one_within_sqrt_eps_do_not_warn(dtype):
 # ------------------------------------------------------------------ gradients
 
 
-def _check_fd(f, X, grad, h=1e-6, rtol=1e-6):
-    """Central finite differences of the scalar function f at X vs grad (all entries)."""
-    X = np.asarray(X, dtype=np.float64)
-    fd = np.empty_like(X)
-    for idx in np.ndindex(X.shape):
-        Xp, Xm = X.copy(), X.copy()
-        Xp[idx] += h
-        Xm[idx] -= h
-        fd[idx] = (float(np.sum(f(Xp))) - float(np.sum(f(Xm)))) / (2 * h)
-    np.testing.assert_allclose(grad, fd, rtol=rtol, atol=rtol * np.abs(fd).max())
-
-
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("form", ["int", "soft"])
 def test_gradient_is_derivative_of_returned_loss(rng, reduction, form):
@@ -377,7 +365,7 @@ def test_gradient_is_derivative_of_returned_loss(rng, reduction, form):
     _, grad = cce(yt, X, return_grad=True, **kw)
     # for "none" the gradient is elementwise: row i of grad is d t_i / d x_i, so the gradient of
     # the sum of the terms is the whole array
-    _check_fd(lambda Z: cce(yt, Z, **kw), X, grad)
+    check_fd(lambda Z: cce(yt, Z, **kw), X, grad)
 
 
 @pytest.mark.parametrize("reduction", ["mean", "none"])
@@ -388,7 +376,7 @@ def test_probability_gradient_is_derivative_of_returned_loss(rng, reduction):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # perturbed rows no longer sum to 1
         _, grad = cce(y, P, return_grad=True, **kw)
-        _check_fd(lambda Z: cce(y, Z, **kw), P, grad, h=1e-7)
+        check_fd(lambda Z: cce(y, Z, **kw), P, grad, h=1e-7)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
