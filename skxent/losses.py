@@ -31,7 +31,7 @@ import warnings
 
 import numpy as np
 
-from . import _core
+from . import _core, _dask
 from ._config import effective_n_threads
 from ._validation import (
     as_float_array,
@@ -94,13 +94,16 @@ def _result(reduction, loss_out, sums, dtype, grad, return_grad):
     return (loss, grad) if return_grad else loss
 
 
-def _cce(y_true, y_pred, *, from_logits, sample_weight=None, class_weight=None,
-         label_smoothing=0.0, ignore_index=None, eps="auto", clip_max=1.0, reduction="mean",
-         return_grad=False, n_threads=None, validate=True, grad_out=None):
-    """Categorical cross-entropy; see :func:`categorical_cross_entropy` and the module note."""
+def _cce_prepare(y_true, y_pred, *, from_logits, sample_weight=None, class_weight=None,
+                 label_smoothing=0.0, ignore_index=None, eps="auto", clip_max=1.0,
+                 n_threads=None, validate=True, warn=True):
+    """Validate the arguments of a categorical pass.
+
+    Returns ``(args, x, nt, nbad)``: the argument tuple of ``_core.cce`` (before its output
+    buffers), the validated ``y_pred``, the thread count and the number of probability rows that
+    do not sum to 1 (warned about here if ``warn``; skxent._dask counts them over chunks).
+    """
     from_logits = check_bool(from_logits, "from_logits")
-    return_grad = check_bool(return_grad, "return_grad") or grad_out is not None
-    reduction = check_reduction(reduction)
     smooth = check_smoothing(label_smoothing)
     ignore = check_ignore_index(ignore_index)
     nt = effective_n_threads(n_threads)
@@ -141,44 +144,79 @@ def _cce(y_true, y_pred, *, from_logits, sample_weight=None, class_weight=None,
     cw = check_weights(class_weight, "class_weight", K, what="class")
 
     clip_lo, clip_hi = 0.0, 1.0
+    nbad = 0
     if not from_logits:
         clip_lo = resolve_eps(eps, x.dtype)
         clip_hi = float(clip_max)
         if validate:
-            tol = math.sqrt(max(clip_lo, float(np.finfo(x.dtype).eps)))
+            tol = _row_tolerance(clip_lo, x.dtype)
             nbad = check_range(x, "y_pred", 0.0, 1.0, what="probabilities", n_threads=nt,
                                row_tol=tol)
-            if nbad:
-                warnings.warn(
-                    f"y_pred: {nbad} of {n} rows of probabilities do not sum to 1 "
-                    f"(tolerance {tol:.3g}); they are used as given, not renormalised. "
-                    "Pass from_logits=True if these are raw scores.",
-                    UserWarning, stacklevel=3)
+            if nbad and warn:
+                _warn_rows(nbad, n, tol, stacklevel=4)
+    return (x, t, y, sw, cw, smooth, ignore, from_logits, clip_lo, clip_hi), x, nt, nbad
 
-    loss_out = np.empty(n, dtype=x.dtype) if reduction == "none" else None
+
+def _row_tolerance(clip_lo, dtype):
+    return math.sqrt(max(clip_lo, float(np.finfo(dtype).eps)))
+
+
+def _warn_rows(nbad, n, tol, stacklevel):
+    warnings.warn(
+        f"y_pred: {nbad} of {n} rows of probabilities do not sum to 1 "
+        f"(tolerance {tol:.3g}); they are used as given, not renormalised. "
+        "Pass from_logits=True if these are raw scores.",
+        UserWarning, stacklevel=stacklevel + 1)
+
+
+def _cce_pass(args, nt, *, loss_out=None, grad=None, scale=1.0, weights_only=False):
+    """One pass of the categorical kernel: ``(s, wsum, nnz, nterms)``; fills the buffers.
+
+    ``scale`` multiplies the gradient (the reduction's 1 / denominator); ``weights_only``
+    computes the weight sums alone (O(n) for integer labels).
+    """
+    if weights_only:
+        return _core.cce(*args, None, None, 1.0, nt, True)
+    return _core.cce(*args, loss_out, grad, scale, nt)
+
+
+def _cce(y_true, y_pred, *, from_logits, sample_weight=None, class_weight=None,
+         label_smoothing=0.0, ignore_index=None, eps="auto", clip_max=1.0, reduction="mean",
+         return_grad=False, n_threads=None, validate=True, grad_out=None):
+    """Categorical cross-entropy; see :func:`categorical_cross_entropy` and the module note."""
+    return_grad = check_bool(return_grad, "return_grad") or grad_out is not None
+    reduction = check_reduction(reduction)
+    args, x, nt, _ = _cce_prepare(
+        y_true, y_pred, from_logits=from_logits, sample_weight=sample_weight,
+        class_weight=class_weight, label_smoothing=label_smoothing, ignore_index=ignore_index,
+        eps=eps, clip_max=clip_max, n_threads=n_threads, validate=validate)
+
+    loss_out = np.empty(x.shape[0], dtype=x.dtype) if reduction == "none" else None
     grad = _grad_out_array(grad_out, x.shape, x.dtype) if return_grad else None
 
-    args = (x, t, y, sw, cw, smooth, ignore, from_logits, clip_lo, clip_hi)
     scale = 1.0
     stats = None
     if grad is not None and reduction not in ("none", "sum"):
         # the denominator must be known before the gradient pass
-        stats = _core.cce(*args, None, None, 1.0, nt, True)[1:]
+        stats = _cce_pass(args, nt, weights_only=True)[1:]
         scale = _reduce(reduction, 0.0, *stats)[1]
-    s, wsum, nnz, nterms = _core.cce(*args, loss_out, grad, scale, nt)
+    s, wsum, nnz, nterms = _cce_pass(args, nt, loss_out=loss_out, grad=grad, scale=scale)
     if stats is not None:
         wsum, nnz, nterms = stats
 
     return _result(reduction, loss_out, (s, wsum, nnz, nterms), x.dtype, grad, return_grad)
 
 
-def _bce(y_true, y_pred, *, from_logits, sample_weight=None, pos_weight=None,
-         label_smoothing=0.0, eps="auto", clip_max="auto", reduction="mean",
-         return_grad=False, n_threads=None, validate=True, grad_out=None):
-    """Binary cross-entropy; see :func:`binary_cross_entropy` and the module note."""
+def _bce_prepare(y_true, y_pred, *, from_logits, sample_weight=None, pos_weight=None,
+                 label_smoothing=0.0, eps="auto", clip_max="auto", n_threads=None,
+                 validate=True):
+    """Validate the arguments of a binary pass.
+
+    Returns ``(args, x, nt, (wsum, nnz, nterms))``: the argument tuple of ``_core.bce`` (before
+    its output buffers), the validated ``y_pred``, the thread count and the weight sums of
+    API.md (every element is a term, ``w_ij = sample_weight_i``).
+    """
     from_logits = check_bool(from_logits, "from_logits")
-    return_grad = check_bool(return_grad, "return_grad") or grad_out is not None
-    reduction = check_reduction(reduction)
     smooth = check_smoothing(label_smoothing)
     nt = effective_n_threads(n_threads)
 
@@ -201,17 +239,35 @@ def _bce(y_true, y_pred, *, from_logits, sample_weight=None, pos_weight=None,
         if validate:
             check_range(x, "y_pred", 0.0, 1.0, what="probabilities", n_threads=nt)
 
-    # API.md: w_ij = sample_weight_i, every element is a term
     nterms = float(n * L)
     if sw is None:
         wsum, nnz = nterms, nterms
     else:
         wsum, nnz = float(L * sw.sum()), float(L * np.count_nonzero(sw))
+    args = (x, y, sw, pw, smooth, from_logits, clip_lo, clip_hi)
+    return args, x, nt, (wsum, nnz, nterms)
+
+
+def _bce_pass(args, nt, *, loss_out=None, grad=None, scale=1.0):
+    """One pass of the binary kernel: the loss sum; fills the buffers."""
+    return _core.bce(*args, loss_out, grad, scale, nt)
+
+
+def _bce(y_true, y_pred, *, from_logits, sample_weight=None, pos_weight=None,
+         label_smoothing=0.0, eps="auto", clip_max="auto", reduction="mean",
+         return_grad=False, n_threads=None, validate=True, grad_out=None):
+    """Binary cross-entropy; see :func:`binary_cross_entropy` and the module note."""
+    return_grad = check_bool(return_grad, "return_grad") or grad_out is not None
+    reduction = check_reduction(reduction)
+    args, x, nt, stats = _bce_prepare(
+        y_true, y_pred, from_logits=from_logits, sample_weight=sample_weight,
+        pos_weight=pos_weight, label_smoothing=label_smoothing, eps=eps, clip_max=clip_max,
+        n_threads=n_threads, validate=validate)
     loss_out = np.empty(x.shape, dtype=x.dtype) if reduction == "none" else None
     grad = _grad_out_array(grad_out, x.shape, x.dtype) if return_grad else None
-    scale = 1.0 if reduction in ("none", "sum") else _reduce(reduction, 0.0, wsum, nnz, nterms)[1]
-    s = _core.bce(x, y, sw, pw, smooth, from_logits, clip_lo, clip_hi, loss_out, grad, scale, nt)
-    return _result(reduction, loss_out, (s, wsum, nnz, nterms), x.dtype, grad, return_grad)
+    scale = 1.0 if reduction in ("none", "sum") else _reduce(reduction, 0.0, *stats)[1]
+    s = _bce_pass(args, nt, loss_out=loss_out, grad=grad, scale=scale)
+    return _result(reduction, loss_out, (s, *stats), x.dtype, grad, return_grad)
 
 
 def binary_cross_entropy(y_true, y_pred, *, from_logits, sample_weight=None, pos_weight=None,
@@ -253,6 +309,11 @@ def binary_cross_entropy(y_true, y_pred, *, from_logits, sample_weight=None, pos
     loss : float32/float64 scalar, or ndarray of y_pred's shape for ``reduction="none"``
     grad : ndarray of y_pred's shape and dtype (only with ``return_grad=True``)
     """
+    if _dask.any_dask(y_true, y_pred, sample_weight):
+        return _dask.loss("bce", y_true, y_pred, from_logits=from_logits,
+                          sample_weight=sample_weight, pos_weight=pos_weight,
+                          label_smoothing=label_smoothing, eps=eps, reduction=reduction,
+                          return_grad=return_grad, n_threads=n_threads)
     return _bce(y_true, y_pred, from_logits=from_logits, sample_weight=sample_weight,
                 pos_weight=pos_weight, label_smoothing=label_smoothing, eps=eps,
                 reduction=reduction, return_grad=return_grad, n_threads=n_threads)
@@ -297,6 +358,11 @@ def categorical_cross_entropy(y_true, y_pred, *, from_logits, sample_weight=None
     loss : float32/float64 scalar, or ndarray of shape (n_samples,) for ``reduction="none"``
     grad : ndarray of shape (n_samples, n_classes) (only with ``return_grad=True``)
     """
+    if _dask.any_dask(y_true, y_pred, sample_weight):
+        return _dask.loss("cce", y_true, y_pred, from_logits=from_logits,
+                          sample_weight=sample_weight, class_weight=class_weight,
+                          label_smoothing=label_smoothing, ignore_index=ignore_index, eps=eps,
+                          reduction=reduction, return_grad=return_grad, n_threads=n_threads)
     return _cce(y_true, y_pred, from_logits=from_logits, sample_weight=sample_weight,
                 class_weight=class_weight, label_smoothing=label_smoothing,
                 ignore_index=ignore_index, eps=eps, reduction=reduction,

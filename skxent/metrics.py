@@ -65,6 +65,7 @@ from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils._param_validation import Hidden, validate_parameter_constraints
 from sklearn.utils.validation import _check_sample_weight
 
+from . import _dask
 from . import losses as _losses
 from ._config import effective_n_threads
 from ._metrics_labels import _encode_fast, classes_for_message, encode_labels
@@ -258,6 +259,10 @@ def log_loss(
         )
         y_proba = y_pred
 
+    if _dask.any_dask(y_true, y_proba, sample_weight):
+        return _dask.log_loss(y_true, y_proba, normalize=normalize,
+                              sample_weight=sample_weight, labels=labels,
+                              from_logits=from_logits)
     if from_logits:
         return _log_loss_from_logits(
             y_true, y_proba, normalize, sample_weight, labels
@@ -637,6 +642,9 @@ def multilabel_log_loss(
             },
             caller_name="multilabel_log_loss",
         )
+    if _dask.any_dask(y_true, y_proba, sample_weight):
+        return _dask.multilabel_log_loss(y_true, y_proba, normalize=normalize,
+                                         sample_weight=sample_weight, from_logits=from_logits)
     # As in log_loss: for plain float arrays of probabilities, max/min reveal
     # NaN and inf, and check_array only runs to raise its message.
     fast = not from_logits and _is_plain_float_array(y_proba)

@@ -1,0 +1,516 @@
+"""Dask arrays in skxent's losses and metrics (the estimators: ``linear_model/_dask_loss.py``).
+
+Design note
+-----------
+skxent never imports dask unless it is handed a dask array: :func:`is_dask_array` looks for
+``dask.array`` in ``sys.modules`` (a dask array cannot exist before that module is imported), so
+the in-memory path pays one dictionary lookup. Install with ``pip install "skxent[dask]"``.
+
+Every computation here is the in-memory one applied to each chunk *where the chunk lives*, plus
+a combination of small per-chunk results on the client:
+
+* Reduced losses and metrics are sums. Each chunk task runs the kernel and returns its partial
+  sums: the loss sum ``sum(t)`` and the three denominators of API.md (``sum(w)``,
+  ``count_nonzero(w)``, the number of terms), computed exactly as the in-memory kernels do. The
+  client adds the partials with ``math.fsum`` (exactly rounded, independent of the chunking)
+  and divides as the in-memory reduction does, so the result equals the in-memory one to
+  rounding (the kernels' own per-chunk sums are Kahan-compensated).
+* A reduced loss's gradient needs its denominator first: the partial-sum pass that gives the
+  loss gives the denominator too, and the gradient is then a lazy dask array whose chunk tasks
+  pass ``1 / denominator`` to the kernel, as the in-memory two-step does.
+* ``reduction="none"`` (and its gradient) are lazy dask arrays built from one task per chunk
+  (``dask.delayed`` with ``nout=2``, so computing the losses and the gradient together runs the
+  kernel once per chunk).
+* ``log_loss`` discovers the classes with ``da.unique`` (only the unique labels travel to the
+  client), checks them with the in-memory label encoder (same errors as scikit-learn), and
+  gathers in the same pass the per-chunk facts scikit-learn's checks need (minimum and maximum
+  probability, extreme row sums, weight sums), then raises or warns on the client exactly as the
+  in-memory function would. Each chunk encodes its labels against the classes with
+  ``np.searchsorted``.
+
+Arrays must be chunked along samples only (a row of logits is one softmax; the kernels need whole
+rows) and dask inputs must share their row chunks; NumPy companions (labels, weights) are cut to
+the chunks of the dask input. Errors found inside a chunk (a label out of range, a negative
+weight) are re-raised with their positions made global and the chunk's row range appended.
+
+Chunk tasks run the kernels on one thread unless ``n_threads`` is given: Dask supplies the
+parallelism (one task per chunk), and dask.distributed starts its workers with
+``OMP_NUM_THREADS=1`` anyway.
+"""
+
+import math
+import re
+import sys
+import warnings
+
+import numpy as np
+
+__all__ = ["is_dask_array", "any_dask"]
+
+
+def is_dask_array(x):
+    """Whether ``x`` is a ``dask.array.Array`` (without importing dask)."""
+    da = sys.modules.get("dask.array")
+    return da is not None and isinstance(x, da.Array)
+
+
+def any_dask(*arrays):
+    """Whether any of ``arrays`` is a dask array."""
+    if "dask.array" not in sys.modules:
+        return False
+    return any(is_dask_array(a) for a in arrays)
+
+
+def _modules():
+    import dask
+    import dask.array as da
+
+    return dask, da
+
+
+# -- chunk alignment ---------------------------------------------------------------------------
+
+
+def align_rows(arrays, *, check_columns=(), ensure_column_chunk=True):
+    """Dask arrays of ``arrays`` (name -> array or None) sharing one row chunking.
+
+    The first dask array (in the order given) sets the row chunks. Every dask array must have
+    known chunk sizes, be chunked along rows only (``ensure_column_chunk``) and share those row
+    chunks; non-dask arrays are converted with ``np.asarray`` and cut to them. ``None`` stays
+    ``None``.
+
+    Returns
+    -------
+    dict name -> dask array or None, and the row chunks (tuple of ints)
+    """
+    _, da = _modules()
+    ref_name, ref = next((k, a) for k, a in arrays.items() if is_dask_array(a))
+    for name, a in arrays.items():
+        if not is_dask_array(a):
+            continue
+        if any(math.isnan(c) for cs in a.chunks for c in cs):
+            raise ValueError(
+                f"{name}: dask array with unknown chunk sizes {a.chunks}; call "
+                f"{name}.compute_chunk_sizes() first (e.g. after boolean indexing)."
+            )
+        if a.ndim == 0:
+            raise ValueError(f"{name}: expected an array of samples, got a dask scalar")
+        if ensure_column_chunk and a.ndim >= 2 and any(len(c) > 1 for c in a.chunks[1:]):
+            raise ValueError(
+                f"{name}: dask array chunked along axis 1 (chunks {a.chunks[1]}); skxent needs "
+                f"whole rows in a chunk, chunked along samples only. Use "
+                f"{name}.rechunk({{1: -1}})."
+            )
+    rows = ref.chunks[0]
+    out = {}
+    for name, a in arrays.items():
+        if a is None:
+            out[name] = None
+        elif is_dask_array(a):
+            if a.chunks[0] != rows:
+                if a.shape[0] != ref.shape[0]:
+                    raise ValueError(
+                        f"{name}: {a.shape[0]} rows for {ref.shape[0]} samples in {ref_name}"
+                    )
+                raise ValueError(
+                    f"{name}: row chunks {_short(a.chunks[0])} do not align with {ref_name}'s "
+                    f"{_short(rows)}; rechunk one to the other's chunks, e.g. "
+                    f"{name}.rechunk({{0: {ref_name}.chunks[0]}})."
+                )
+            out[name] = a
+        else:
+            arr = np.asarray(a)
+            if arr.ndim == 0 or arr.shape[0] != ref.shape[0]:
+                raise ValueError(
+                    f"{name}: shape {arr.shape} does not have the {ref.shape[0]} rows of "
+                    f"{ref_name}"
+                )
+            chunks = (rows,) + tuple((s,) for s in arr.shape[1:])
+            out[name] = da.from_array(arr, chunks=chunks)
+    return out, rows
+
+
+def _short(chunks, n=4):
+    chunks = tuple(int(c) for c in chunks)
+    if len(chunks) <= n:
+        return str(chunks)
+    return f"({', '.join(map(str, chunks[:n]))}, ... {len(chunks)} chunks)"
+
+
+def blocks(a, nblocks):
+    """Delayed chunks of a row-chunked dask array (or ``[None] * nblocks``)."""
+    if a is None:
+        return [None] * nblocks
+    return list(a.to_delayed().ravel())
+
+
+def row_starts(rows):
+    starts = [0]
+    for r in rows:
+        starts.append(starts[-1] + int(r))
+    return starts
+
+
+# -- errors from inside a chunk ----------------------------------------------------------------
+
+_POS_1D = re.compile(r"position (\d+)")
+_POS_ND = re.compile(r"position \((\d+)")
+
+
+def _globalize(message, start, stop):
+    message = _POS_ND.sub(lambda m: f"position ({int(m.group(1)) + start}", message)
+    message = _POS_1D.sub(lambda m: f"position {int(m.group(1)) + start}", message)
+    return f"{message} (rows {start}:{stop} of the dask array)"
+
+
+class chunk_errors:
+    """Re-raise a chunk's ValueError/TypeError with global positions and its row range."""
+
+    def __init__(self, start, stop):
+        self.start, self.stop = start, stop
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, typ, exc, tb):
+        if typ is not None and typ in (ValueError, TypeError):
+            raise typ(_globalize(str(exc), self.start, self.stop)) from None
+        return False
+
+
+# -- losses ------------------------------------------------------------------------------------
+
+
+def _float_dtype(dtype):
+    dtype = np.dtype(dtype)
+    return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
+
+
+def _check_dtype(a, name, ndim):
+    """In-memory dtype/ndim errors, raised on the client from an empty array of ``a``'s kind."""
+    from ._validation import as_float_array
+
+    as_float_array(np.empty((0,) * a.ndim, dtype=a.dtype), name, ndim=ndim)
+
+
+def _check_scalars(family, kw, dtype, n_outputs):
+    """The in-memory checks of the non-array arguments, once on the client."""
+    from ._validation import (
+        check_bool, check_ignore_index, check_smoothing, check_weights, resolve_eps)
+
+    if not check_bool(kw["from_logits"], "from_logits"):
+        resolve_eps(kw.get("eps", "auto"), dtype)
+    check_smoothing(kw.get("label_smoothing", 0.0))
+    if family == "cce":
+        check_ignore_index(kw.get("ignore_index"))
+        check_weights(kw.get("class_weight"), "class_weight", n_outputs, what="class")
+    else:
+        check_weights(kw.get("pos_weight"), "pos_weight", n_outputs, what="label")
+
+
+def _cce_chunk(yt, yp, sw, start, stop, kw, mode, scale, grad):
+    from . import losses as L
+
+    with chunk_errors(start, stop):
+        args, x, nt, nbad = L._cce_prepare(yt, yp, sample_weight=sw, warn=(mode == "none"),
+                                           **kw)
+    if mode == "sums":
+        s, wsum, nnz, nterms = L._cce_pass(args, nt)
+        return np.array([s, wsum, nnz, nterms, nbad], dtype=np.float64)
+    loss_out = np.empty(x.shape[0], dtype=x.dtype) if mode == "none" else None
+    g = np.empty(x.shape, dtype=x.dtype) if grad else None
+    L._cce_pass(args, nt, loss_out=loss_out, grad=g, scale=scale)
+    return loss_out, g
+
+
+def _bce_chunk(yt, yp, sw, start, stop, kw, mode, scale, grad):
+    from . import losses as L
+
+    with chunk_errors(start, stop):
+        args, x, nt, stats = L._bce_prepare(yt, yp, sample_weight=sw, **kw)
+    if mode == "sums":
+        s = L._bce_pass(args, nt)
+        return np.array([s, *stats, 0.0], dtype=np.float64)
+    loss_out = np.empty(x.shape, dtype=x.dtype) if mode == "none" else None
+    g = np.empty(x.shape, dtype=x.dtype) if grad else None
+    L._bce_pass(args, nt, loss_out=loss_out, grad=g, scale=scale)
+    return loss_out, g
+
+
+def _combine(parts):
+    """Exactly rounded column sums of the per-chunk partial sums."""
+    if not parts:
+        return [0.0] * 5
+    P = np.stack(parts)
+    return [math.fsum(P[:, j]) for j in range(P.shape[1])]
+
+
+def loss(family, y_true, y_pred, *, sample_weight, reduction, return_grad, n_threads, **kw):
+    """``categorical_cross_entropy`` / ``binary_cross_entropy`` on dask arrays.
+
+    ``family``: "cce" or "bce". ``kw``: the remaining keywords of the in-memory function.
+    See the module note for what is computed where.
+    """
+    from . import losses as L
+    from ._config import effective_n_threads
+    from ._validation import check_bool, check_reduction
+
+    dask, da = _modules()
+    return_grad = check_bool(return_grad, "return_grad")
+    reduction = check_reduction(reduction)
+    arrs, rows = align_rows(
+        {"y_pred": y_pred, "y_true": y_true, "sample_weight": sample_weight}
+    )
+    yp, yt, sw = arrs["y_pred"], arrs["y_true"], arrs["sample_weight"]
+    _check_dtype(yp, "y_pred", (2,) if family == "cce" else (1, 2))
+    dtype = _float_dtype(yp.dtype)
+    if family == "cce":
+        if yt.ndim == 2 and yt.shape != yp.shape:
+            raise ValueError(f"y_true: shape {yt.shape} does not match y_pred's {yp.shape}")
+        chunk_fn = _cce_chunk
+    else:
+        if yt.shape != yp.shape:
+            raise ValueError(f"y_true: shape {yt.shape} does not match y_pred's {yp.shape}")
+        chunk_fn = _bce_chunk
+    _check_scalars(family, kw, dtype, yp.shape[1] if yp.ndim == 2 else 1)
+    effective_n_threads(n_threads)
+    kw = dict(kw, n_threads=1 if n_threads is None else n_threads)
+    nb = len(rows)
+    starts = row_starts(rows)
+    parts = list(zip(blocks(yt, nb), blocks(yp, nb), blocks(sw, nb)))
+
+    def task(i, mode, scale=1.0, grad=False):
+        ytb, ypb, swb = parts[i]
+        return dask.delayed(chunk_fn, pure=True, nout=2 if mode != "sums" else None)(
+            ytb, ypb, swb, starts[i], starts[i + 1], kw, mode, scale, grad
+        )
+
+    if reduction == "none":
+        tasks = [task(i, "none", 1.0, return_grad) for i in range(nb)]
+        tail = yp.shape[1:] if family == "bce" else ()
+        losses = from_blocks([t[0] for t in tasks], (rows,) + _whole(tail), dtype, "losses")
+        if not return_grad:
+            return losses
+        grad = from_blocks([t[1] for t in tasks], yp.chunks, dtype, "grad")
+        return losses, grad
+
+    sums = _combine(dask.compute(*[task(i, "sums") for i in range(nb)]))
+    s, wsum, nnz, nterms, nbad = sums
+    if nbad:
+        tol = L._row_tolerance(L.resolve_eps(kw.get("eps", "auto"), dtype), dtype)
+        L._warn_rows(int(nbad), yp.shape[0], tol, stacklevel=3)
+    value, scale = L._reduce(reduction, s, wsum, nnz, nterms)
+    value = dtype.type(value)
+    if not return_grad:
+        return value
+    tasks = [task(i, "grad", scale, True) for i in range(nb)]
+    return value, from_blocks([t[1] for t in tasks], yp.chunks, dtype, "grad")
+
+
+def _whole(shape):
+    return tuple((int(s),) for s in shape)
+
+
+def from_blocks(delayed_blocks, chunks, dtype, prefix):
+    """A dask array whose i-th row chunk is the value of ``delayed_blocks[i]``.
+
+    Unlike ``da.concatenate`` of ``da.from_delayed`` pieces this keeps empty chunks, so the
+    result has exactly the row chunks of the input it was computed from.
+    """
+    from dask.base import tokenize
+    from dask.highlevelgraph import HighLevelGraph
+
+    _, da = _modules()
+    name = f"skxent-{prefix}-" + tokenize(*[d.key for d in delayed_blocks], chunks)
+    tail = (0,) * (len(chunks) - 1)
+    layer = {(name, i) + tail: d.key for i, d in enumerate(delayed_blocks)}
+    graph = HighLevelGraph.from_collections(name, layer, dependencies=delayed_blocks)
+    return da.Array(graph, name, chunks, dtype=dtype)
+
+
+# -- metrics -----------------------------------------------------------------------------------
+
+
+def _nonempty(rows):
+    return [i for i, r in enumerate(rows) if r > 0]
+
+
+def _proba_stats(yp, sw, from_logits, binary):
+    """What scikit-learn's checks need from one chunk: [min, max, first non-finite value,
+    min row sum, max row sum, sum of weights, first non-finite weight]."""
+    yp = np.asarray(yp)
+    out = np.zeros(7)
+    if from_logits:
+        bad = yp[~np.isfinite(yp)] if yp.dtype.kind == "f" else yp[:0]
+        out[2] = bad.flat[0] if bad.size else 0.0
+    else:
+        vmin, vmax = yp.min(), yp.max()
+        out[0], out[1] = vmin, vmax
+        if not (np.isfinite(vmin) and np.isfinite(vmax)):
+            bad = yp[~np.isfinite(yp)]
+            out[2] = bad.flat[0]
+        if not binary:
+            if np.isfinite(vmin) and np.isfinite(vmax):
+                sums = yp.sum(axis=1) if yp.dtype == np.float16 else np.einsum("ij->i", yp)
+                out[3], out[4] = sums.min(), sums.max()
+            else:
+                out[3] = out[4] = 1.0
+    if sw is not None:
+        w = np.asarray(sw, dtype=np.float64)
+        out[5] = w.sum()
+        bad = w[~np.isfinite(w)]
+        out[6] = bad[0] if bad.size else 0.0
+    return out
+
+
+def _log_loss_chunk(yt, yp, sw, start, stop, classes, binary, from_logits, eps):
+    from . import metrics as M
+    from ._metrics_labels import EncodedLabels, encode_labels
+
+    yt = np.asarray(yt)
+    scores = np.asarray(yp)
+    if scores.dtype not in (np.float64, np.float32, np.float16):
+        scores = scores.astype(np.float64)
+    K = classes.shape[0]
+    idx = np.minimum(np.searchsorted(classes, yt), K - 1)
+    if np.array_equal(classes[idx], yt):
+        enc = EncodedLabels(idx.astype(np.int64, copy=False), None, K, classes)
+    else:  # labels the binary search cannot place exactly (mixed types): the exact encoder
+        with chunk_errors(start, stop):
+            enc = encode_labels(yt, classes)
+    w = None if sw is None else np.asarray(sw, dtype=np.float64)
+    return M._reduce(enc, scores, w, False, binary, from_logits=from_logits, eps=eps,
+                     n_threads=1)
+
+
+def log_loss(y_true, y_proba, *, normalize, sample_weight, labels, from_logits):
+    """``skxent.metrics.log_loss`` on dask arrays: scikit-learn's checks and errors, in its
+    order, from per-chunk facts; the sum from per-chunk kernel calls (see the module note)."""
+    from sklearn.preprocessing import LabelBinarizer
+    from sklearn.utils.validation import _check_sample_weight
+
+    from . import metrics as M
+    from ._metrics_labels import encode_labels
+
+    dask, da = _modules()
+    arrays = {"y_proba": y_proba, "y_true": y_true, "sample_weight": sample_weight}
+    lengths = [int(np.shape(a)[0]) if np.ndim(a) else 1 for a in arrays.values()
+               if a is not None]
+    if len(set(lengths)) > 1:
+        raise ValueError(
+            f"Found input variables with inconsistent numbers of samples: {lengths}")
+    if not is_dask_array(y_proba) and not is_dask_array(y_true):
+        sample_weight = np.asarray(sample_weight)  # only the weights are dask: compute them
+        return M.log_loss(y_true, y_proba, normalize=normalize, sample_weight=sample_weight,
+                          labels=labels, from_logits=from_logits)
+    arrs, rows = align_rows(arrays)
+    yp, yt, sw = arrs["y_proba"], arrs["y_true"], arrs["sample_weight"]
+    if yt.ndim != 1:
+        raise ValueError(
+            "log_loss on dask arrays takes 1-D labels y_true; for a multi-label indicator "
+            "matrix use skxent.metrics.multilabel_log_loss (the binary cross-entropy of every "
+            "label).")
+    if yp.ndim not in (1, 2) or yp.dtype.kind not in "biuf":
+        M._check_proba_array(np.zeros((1,) * max(yp.ndim, 1), dtype=yp.dtype)
+                             if yp.ndim in (1, 2) else np.zeros((1,) * yp.ndim))
+    dtype = yp.dtype if yp.dtype in (np.float64, np.float32, np.float16) else np.dtype(
+        np.float64)
+    if sw is not None and sw.ndim != 1:
+        _check_sample_weight(np.zeros(sw.shape), np.zeros(yp.shape[0]))
+    binary = yp.ndim == 1 or yp.shape[1] == 1
+    keep = _nonempty(rows)
+    if not keep:  # no samples: the in-memory function raises scikit-learn's error
+        return M.log_loss(np.asarray(y_true), np.asarray(y_proba), normalize=normalize,
+                          sample_weight=None if sw is None else np.asarray(sw),
+                          labels=labels, from_logits=from_logits)
+    nb = len(rows)
+    yt_b, yp_b, sw_b = blocks(yt, nb), blocks(yp, nb), blocks(sw, nb)
+    stats = [dask.delayed(_proba_stats, pure=True)(yp_b[i], sw_b[i], from_logits, binary)
+             for i in keep]
+    uniq, *stats = dask.compute(da.unique(yt), *stats)
+    S = np.stack(stats)
+
+    # scikit-learn's order: probabilities (check_array, range), lengths, weights, labels,
+    # rows summing to one, class count
+    bad = S[:, 2][S[:, 2] != 0]
+    if bad.size:
+        M._check_proba_array(np.array([bad[0]], dtype=dtype))
+    if not from_logits:
+        vmax, vmin = dtype.type(S[:, 1].max()), dtype.type(S[:, 0].min())
+        if vmax > 1:
+            raise ValueError(f"y_prob contains values greater than 1: {vmax}")
+        if vmin < 0:
+            raise ValueError(f"y_prob contains values lower than 0: {vmin}")
+    wsum = None
+    if sw is not None:
+        badw = S[:, 6][S[:, 6] != 0]
+        if badw.size:
+            _check_sample_weight(np.array([badw[0]]), np.zeros(1))
+        wsum = math.fsum(S[:, 5])
+    enc = encode_labels(uniq, labels)
+    n_classes = 2 if binary else yp.shape[1]
+    if not from_logits and not binary:
+        tol = 1e-8 + math.sqrt(float(np.finfo(dtype).eps))
+        if not (S[:, 4].max() - 1 <= tol and 1 - S[:, 3].min() <= tol):
+            warnings.warn(
+                "The y_prob values do not sum to one. Make sure to pass probabilities.",
+                UserWarning, stacklevel=3)
+    if enc.n_classes != n_classes:
+        M._raise_class_count_mismatch(enc, uniq, labels, n_classes)
+    classes = LabelBinarizer().fit(uniq if labels is None else labels).classes_
+    eps = None if from_logits else float(np.finfo(dtype).eps)
+
+    parts = [dask.delayed(_log_loss_chunk, pure=True)(
+        yt_b[i], yp_b[i], sw_b[i], int(sum(rows[:i])), int(sum(rows[:i + 1])), classes,
+        binary, from_logits, eps) for i in keep]
+    total = math.fsum(dask.compute(*parts))
+    if not normalize:
+        return total
+    if wsum is None:
+        return total / float(yp.shape[0])
+    if wsum == 0:
+        raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+    return total / wsum
+
+
+def _multilabel_chunk(yt, yp, sw, start, stop, from_logits):
+    from . import metrics as M
+
+    with chunk_errors(start, stop):
+        total = M.multilabel_log_loss(np.asarray(yt), np.asarray(yp), normalize=False,
+                                      sample_weight=None if sw is None else np.asarray(sw),
+                                      from_logits=from_logits)
+    return np.array([total, 0.0 if sw is None else float(np.sum(sw, dtype=np.float64))])
+
+
+def multilabel_log_loss(y_true, y_proba, *, normalize, sample_weight, from_logits):
+    """``skxent.metrics.multilabel_log_loss`` on dask arrays: the in-memory function's sum on
+    every chunk (its checks included), normalised on the client."""
+    from . import losses as L
+    from . import metrics as M
+
+    dask, _ = _modules()
+    arrs, rows = align_rows(
+        {"y_proba": y_proba, "y_true": y_true, "sample_weight": sample_weight})
+    yp, yt, sw = arrs["y_proba"], arrs["y_true"], arrs["sample_weight"]
+    if yt.shape != yp.shape:
+        raise ValueError(
+            f"y_true and y_proba must have the same shape; got y_true of shape "
+            f"{yt.shape} and y_proba of shape {yp.shape}.")
+    keep = _nonempty(rows)
+    if not keep:
+        return M.multilabel_log_loss(
+            np.asarray(yt), np.asarray(yp), normalize=normalize,
+            sample_weight=None if sw is None else np.asarray(sw), from_logits=from_logits)
+    nb = len(rows)
+    starts = row_starts(rows)
+    yt_b, yp_b, sw_b = blocks(yt, nb), blocks(yp, nb), blocks(sw, nb)
+    parts = dask.compute(*[dask.delayed(_multilabel_chunk, pure=True)(
+        yt_b[i], yp_b[i], sw_b[i], starts[i], starts[i + 1], from_logits) for i in keep])
+    P = np.stack(parts)
+    total = math.fsum(P[:, 0])
+    if not normalize:
+        return total
+    n_labels = yp.shape[1] if yp.ndim == 2 else 1
+    wsum = float(yp.shape[0]) if sw is None else math.fsum(P[:, 1])
+    return float(L._divide(total, n_labels * wsum, no_nan=False))
