@@ -82,8 +82,7 @@ class _BaseFusedLinear(BaseEstimator):
         return _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
 
     def _solve(self, X, Y, *, n_outputs, sample_weight, class_weight=None, pos_weight=None):
-        """Build the fused objective, warm-start if asked, run the solver, store coef_."""
-        n_threads = effective_n_threads(self.n_threads)
+        """Build the fused objective on in-memory data and fit it."""
         loss = FusedLinearLoss(
             X,
             Y,
@@ -95,13 +94,19 @@ class _BaseFusedLinear(BaseEstimator):
             pos_weight=pos_weight,
             label_smoothing=self.label_smoothing,
             C=self.C,
-            n_threads=n_threads,
+            n_threads=effective_n_threads(self.n_threads),
         )
+        return self._fit_objective(loss)
+
+    def _fit_objective(self, loss):
+        """Warm-start if asked, run the solver on ``loss`` (a ``_LinearObjective``: in memory
+        or on dask chunks), store ``coef_``, ``intercept_``, ``n_iter_``."""
+        n_outputs = loss.n_outputs
         coef0 = loss.init_zero_coef()
         if (
             self.warm_start
             and getattr(self, "coef_", None) is not None
-            and self.coef_.shape == (n_outputs, X.shape[1])
+            and self.coef_.shape == (n_outputs, loss.n_features)
         ):
             b0 = self.intercept_ if self.fit_intercept else None
             coef0 = loss.pack(self.coef_, b0)

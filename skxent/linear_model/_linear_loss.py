@@ -90,7 +90,110 @@ def _block_rows(n_samples, n_features, n_outputs, itemsize, nnz_per_row=None):
     return max(1, min(n_samples, rows))
 
 
-class FusedLinearLoss:
+class _LinearObjective:
+    """What every objective of a linear model shares: scikit-learn's coefficient layout and the
+    step from per-sample sums to the penalised objective.
+
+    Subclasses set ``n_outputs``, ``n_features``, ``n_dof``, ``fit_intercept``, ``sw_sum`` (S),
+    ``l2_reg_strength`` and implement ``_sums(coef, store_hessian, per_output)`` (the loss sum
+    and the gradient sums ``sum_i s_i dloss_i/dW``, ``.../db``, float64, not yet divided by S)
+    and ``_hess_sums(v)`` (the same for the Hessian-vector product). :class:`FusedLinearLoss`
+    computes the sums in memory; ``_dask_loss.DaskLinearLoss`` on the chunks of dask arrays.
+    """
+
+    _hess_coef = None
+
+    def close(self):
+        """Release worker resources (the object stays usable)."""
+
+    # -- coefficient layout (scikit-learn's) -------------------------------------------------
+
+    def init_zero_coef(self):
+        """Zero coefficients, flat, shape ``(n_outputs * n_dof,)``."""
+        return np.zeros(self.n_outputs * self.n_dof, dtype=np.float64)
+
+    def weight_intercept(self, coef):
+        """Split flat ``coef`` into ``W (n_outputs, n_features)`` and ``b (n_outputs,)``."""
+        c2 = coef.reshape((self.n_outputs, self.n_dof), order="F")
+        W = c2[:, : self.n_features]
+        b = c2[:, -1] if self.fit_intercept else np.zeros(self.n_outputs)
+        return W, b
+
+    def pack(self, W, b):
+        """Inverse of :meth:`weight_intercept`: flat coefficients from ``W`` and ``b``."""
+        c2 = np.empty((self.n_outputs, self.n_dof), dtype=np.float64, order="F")
+        c2[:, : self.n_features] = W
+        if self.fit_intercept:
+            c2[:, -1] = b
+        return c2.ravel(order="F")
+
+    # -- objective, gradient, Hessian-vector product ------------------------------------------
+
+    def loss_gradient(self, coef, *, store_hessian=False, per_output=False):
+        """Objective and gradient at flat ``coef``, in one pass over ``X``.
+
+        Parameters
+        ----------
+        coef : ndarray of shape (n_outputs * n_dof,)
+        store_hessian : bool
+            Also prepare what :meth:`hessp` needs at this ``coef``.
+        per_output : bool
+            Sigmoid link only: return each output's own objective
+            ``(1 / S) sum_i s_i loss_ij + l2_reg_strength / 2 * ||w_j||^2`` and gradient (the
+            outputs are independent problems; see ``_solvers.minimize_separable_lbfgs``).
+
+        Returns
+        -------
+        loss : float, or ndarray of shape (n_outputs,) if ``per_output``
+        gradient : ndarray of shape (n_outputs * n_dof,), or (n_outputs, n_dof) if
+            ``per_output``; float64
+        """
+        W, _ = self.weight_intercept(coef)
+        loss, gW, gb = self._sums(coef, store_hessian, per_output)
+        if store_hessian:
+            self._hess_coef = coef.copy()
+        S = self.sw_sum
+        l2 = self.l2_reg_strength
+        Wd = np.asarray(W, dtype=np.float64)
+        gW = gW / S + l2 * Wd
+        gb = gb / S
+        if per_output:
+            loss = loss / S + 0.5 * l2 * np.einsum("ij,ij->i", Wd, Wd)
+            g2 = np.empty((self.n_outputs, self.n_dof))
+            g2[:, : self.n_features] = gW
+            if self.fit_intercept:
+                g2[:, -1] = gb
+            return loss, g2
+        loss = float(loss) / S + 0.5 * l2 * float(np.vdot(Wd, Wd))
+        return loss, self.pack(gW, gb)
+
+    def loss(self, coef):
+        """Objective only (same pass; the gradient GEMM is cheap next to the read of X)."""
+        return self.loss_gradient(coef)[0]
+
+    def has_hessian_at(self, coef):
+        return self._hess_coef is not None and np.array_equal(self._hess_coef, coef)
+
+    def hessp(self, v):
+        """Hessian (at the coefficients of the last ``store_hessian=True`` call) times ``v``.
+
+        Parameters
+        ----------
+        v : ndarray of shape (n_outputs * n_dof,)
+
+        Returns
+        -------
+        ndarray of shape (n_outputs * n_dof,), float64
+        """
+        if self._hess_coef is None:
+            raise RuntimeError("call loss_gradient(coef, store_hessian=True) first")
+        V, _ = self.weight_intercept(v)
+        hW, hb = self._hess_sums(v)
+        S = self.sw_sum
+        return self.pack(hW / S + self.l2_reg_strength * V, hb / S)
+
+
+class FusedLinearLoss(_LinearObjective):
     """Objective, gradient and Hessian-vector product of an L2-penalised linear model.
 
     Parameters
@@ -118,6 +221,9 @@ class FusedLinearLoss:
         Threads for the kernels.
     block_rows : int or None
         Rows per block (None: chosen from the cache budget).
+    require_weight : bool
+        Raise if the total weight ``S`` is zero (nothing to fit). False for one chunk of a
+        larger data set (``_dask_loss``), whose ``S`` is the sum over all chunks.
     """
 
     def __init__(
@@ -135,6 +241,7 @@ class FusedLinearLoss:
         C=1.0,
         n_threads=1,
         block_rows=None,
+        require_weight=True,
     ):
         self.link = link
         self.n_outputs = int(n_outputs)
@@ -173,12 +280,12 @@ class FusedLinearLoss:
         else:
             self.sw_sum = float(sw.sum())
             self._hess_scale = None
-        if not self.sw_sum > 0:
+        if require_weight and not self.sw_sum > 0:
             raise ValueError(
                 "The sum of the sample weights (times class weights) is zero; there is "
                 "nothing to fit."
             )
-        self.l2_reg_strength = 1.0 / (float(C) * self.sw_sum)
+        self.l2_reg_strength = 1.0 / (float(C) * self.sw_sum) if self.sw_sum > 0 else np.inf
 
         # Row blocks, sliced once (slicing a CSR matrix allocates, so not per evaluation).
         if self.is_sparse:
@@ -265,27 +372,6 @@ class FusedLinearLoss:
         list(self._pool.map(work, range(self.n_workers)))
         return out
 
-    # -- coefficient layout (scikit-learn's) -------------------------------------------------
-
-    def init_zero_coef(self):
-        """Zero coefficients, flat, shape ``(n_outputs * n_dof,)``."""
-        return np.zeros(self.n_outputs * self.n_dof, dtype=np.float64)
-
-    def weight_intercept(self, coef):
-        """Split flat ``coef`` into ``W (n_outputs, n_features)`` and ``b (n_outputs,)``."""
-        c2 = coef.reshape((self.n_outputs, self.n_dof), order="F")
-        W = c2[:, : self.n_features]
-        b = c2[:, -1] if self.fit_intercept else np.zeros(self.n_outputs)
-        return W, b
-
-    def pack(self, W, b):
-        """Inverse of :meth:`weight_intercept`: flat coefficients from ``W`` and ``b``."""
-        c2 = np.empty((self.n_outputs, self.n_dof), dtype=np.float64, order="F")
-        c2[:, : self.n_features] = W
-        if self.fit_intercept:
-            c2[:, -1] = b
-        return c2.ravel(order="F")
-
     # -- the fused pass ----------------------------------------------------------------------
 
     def _raw_into(self, buf, Xb, nb, Wt, b):
@@ -348,25 +434,8 @@ class FusedLinearLoss:
             D *= swb[:, None]
         return (D.astype(self.dtype, copy=False), None)
 
-    def loss_gradient(self, coef, *, store_hessian=False, per_output=False):
-        """Objective and gradient at flat ``coef``, in one pass over ``X``.
-
-        Parameters
-        ----------
-        coef : ndarray of shape (n_outputs * n_dof,)
-        store_hessian : bool
-            Also keep what :meth:`hessp` needs at this ``coef`` (probabilities per block).
-        per_output : bool
-            Sigmoid link only: return each output's own objective
-            ``(1 / S) sum_i s_i loss_ij + l2_reg_strength / 2 * ||w_j||^2`` and gradient (the
-            outputs are independent problems; see ``_solvers.minimize_separable_lbfgs``).
-
-        Returns
-        -------
-        loss : float, or ndarray of shape (n_outputs,) if ``per_output``
-        gradient : ndarray of shape (n_outputs * n_dof,), or (n_outputs, n_dof) if
-            ``per_output``; float64
-        """
+    def _sums(self, coef, store_hessian=False, per_output=False):
+        """Loss sum and gradient sums (float64, not divided by S), in one pass over ``X``."""
         W, b = self.weight_intercept(coef)
         Wt = np.ascontiguousarray(W.T, dtype=self.dtype)
         bd = b.astype(self.dtype)
@@ -391,43 +460,12 @@ class FusedLinearLoss:
             gW += gW_b
             if gb_b is not None:
                 gb += gb_b
-        S = self.sw_sum
-        l2 = self.l2_reg_strength
-        Wd = np.asarray(W, dtype=np.float64)
-        gW /= S
-        gW += l2 * Wd
-        gb /= S
         if store_hessian:
             self._hess_data = [p[3] for p in parts]
-            self._hess_coef = coef.copy()
-        if per_output:
-            loss = loss / S + 0.5 * l2 * np.einsum("ij,ij->i", Wd, Wd)
-            g2 = np.empty((self.n_outputs, self.n_dof))
-            g2[:, : self.n_features] = gW
-            if self.fit_intercept:
-                g2[:, -1] = gb
-            return loss, g2
-        loss = loss / S + 0.5 * l2 * float(np.vdot(Wd, Wd))
-        return loss, self.pack(gW, gb)
+        return loss, gW, gb
 
-    def loss(self, coef):
-        """Objective only (same pass; the gradient GEMM is cheap next to the read of X)."""
-        return self.loss_gradient(coef)[0]
-
-    def has_hessian_at(self, coef):
-        return self._hess_coef is not None and np.array_equal(self._hess_coef, coef)
-
-    def hessp(self, v):
-        """Hessian (at the coefficients of the last ``store_hessian=True`` call) times ``v``.
-
-        Parameters
-        ----------
-        v : ndarray of shape (n_outputs * n_dof,)
-
-        Returns
-        -------
-        ndarray of shape (n_outputs * n_dof,), float64
-        """
+    def _hess_sums(self, v):
+        """Hessian-vector product sums at the stored point (float64, not divided by S)."""
         if self._hess_data is None:
             raise RuntimeError("call loss_gradient(coef, store_hessian=True) first")
         V, vb = self.weight_intercept(v)
@@ -456,8 +494,4 @@ class FusedLinearLoss:
             hW += hW_b
             if hb_b is not None:
                 hb += hb_b
-        S = self.sw_sum
-        hW /= S
-        hW += self.l2_reg_strength * V
-        hb /= S
-        return self.pack(hW, hb)
+        return hW, hb

@@ -31,6 +31,8 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_array, column_or_1d
 
 from .. import special as _special
+from .._dask import any_dask, is_dask_array
+from . import _dask_loss
 from ._base import _COMMON_CONSTRAINTS, _BaseFusedLinear
 
 
@@ -137,6 +139,8 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
         self
         """
         self._validate_params()
+        if any_dask(X, y, sample_weight):
+            return _dask_loss.fit_multilabel(self, X, y, sample_weight)
         X, Y = self._validate_X_fit(X, y)
         if Y.ndim == 2 and Y.shape[1] == 1:
             Y = column_or_1d(Y, warn=True)
@@ -204,6 +208,8 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
 
     def decision_function(self, X):
         """Logits: ``(n_samples, n_labels)``, or ``(n_samples,)`` for a 1-D binary ``y``."""
+        if is_dask_array(X):
+            return _dask_loss.map_blocks(self, "decision_function", X)
         raw = self._raw(X)
         return raw[:, 0] if self._is_1d else raw
 
@@ -212,6 +218,8 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
 
         For a 1-D binary ``y``: ``(n_samples, 2)``, the probabilities of ``classes_``.
         """
+        if is_dask_array(X):
+            return _dask_loss.map_blocks(self, "predict_proba", X)
         raw = self._raw(X)
         p = _special.sigmoid(raw, n_threads=self.n_threads)
         if self._is_1d:
@@ -221,6 +229,8 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
 
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`, computed stably from the logits."""
+        if is_dask_array(X):
+            return _dask_loss.map_blocks(self, "predict_log_proba", X)
         raw = self._raw(X)
         if self._is_1d:
             return np.hstack(
@@ -233,6 +243,8 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
 
     def predict(self, X):
         """0/1 per label at probability 0.5 (``Y``'s dtype); or the class labels for 1-D y."""
+        if is_dask_array(X):
+            return _dask_loss.map_blocks(self, "predict", X)
         on = self._raw(X) > 0
         if self._is_1d:
             return self.classes_[on[:, 0].astype(np.intp)]

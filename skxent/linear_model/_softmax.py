@@ -31,6 +31,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, column_or_1d
 
 from .. import special as _special
+from .._dask import any_dask, is_dask_array
+from . import _dask_loss
 from ._base import _COMMON_CONSTRAINTS, _BaseFusedLinear
 
 
@@ -142,6 +144,8 @@ class SoftmaxRegression(ClassifierMixin, _BaseFusedLinear):
         self
         """
         self._validate_params()
+        if any_dask(X, y, sample_weight):
+            return _dask_loss.fit_softmax(self, X, y, sample_weight)
         X, y = self._validate_X_fit(X, y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -210,6 +214,8 @@ class SoftmaxRegression(ClassifierMixin, _BaseFusedLinear):
         ndarray of shape (n_samples, n_classes), or (n_samples,) for two classes (the logit of
         ``classes_[1]`` against ``classes_[0]``, scikit-learn's convention).
         """
+        if is_dask_array(X):
+            return _dask_loss.map_blocks(self, "decision_function", X)
         raw = self._raw(X)
         if raw.shape[1] == 2:
             return raw[:, 1] - raw[:, 0]
@@ -217,13 +223,19 @@ class SoftmaxRegression(ClassifierMixin, _BaseFusedLinear):
 
     def predict_proba(self, X):
         """Class probabilities, shape (n_samples, n_classes)."""
+        if is_dask_array(X):
+            return _dask_loss.map_blocks(self, "predict_proba", X)
         return _special.softmax(self._raw(X), n_threads=self.n_threads)
 
     def predict_log_proba(self, X):
         """Log of the class probabilities (computed stably), shape (n_samples, n_classes)."""
+        if is_dask_array(X):
+            return _dask_loss.map_blocks(self, "predict_log_proba", X)
         return _special.log_softmax(self._raw(X), n_threads=self.n_threads)
 
     def predict(self, X):
         """Most probable class, shape (n_samples,)."""
+        if is_dask_array(X):
+            return _dask_loss.map_blocks(self, "predict", X)
         raw = self._raw(X)  # first: raises NotFittedError before classes_ is touched
         return self.classes_[np.argmax(raw, axis=1)]
