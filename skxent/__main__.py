@@ -5,7 +5,8 @@ Design note
 A short tour on data that ships with scikit-learn (digits): the build, the losses' accuracy
 where other libraries round to zero, their speed next to scikit-learn's own loss module (timed
 interleaved, medians; a quick look, the real numbers come from ``benchmarks/``), the drop-in
-``log_loss``, and the estimators against scikit-learn's (``skxent._showcase``). Each part is
+``log_loss``, the estimators against scikit-learn's (``skxent._showcase``), and the same model
+fitted on dask arrays over a two-worker cluster (when ``skxent[dask]`` is installed). Each part is
 skipped with a note if its module is unavailable, so the showcase never hides a failure of the
 core behind an optional piece.
 """
@@ -152,6 +153,16 @@ def estimators_showcase(out):
     run(file=out)
 
 
+def dask_showcase(out):
+    try:
+        from ._showcase import dask_showcase as run
+    except Exception as exc:  # pragma: no cover
+        print(f"\n(dask showcase unavailable: {exc})", file=out)
+        return
+    print("\n== 6. Scaling out with Dask: the same model on a 2-worker cluster ==", file=out)
+    run(file=out)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="skxent-showcase", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller timing inputs")
@@ -163,6 +174,7 @@ def main(argv=None):
     losses_showcase(out, quick=args.quick)
     metrics_showcase(out)
     estimators_showcase(out)
+    dask_showcase(out)
     return 0
 
 
