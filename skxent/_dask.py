@@ -22,11 +22,12 @@ a combination of small per-chunk results on the client:
   (``dask.delayed`` with ``nout=2``, so computing the losses and the gradient together runs the
   kernel once per chunk).
 * ``log_loss`` discovers the classes with ``da.unique`` (only the unique labels travel to the
-  client), checks them with the in-memory label encoder (same errors as scikit-learn), and
-  gathers in the same pass the per-chunk facts scikit-learn's checks need (minimum and maximum
-  probability, extreme row sums, weight sums), then raises or warns on the client exactly as the
-  in-memory function would. Each chunk encodes its labels against the classes with
-  ``np.searchsorted``.
+  client) and checks them with the in-memory label encoder (same errors as scikit-learn). Then
+  one task per chunk reads ``y_proba`` once for both the facts scikit-learn's checks need
+  (minimum and maximum probability, extreme row sums, weight sums) and the chunk's loss sum
+  (its labels encoded against the classes with ``np.searchsorted``), so
+  ``log_loss(y, clf.predict_proba(X))`` computes the probabilities once; the client then raises
+  or warns exactly as the in-memory function would, or adds the sums.
 
 Arrays must be chunked along samples only (a row of logits is one softmax; the kernels need whole
 rows) and dask inputs must share their row chunks; NumPy companions (labels, weights) are cut to
@@ -71,7 +72,7 @@ def _modules():
 # -- chunk alignment ---------------------------------------------------------------------------
 
 
-def align_rows(arrays, *, check_columns=(), ensure_column_chunk=True):
+def align_rows(arrays, *, ensure_column_chunk=True):
     """Dask arrays of ``arrays`` (name -> array or None) sharing one row chunking.
 
     The first dask array (in the order given) sets the row chunks. Every dask array must have
@@ -364,14 +365,23 @@ def _proba_stats(yp, sw, from_logits, binary):
 
 
 def _log_loss_chunk(yt, yp, sw, start, stop, classes, binary, from_logits, eps):
+    """The chunk's facts for scikit-learn's checks (:func:`_proba_stats`) and, when the classes
+    are known, its loss sum, from one read of the chunk. The sum is discarded by the client if
+    a check fails."""
     from . import metrics as M
     from ._metrics_labels import EncodedLabels, encode_labels
 
+    stats = _proba_stats(yp, sw, from_logits, binary)
+    if classes is None:
+        return stats, 0.0
     yt = np.asarray(yt)
     scores = np.asarray(yp)
     if scores.dtype not in (np.float64, np.float32, np.float16):
         scores = scores.astype(np.float64)
     K = classes.shape[0]
+    n_columns = 2 if binary else scores.shape[1]
+    if stats[2] != 0 or K != n_columns:  # non-finite scores or a class-count mismatch: the
+        return stats, 0.0                 # client raises scikit-learn's error
     idx = np.minimum(np.searchsorted(classes, yt), K - 1)
     if np.array_equal(classes[idx], yt):
         enc = EncodedLabels(idx.astype(np.int64, copy=False), None, K, classes)
@@ -379,13 +389,19 @@ def _log_loss_chunk(yt, yp, sw, start, stop, classes, binary, from_logits, eps):
         with chunk_errors(start, stop):
             enc = encode_labels(yt, classes)
     w = None if sw is None else np.asarray(sw, dtype=np.float64)
-    return M._reduce(enc, scores, w, False, binary, from_logits=from_logits, eps=eps,
-                     n_threads=1)
+    total = M._reduce(enc, scores, w, False, binary, from_logits=from_logits, eps=eps,
+                      n_threads=1)
+    return stats, total
 
 
 def log_loss(y_true, y_proba, *, normalize, sample_weight, labels, from_logits):
     """``skxent.metrics.log_loss`` on dask arrays: scikit-learn's checks and errors, in its
-    order, from per-chunk facts; the sum from per-chunk kernel calls (see the module note)."""
+    order, from per-chunk facts; the sum from per-chunk kernel calls (see the module note).
+
+    Two passes: the unique labels (``y_true`` only), then one task per chunk that reads
+    ``y_proba`` once for both the checks' facts and the loss sum, so that
+    ``log_loss(y, clf.predict_proba(X))`` computes the probabilities once.
+    """
     from sklearn.preprocessing import LabelBinarizer
     from sklearn.utils.validation import _check_sample_weight
 
@@ -394,11 +410,11 @@ def log_loss(y_true, y_proba, *, normalize, sample_weight, labels, from_logits):
 
     dask, da = _modules()
     arrays = {"y_proba": y_proba, "y_true": y_true, "sample_weight": sample_weight}
-    lengths = [int(np.shape(a)[0]) if np.ndim(a) else 1 for a in arrays.values()
-               if a is not None]
-    if len(set(lengths)) > 1:
+    lengths = [np.shape(a)[0] if np.ndim(a) else 1 for a in arrays.values() if a is not None]
+    if not any(math.isnan(v) for v in lengths) and len(set(lengths)) > 1:
         raise ValueError(
-            f"Found input variables with inconsistent numbers of samples: {lengths}")
+            "Found input variables with inconsistent numbers of samples: "
+            f"{[int(v) for v in lengths]}")
     if not is_dask_array(y_proba) and not is_dask_array(y_true):
         sample_weight = np.asarray(sample_weight)  # only the weights are dask: compute them
         return M.log_loss(y_true, y_proba, normalize=normalize, sample_weight=sample_weight,
@@ -418,17 +434,36 @@ def log_loss(y_true, y_proba, *, normalize, sample_weight, labels, from_logits):
     if sw is not None and sw.ndim != 1:
         _check_sample_weight(np.zeros(sw.shape), np.zeros(yp.shape[0]))
     binary = yp.ndim == 1 or yp.shape[1] == 1
+    n_columns = 2 if binary else yp.shape[1]
     keep = _nonempty(rows)
     if not keep:  # no samples: the in-memory function raises scikit-learn's error
         return M.log_loss(np.asarray(y_true), np.asarray(y_proba), normalize=normalize,
                           sample_weight=None if sw is None else np.asarray(sw),
                           labels=labels, from_logits=from_logits)
+
+    # pass 1: the classes (labels only); a label error is raised after the probability
+    # checks, which come first in scikit-learn
+    (uniq,) = dask.compute(da.unique(yt))
+    label_error = None
+    enc = classes = None
+    try:
+        with warnings.catch_warnings(record=True) as label_warnings:
+            warnings.simplefilter("always")
+            enc = encode_labels(uniq, labels)
+        if enc.n_classes == n_columns:
+            classes = LabelBinarizer().fit(uniq if labels is None else labels).classes_
+    except ValueError as exc:
+        label_error = exc
+
+    # pass 2: one task per chunk, facts and (if the classes fit) the loss sum
     nb = len(rows)
+    starts = row_starts(rows)
     yt_b, yp_b, sw_b = blocks(yt, nb), blocks(yp, nb), blocks(sw, nb)
-    stats = [dask.delayed(_proba_stats, pure=True)(yp_b[i], sw_b[i], from_logits, binary)
-             for i in keep]
-    uniq, *stats = dask.compute(da.unique(yt), *stats)
-    S = np.stack(stats)
+    eps = None if from_logits else float(np.finfo(dtype).eps)
+    parts = dask.compute(*[dask.delayed(_log_loss_chunk, pure=True)(
+        yt_b[i], yp_b[i], sw_b[i], starts[i], starts[i + 1], classes, binary, from_logits,
+        eps) for i in keep])
+    S = np.stack([p[0] for p in parts])
 
     # scikit-learn's order: probabilities (check_array, range), lengths, weights, labels,
     # rows summing to one, class count
@@ -447,23 +482,20 @@ def log_loss(y_true, y_proba, *, normalize, sample_weight, labels, from_logits):
         if badw.size:
             _check_sample_weight(np.array([badw[0]]), np.zeros(1))
         wsum = math.fsum(S[:, 5])
-    enc = encode_labels(uniq, labels)
-    n_classes = 2 if binary else yp.shape[1]
+    if label_error is not None:
+        raise label_error
+    for w in label_warnings:  # e.g. "labels are not ordered", once, from here
+        warnings.warn(w.message, w.category, stacklevel=3)
     if not from_logits and not binary:
         tol = 1e-8 + math.sqrt(float(np.finfo(dtype).eps))
         if not (S[:, 4].max() - 1 <= tol and 1 - S[:, 3].min() <= tol):
             warnings.warn(
                 "The y_prob values do not sum to one. Make sure to pass probabilities.",
                 UserWarning, stacklevel=3)
-    if enc.n_classes != n_classes:
-        M._raise_class_count_mismatch(enc, uniq, labels, n_classes)
-    classes = LabelBinarizer().fit(uniq if labels is None else labels).classes_
-    eps = None if from_logits else float(np.finfo(dtype).eps)
+    if enc.n_classes != n_columns:
+        M._raise_class_count_mismatch(enc, uniq, labels, n_columns)
 
-    parts = [dask.delayed(_log_loss_chunk, pure=True)(
-        yt_b[i], yp_b[i], sw_b[i], int(sum(rows[:i])), int(sum(rows[:i + 1])), classes,
-        binary, from_logits, eps) for i in keep]
-    total = math.fsum(dask.compute(*parts))
+    total = math.fsum(p[1] for p in parts)
     if not normalize:
         return total
     if wsum is None:
