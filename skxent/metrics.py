@@ -140,6 +140,14 @@ def _all_in_unit_interval(a):
     return bool(a.view(uint).max() <= one)
 
 
+def _check_unit_range(vmax, vmin, name):
+    """scikit-learn's range errors for probabilities (``name``: "y_prob" in log_loss)."""
+    if vmax > 1:
+        raise ValueError(f"{name} contains values greater than 1: {vmax}")
+    if vmin < 0:
+        raise ValueError(f"{name} contains values lower than 0: {vmin}")
+
+
 def _check_proba_array(y_proba):
     return check_array(y_proba, ensure_2d=False, dtype=_SK_FLOAT_DTYPES)
 
@@ -381,10 +389,7 @@ def _validate_probabilities(
         vmin = proba.min()
         if fast and not (math.isfinite(vmax) and math.isfinite(vmin)):
             _check_proba_array(proba)
-        if vmax > 1:
-            raise ValueError(f"y_prob contains values greater than 1: {vmax}")
-        if vmin < 0:
-            raise ValueError(f"y_prob contains values lower than 0: {vmin}")
+        _check_unit_range(vmax, vmin, "y_prob")
 
     if not (
         fast
@@ -680,10 +685,7 @@ def multilabel_log_loss(
         vmax, vmin = scores.max(), scores.min()
         if fast and not (math.isfinite(vmax) and math.isfinite(vmin)):
             _check_multilabel_scores(scores)
-        if vmax > 1:
-            raise ValueError(f"y_proba contains values greater than 1: {vmax}")
-        if vmin < 0:
-            raise ValueError(f"y_proba contains values lower than 0: {vmin}")
+        _check_unit_range(vmax, vmin, "y_proba")
     weights = None
     if sample_weight is not None:
         weights = _check_sample_weight(

@@ -47,6 +47,15 @@ _COMMON_CONSTRAINTS = {
 }
 
 
+def _check_two_classes(classes):
+    """The classes of a 1-D target: at least two, as scikit-learn's solvers require."""
+    if classes.shape[0] < 2:
+        raise ValueError(
+            "This solver needs samples of at least 2 classes in the data, but the "
+            f"data contains only one class: {classes[0]!r}"
+        )
+
+
 class _BaseFusedLinear(BaseEstimator):
     """Common fit/predict plumbing (not public)."""
 

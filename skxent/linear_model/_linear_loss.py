@@ -103,6 +103,14 @@ class _LinearObjective:
 
     _hess_coef = None
 
+    def _set_layout(self, X, link, n_outputs, fit_intercept):
+        self.link = link
+        self.n_outputs = int(n_outputs)
+        self.fit_intercept = bool(fit_intercept)
+        self.n_samples, self.n_features = X.shape
+        self.n_dof = self.n_features + int(self.fit_intercept)
+        self.dtype = X.dtype
+
     def close(self):
         """Release worker resources (the object stays usable)."""
 
@@ -243,12 +251,7 @@ class FusedLinearLoss(_LinearObjective):
         block_rows=None,
         require_weight=True,
     ):
-        self.link = link
-        self.n_outputs = int(n_outputs)
-        self.fit_intercept = bool(fit_intercept)
-        self.n_samples, self.n_features = X.shape
-        self.n_dof = self.n_features + int(self.fit_intercept)
-        self.dtype = X.dtype
+        self._set_layout(X, link, n_outputs, fit_intercept)
         self.is_sparse = sparse.issparse(X)
         self.label_smoothing = float(label_smoothing)
         self.n_threads = n_threads

@@ -33,7 +33,7 @@ from sklearn.utils.validation import check_array, column_or_1d
 from .. import special as _special
 from .._dask import any_dask, is_dask_array
 from . import _dask_loss
-from ._base import _COMMON_CONSTRAINTS, _BaseFusedLinear
+from ._base import _COMMON_CONSTRAINTS, _BaseFusedLinear, _check_two_classes
 
 
 class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
@@ -150,11 +150,7 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
             check_classification_targets(Y)
             y_type = type_of_target(Y, input_name="y")
             classes = np.unique(Y)
-            if classes.shape[0] < 2:
-                raise ValueError(
-                    "This solver needs samples of at least 2 classes in the data, but the "
-                    f"data contains only one class: {classes[0]!r}"
-                )
+            _check_two_classes(classes)
             if y_type != "binary":
                 raise ValueError(
                     "Only binary classification is supported. The type of the target is "

@@ -33,7 +33,7 @@ from sklearn.utils.validation import check_array, column_or_1d
 from .. import special as _special
 from .._dask import any_dask, is_dask_array
 from . import _dask_loss
-from ._base import _COMMON_CONSTRAINTS, _BaseFusedLinear
+from ._base import _COMMON_CONSTRAINTS, _BaseFusedLinear, _check_two_classes
 
 
 class SoftmaxRegression(ClassifierMixin, _BaseFusedLinear):
@@ -156,11 +156,7 @@ class SoftmaxRegression(ClassifierMixin, _BaseFusedLinear):
             le = LabelEncoder()
             Y = le.fit_transform(y).astype(np.int64)
             classes = le.classes_
-            if classes.shape[0] < 2:
-                raise ValueError(
-                    "This solver needs samples of at least 2 classes in the data, but the "
-                    f"data contains only one class: {classes[0]!r}"
-                )
+            _check_two_classes(classes)
             cw = None
             if self.class_weight is not None:
                 try:
