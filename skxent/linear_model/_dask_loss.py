@@ -46,6 +46,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from .. import _dask
+from ._base import _check_two_classes
 from ._linear_loss import FusedLinearLoss, _LinearObjective
 
 _FAN_IN = 8
@@ -55,6 +56,7 @@ _FAN_IN = 8
 
 
 def _local(Xb, yb, swb, spec):
+    Xb = _dask.aligned(Xb)
     return FusedLinearLoss(Xb, yb, sample_weight=swb, require_weight=False, **spec)
 
 
@@ -114,12 +116,7 @@ class DaskLinearLoss(_LinearObjective):
     def __init__(self, X, y, *, link, n_outputs, fit_intercept, sample_weight=None,
                  class_weight=None, pos_weight=None, label_smoothing=0.0, C=1.0, n_threads=1):
         self._dask, _ = _dask._modules()
-        self.link = link
-        self.n_outputs = int(n_outputs)
-        self.fit_intercept = bool(fit_intercept)
-        self.n_samples, self.n_features = X.shape
-        self.n_dof = self.n_features + int(self.fit_intercept)
-        self.dtype = X.dtype
+        self._set_layout(X, link, n_outputs, fit_intercept)
         self._spec = dict(
             link=link, n_outputs=self.n_outputs, fit_intercept=self.fit_intercept,
             class_weight=class_weight, pos_weight=pos_weight,
@@ -196,7 +193,8 @@ def _prepare(est, X, y, sample_weight):
         if sw.ndim != 1:
             _check_sample_weight(np.zeros(sw.shape), np.zeros((n, d)))
         sw = sw.astype(dtype)
-    X = X.astype(dtype)
+    # aligned once here, so the evaluations do not copy chunks (see _dask.aligned)
+    X = X.astype(dtype).map_blocks(_dask.aligned, dtype=dtype)
     X, y, sw = dask.persist(X, y, sw)
 
     nb = len(rows)
@@ -279,11 +277,7 @@ def fit_softmax(est, X, y, sample_weight):
     if y.ndim == 1:
         classes = np.unique(facts["classes"])
         check_classification_targets(classes)
-        if classes.shape[0] < 2:
-            raise ValueError(
-                "This solver needs samples of at least 2 classes in the data, but the "
-                f"data contains only one class: {classes[0]!r}"
-            )
+        _check_two_classes(classes)
         Y = y.map_blocks(_encode_block, classes, dtype=np.int64)
         K = classes.shape[0]
         cw = None
@@ -330,11 +324,7 @@ def fit_multilabel(est, X, y, sample_weight):
     if Y.ndim == 1:
         classes = np.unique(facts["classes"])
         check_classification_targets(classes)
-        if classes.shape[0] < 2:
-            raise ValueError(
-                "This solver needs samples of at least 2 classes in the data, but the "
-                f"data contains only one class: {classes[0]!r}"
-            )
+        _check_two_classes(classes)
         y_type = type_of_target(classes, input_name="y")
         if y_type != "binary":
             raise ValueError(
