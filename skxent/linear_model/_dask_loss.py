@@ -268,16 +268,22 @@ def _first_outside_unit(Y, name):
     return f"{name}[{i}, {k}] = {Y[i, k].compute()!r}"
 
 
+def _classes(facts):
+    """The classes of a 1-D target from its unique labels, with the in-memory checks."""
+    classes = np.unique(facts["classes"])
+    check_classification_targets(classes)
+    _check_two_classes(classes)
+    return classes
+
+
 def fit_softmax(est, X, y, sample_weight):
     """``SoftmaxRegression.fit`` on dask arrays (see the module note)."""
     from sklearn.utils.class_weight import compute_class_weight
 
-    dask, da = _dask._modules()
+    dask, _ = _dask._modules()
     X, y, sw, facts = _prepare(est, X, y, sample_weight)
     if y.ndim == 1:
-        classes = np.unique(facts["classes"])
-        check_classification_targets(classes)
-        _check_two_classes(classes)
+        classes = _classes(facts)
         Y = y.map_blocks(_encode_block, classes, dtype=np.int64)
         K = classes.shape[0]
         cw = None
@@ -319,12 +325,10 @@ def fit_softmax(est, X, y, sample_weight):
 
 def fit_multilabel(est, X, y, sample_weight):
     """``MultiLabelLogistic.fit`` on dask arrays (see the module note)."""
-    dask, da = _dask._modules()
+    dask, _ = _dask._modules()
     X, Y, sw, facts = _prepare(est, X, y, sample_weight)
     if Y.ndim == 1:
-        classes = np.unique(facts["classes"])
-        check_classification_targets(classes)
-        _check_two_classes(classes)
+        classes = _classes(facts)
         y_type = type_of_target(classes, input_name="y")
         if y_type != "binary":
             raise ValueError(
