@@ -145,6 +145,17 @@ def blocks(a, nblocks):
     return list(a.to_delayed().ravel())
 
 
+def nonempty_blocks(rows, *arrays):
+    """``[(start, stop, chunks)]`` for the non-empty row chunks, ``chunks`` holding the delayed
+    chunk of each of ``arrays`` (``None`` for ``None``). Empty chunks add nothing to a sum, and
+    the in-memory functions reject zero samples, so the sums skip them."""
+    nb = len(rows)
+    starts = row_starts(rows)
+    per_array = [blocks(a, nb) for a in arrays]
+    return [(starts[i], starts[i + 1], tuple(b[i] for b in per_array))
+            for i in range(nb) if rows[i] > 0]
+
+
 def aligned(a):
     """``a``, copied if its data is not aligned to its item size.
 
@@ -221,34 +232,31 @@ def _check_scalars(family, kw, dtype, n_outputs):
         check_weights(kw.get("pos_weight"), "pos_weight", n_outputs, what="label")
 
 
-def _cce_chunk(yt, yp, sw, start, stop, kw, mode, scale, grad):
+def _loss_chunk(family, yt, yp, sw, start, stop, kw, mode, scale, grad):
+    """One chunk of a loss: ``mode="sums"`` returns ``[sum(t), sum(w), count_nonzero(w),
+    number of terms, rows not summing to 1]``; otherwise ``(per-sample losses or None, gradient
+    or None)``."""
     from . import losses as L
 
     yp = aligned(yp)
     with chunk_errors(start, stop):
-        args, x, nt, nbad = L._cce_prepare(yt, yp, sample_weight=sw, warn=(mode == "none"),
-                                           **kw)
+        if family == "cce":
+            args, x, nt, nbad = L._cce_prepare(yt, yp, sample_weight=sw,
+                                               warn=(mode == "none"), **kw)
+        else:
+            args, x, nt, stats = L._bce_prepare(yt, yp, sample_weight=sw, **kw)
+    run = L._cce_pass if family == "cce" else L._bce_pass
     if mode == "sums":
-        s, wsum, nnz, nterms = L._cce_pass(args, nt)
-        return np.array([s, wsum, nnz, nterms, nbad], dtype=np.float64)
-    loss_out = np.empty(x.shape[0], dtype=x.dtype) if mode == "none" else None
+        if family == "cce":
+            s, *stats = run(args, nt)
+        else:
+            s, nbad = run(args, nt), 0
+        return np.array([s, *stats, nbad], dtype=np.float64)
+    # per-sample losses: one per row (softmax), one per element (sigmoid)
+    loss_out = np.empty(x.shape if family == "bce" else x.shape[0], dtype=x.dtype) \
+        if mode == "none" else None
     g = np.empty(x.shape, dtype=x.dtype) if grad else None
-    L._cce_pass(args, nt, loss_out=loss_out, grad=g, scale=scale)
-    return loss_out, g
-
-
-def _bce_chunk(yt, yp, sw, start, stop, kw, mode, scale, grad):
-    from . import losses as L
-
-    yp = aligned(yp)
-    with chunk_errors(start, stop):
-        args, x, nt, stats = L._bce_prepare(yt, yp, sample_weight=sw, **kw)
-    if mode == "sums":
-        s = L._bce_pass(args, nt)
-        return np.array([s, *stats, 0.0], dtype=np.float64)
-    loss_out = np.empty(x.shape, dtype=x.dtype) if mode == "none" else None
-    g = np.empty(x.shape, dtype=x.dtype) if grad else None
-    L._bce_pass(args, nt, loss_out=loss_out, grad=g, scale=scale)
+    run(args, nt, loss_out=loss_out, grad=g, scale=scale)
     return loss_out, g
 
 
@@ -279,14 +287,8 @@ def loss(family, y_true, y_pred, *, sample_weight, reduction, return_grad, n_thr
     yp, yt, sw = arrs["y_pred"], arrs["y_true"], arrs["sample_weight"]
     _check_dtype(yp, "y_pred", (2,) if family == "cce" else (1, 2))
     dtype = _float_dtype(yp.dtype)
-    if family == "cce":
-        if yt.ndim == 2 and yt.shape != yp.shape:
-            raise ValueError(f"y_true: shape {yt.shape} does not match y_pred's {yp.shape}")
-        chunk_fn = _cce_chunk
-    else:
-        if yt.shape != yp.shape:
-            raise ValueError(f"y_true: shape {yt.shape} does not match y_pred's {yp.shape}")
-        chunk_fn = _bce_chunk
+    if (yt.ndim == 2 or family == "bce") and yt.shape != yp.shape:
+        raise ValueError(f"y_true: shape {yt.shape} does not match y_pred's {yp.shape}")
     _check_scalars(family, kw, dtype, yp.shape[1] if yp.ndim == 2 else 1)
     effective_n_threads(n_threads)
     kw = dict(kw, n_threads=1 if n_threads is None else n_threads)
@@ -296,8 +298,8 @@ def loss(family, y_true, y_pred, *, sample_weight, reduction, return_grad, n_thr
 
     def task(i, mode, scale=1.0, grad=False):
         ytb, ypb, swb = parts[i]
-        return dask.delayed(chunk_fn, pure=True, nout=2 if mode != "sums" else None)(
-            ytb, ypb, swb, starts[i], starts[i + 1], kw, mode, scale, grad
+        return dask.delayed(_loss_chunk, pure=True, nout=2 if mode != "sums" else None)(
+            family, ytb, ypb, swb, starts[i], starts[i + 1], kw, mode, scale, grad
         )
 
     if reduction == "none":
@@ -346,10 +348,6 @@ def from_blocks(delayed_blocks, chunks, dtype, prefix):
 # -- metrics -----------------------------------------------------------------------------------
 
 
-def _nonempty(rows):
-    return [i for i, r in enumerate(rows) if r > 0]
-
-
 def _proba_stats(yp, sw, from_logits, binary):
     """What scikit-learn's checks need from one chunk: [min, max, first non-finite value,
     min row sum, max row sum, sum of weights, first non-finite weight]."""
@@ -366,7 +364,9 @@ def _proba_stats(yp, sw, from_logits, binary):
             out[2] = bad.flat[0]
         if not binary:
             if np.isfinite(vmin) and np.isfinite(vmax):
-                sums = yp.sum(axis=1) if yp.dtype == np.float16 else np.einsum("ij->i", yp)
+                from .metrics import _row_sums
+
+                sums = _row_sums(yp)
                 out[3], out[4] = sums.min(), sums.max()
             else:
                 out[3] = out[4] = 1.0
@@ -449,8 +449,8 @@ def log_loss(y_true, y_proba, *, normalize, sample_weight, labels, from_logits):
         _check_sample_weight(np.zeros(sw.shape), np.zeros(yp.shape[0]))
     binary = yp.ndim == 1 or yp.shape[1] == 1
     n_columns = 2 if binary else yp.shape[1]
-    keep = _nonempty(rows)
-    if not keep:  # no samples: the in-memory function raises scikit-learn's error
+    chunks = nonempty_blocks(rows, yt, yp, sw)
+    if not chunks:  # no samples: the in-memory function raises scikit-learn's error
         return M.log_loss(np.asarray(y_true), np.asarray(y_proba), normalize=normalize,
                           sample_weight=None if sw is None else np.asarray(sw),
                           labels=labels, from_logits=from_logits)
@@ -470,13 +470,9 @@ def log_loss(y_true, y_proba, *, normalize, sample_weight, labels, from_logits):
         label_error = exc
 
     # pass 2: one task per chunk, facts and (if the classes fit) the loss sum
-    nb = len(rows)
-    starts = row_starts(rows)
-    yt_b, yp_b, sw_b = blocks(yt, nb), blocks(yp, nb), blocks(sw, nb)
     eps = None if from_logits else float(np.finfo(dtype).eps)
     parts = dask.compute(*[dask.delayed(_log_loss_chunk, pure=True)(
-        yt_b[i], yp_b[i], sw_b[i], starts[i], starts[i + 1], classes, binary, from_logits,
-        eps) for i in keep])
+        *b, start, stop, classes, binary, from_logits, eps) for start, stop, b in chunks])
     S = np.stack([p[0] for p in parts])
 
     # scikit-learn's order: probabilities (check_array, range), lengths, weights, labels,
@@ -498,8 +494,7 @@ def log_loss(y_true, y_proba, *, normalize, sample_weight, labels, from_logits):
     for w in label_warnings:  # e.g. "labels are not ordered", once, from here
         warnings.warn(w.message, w.category, stacklevel=3)
     if not from_logits and not binary:
-        tol = 1e-8 + math.sqrt(float(np.finfo(dtype).eps))
-        if not (S[:, 4].max() - 1 <= tol and 1 - S[:, 3].min() <= tol):
+        if not M._sums_near_one(S[:, 3].min(), S[:, 4].max(), float(np.finfo(dtype).eps)):
             warnings.warn(
                 "The y_prob values do not sum to one. Make sure to pass probabilities.",
                 UserWarning, stacklevel=3)
@@ -540,16 +535,13 @@ def multilabel_log_loss(y_true, y_proba, *, normalize, sample_weight, from_logit
         raise ValueError(
             f"y_true and y_proba must have the same shape; got y_true of shape "
             f"{yt.shape} and y_proba of shape {yp.shape}.")
-    keep = _nonempty(rows)
-    if not keep:
+    chunks = nonempty_blocks(rows, yt, yp, sw)
+    if not chunks:
         return M.multilabel_log_loss(
             np.asarray(yt), np.asarray(yp), normalize=normalize,
             sample_weight=None if sw is None else np.asarray(sw), from_logits=from_logits)
-    nb = len(rows)
-    starts = row_starts(rows)
-    yt_b, yp_b, sw_b = blocks(yt, nb), blocks(yp, nb), blocks(sw, nb)
     parts = dask.compute(*[dask.delayed(_multilabel_chunk, pure=True)(
-        yt_b[i], yp_b[i], sw_b[i], starts[i], starts[i + 1], from_logits) for i in keep])
+        *b, start, stop, from_logits) for start, stop, b in chunks])
     P = np.stack(parts)
     total = math.fsum(P[:, 0])
     if not normalize:

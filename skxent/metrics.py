@@ -410,28 +410,33 @@ def _validate_probabilities(
     n_proba_classes = 2 if binary_proba else proba.shape[1]
 
     # [1 - p, p] always sums to one within rounding: only 2-D input can warn.
-    # xpx.isclose(row_sum, 1, rtol=sqrt(eps), atol=1e-8) is
-    # |s - 1| <= 1e-8 + sqrt(eps); einsum sums rows in the input dtype, like
-    # scikit-learn's xp.sum, without an n x K temporary.
-    if not binary_proba and not _rows_sum_to_one(proba, 1e-8 + math.sqrt(eps)):
-        warnings.warn(
-            "The y_prob values do not sum to one. Make sure to pass probabilities.",
-            UserWarning,
-            stacklevel=3,
-        )
+    if not binary_proba:
+        sums = _row_sums(proba)
+        if not _sums_near_one(sums.min(), sums.max(), eps):
+            warnings.warn(
+                "The y_prob values do not sum to one. Make sure to pass probabilities.",
+                UserWarning,
+                stacklevel=3,
+            )
 
     if enc.n_classes != n_proba_classes:
         _raise_class_count_mismatch(enc, y_true, labels, n_proba_classes)
     return enc, sample_weight
 
 
-def _rows_sum_to_one(proba, tol):
-    """All ``|row_sum - 1| <= tol``, as two O(n) reductions of the row sums."""
+def _row_sums(proba):
+    """Row sums in the input dtype, like scikit-learn's ``xp.sum``, without an n x K
+    temporary."""
     if proba.dtype == np.float16:
-        sums = proba.sum(axis=1)  # numpy's float16 reduction, as scikit-learn's
-    else:
-        sums = np.einsum("ij->i", proba)
-    return bool(sums.max() - 1 <= tol and 1 - sums.min() <= tol)
+        return proba.sum(axis=1)  # numpy's float16 reduction, as scikit-learn's
+    return np.einsum("ij->i", proba)
+
+
+def _sums_near_one(smin, smax, eps):
+    """scikit-learn's ``xpx.isclose(row_sum, 1, rtol=sqrt(eps), atol=1e-8)`` for every row,
+    from the smallest and largest row sums: ``|s - 1| <= 1e-8 + sqrt(eps)``."""
+    tol = 1e-8 + math.sqrt(eps)
+    return bool(smax - 1 <= tol and 1 - smin <= tol)
 
 
 def _raise_class_count_mismatch(enc, y_true, labels, n_proba_classes):

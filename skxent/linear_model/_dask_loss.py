@@ -122,11 +122,7 @@ class DaskLinearLoss(_LinearObjective):
             class_weight=class_weight, pos_weight=pos_weight,
             label_smoothing=float(label_smoothing), C=1.0, n_threads=int(n_threads),
         )
-        rows = X.chunks[0]
-        nb = len(rows)
-        xb, yb, swb = (_dask.blocks(a, nb) for a in (X, y, sample_weight))
-        # empty chunks contribute nothing
-        self._parts = [(xb[i], yb[i], swb[i]) for i in range(nb) if rows[i] > 0]
+        self._parts = [b for _, _, b in _dask.nonempty_blocks(X.chunks[0], X, y, sample_weight)]
         sums = self._dask.compute(
             *[self._dask.delayed(_chunk_weight_sum, pure=True)(*p, self._spec)
               for p in self._parts])
@@ -197,11 +193,9 @@ def _prepare(est, X, y, sample_weight):
     X = X.astype(dtype).map_blocks(_dask.aligned, dtype=dtype)
     X, y, sw = dask.persist(X, y, sw)
 
-    nb = len(rows)
-    keep = [i for i in range(nb) if rows[i] > 0]
-    xb, yb, swb = (_dask.blocks(a, nb) for a in (X, y, sw))
     facts = _combine_facts(dask.compute(
-        *[dask.delayed(_chunk_facts, pure=True)(xb[i], yb[i], swb[i]) for i in keep]))
+        *[dask.delayed(_chunk_facts, pure=True)(*b)
+          for _, _, b in _dask.nonempty_blocks(rows, X, y, sw)]))
     if facts["nan"] or facts["inf"]:
         bad = np.nan if facts["nan"] else np.inf
         check_array(np.array([[bad]], dtype=dtype), input_name="X", estimator=est)
@@ -253,11 +247,8 @@ def _chunk_counts(Yb, swb, K):
 def _weighted_counts(Y, sw, K):
     """Weighted class (label) counts and the total weight, summed over the chunks."""
     dask, _ = _dask._modules()
-    rows = Y.chunks[0]
-    nb = len(rows)
-    yb, swb = _dask.blocks(Y, nb), _dask.blocks(sw, nb)
-    parts = dask.compute(*[dask.delayed(_chunk_counts, pure=True)(yb[i], swb[i], K)
-                           for i in range(nb) if rows[i] > 0])
+    parts = dask.compute(*[dask.delayed(_chunk_counts, pure=True)(*b, K)
+                           for _, _, b in _dask.nonempty_blocks(Y.chunks[0], Y, sw)])
     return np.sum([p[0] for p in parts], axis=0), math.fsum(p[1] for p in parts)
 
 
