@@ -463,3 +463,15 @@ def check_fd(f, X, grad, h=1e-6, rtol=1e-6):
         Xm[idx] -= h
         fd[idx] = (float(np.sum(f(Xp))) - float(np.sum(f(Xm)))) / (2 * h)
     np.testing.assert_allclose(grad, fd, rtol=rtol, atol=rtol * np.abs(fd).max())
+
+
+def assert_matches_numpy(loss, grad, exp_loss, exp_grad, dtype):
+    """A fuzzed loss and gradient against the NumPy transcription of API.md: NaN where the
+    transcription gives NaN everywhere ("mean" over zero total weight), else equal to 1e-10
+    (float64) / 1e-4 (float32) relative."""
+    if np.all(np.isnan(exp_loss)):
+        assert np.all(np.isnan(loss))
+        return
+    rtol = 1e-10 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(np.asarray(loss, np.float64), exp_loss, rtol=rtol, atol=rtol * 1e-3)
+    np.testing.assert_allclose(grad, exp_grad, rtol=rtol, atol=rtol * 1e-3)
