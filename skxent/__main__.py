@@ -143,24 +143,27 @@ def metrics_showcase(out):
           f"{s2.mean():.6f}, from decision_function {s3.mean():.6f}", file=out)
 
 
-def estimators_showcase(out):
+def _showcase_part(out, name, header):
+    """Section ``header``: ``skxent._showcase.<name>``, or a note if it cannot be imported."""
     try:
-        from ._showcase import estimators_showcase as run
+        from . import _showcase
+
+        run = getattr(_showcase, name)
     except Exception as exc:  # pragma: no cover
-        print(f"\n(estimators showcase unavailable: {exc})", file=out)
+        print(f"\n({name} unavailable: {exc})", file=out)
         return
-    print("\n== 5. Estimators: SoftmaxRegression and MultiLabelLogistic ==", file=out)
+    print(f"\n{header}", file=out)
     run(file=out)
+
+
+def estimators_showcase(out):
+    _showcase_part(out, "estimators_showcase",
+                   "== 5. Estimators: SoftmaxRegression and MultiLabelLogistic ==")
 
 
 def dask_showcase(out):
-    try:
-        from ._showcase import dask_showcase as run
-    except Exception as exc:  # pragma: no cover
-        print(f"\n(dask showcase unavailable: {exc})", file=out)
-        return
-    print("\n== 6. Scaling out with Dask: the same model on a 2-worker cluster ==", file=out)
-    run(file=out)
+    _showcase_part(out, "dask_showcase",
+                   "== 6. Scaling out with Dask: the same model on a 2-worker cluster ==")
 
 
 def main(argv=None):
