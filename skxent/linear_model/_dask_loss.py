@@ -56,6 +56,8 @@ _FAN_IN = 8
 
 
 def _local(Xb, yb, swb, spec):
+    # X was realigned before it was persisted (_prepare); a chunk the scheduler later moves to
+    # another worker arrives deserialized again, so the (free) address check stays here
     Xb = _dask.aligned(Xb)
     return FusedLinearLoss(Xb, yb, sample_weight=swb, require_weight=False, **spec)
 
