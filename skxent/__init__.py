@@ -7,7 +7,7 @@ Public modules: :mod:`skxent.losses`, :mod:`skxent.special`, :mod:`skxent.metric
 
 import importlib
 
-__version__ = "0.1.0"
+from ._version import __version__  # noqa: E402
 
 from ._config import show_config  # noqa: E402
 from . import losses, special  # noqa: E402

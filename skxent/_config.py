@@ -13,6 +13,7 @@ import numbers
 import sys
 
 from . import _core
+from ._version import __version__
 
 __all__ = ["show_config", "effective_n_threads"]
 
@@ -55,8 +56,6 @@ def show_config(*, return_dict=False, file=None):
         (threads ``n_threads=None`` uses now), ``"simd"`` (instruction set the kernels dispatched
         to on this CPU), ``"parallel_threshold"`` (elements below which kernels run serially).
     """
-    from . import __version__
-
     info = {
         "version": __version__,
         "openmp": _core.openmp_enabled(),

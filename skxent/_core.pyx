@@ -47,6 +47,8 @@ cdef extern from "_kernels.h" nogil:
         int out_f32
         void *loss_out
         void *grad_out
+        void *proba_out
+        void *curv_out
         double grad_scale
         int weights_only
 
@@ -62,6 +64,7 @@ cdef extern from "_kernels.h" nogil:
         int out_f32
         void *loss_out
         void *grad_out
+        void *hess_out
         double grad_scale
 
     ctypedef struct sk_rows_args:
@@ -175,19 +178,26 @@ cdef inline void _check(int rc) except *:
         raise MemoryError("skxent kernel could not allocate its workspace")
 
 
-def cce(cnp.ndarray x, object t, object y, object sw, object cw, double smooth, object ignore,
-        bint from_logits, double clip_lo, double clip_hi, object loss_out, object grad_out,
-        double grad_scale, int n_threads, bint weights_only=False):
-    """Categorical cross-entropy kernel.
+def cce(cnp.ndarray x, *, object t=None, object y=None, object sw=None, object cw=None,
+        double smooth=0.0, object ignore=None, bint from_logits, double clip_lo=0.0,
+        double clip_hi=1.0, object loss_out=None, object grad_out=None, object proba_out=None,
+        object curv_out=None, double grad_scale=1.0, int n_threads=1, bint weights_only=False):
+    """Categorical cross-entropy kernel (keyword arguments only).
 
     Parameters
     ----------
     x : ndarray (n, K) float32/float64, any strides. IN logits or probabilities.
     t : ndarray (n,) int64 contiguous, or None. IN integer labels.
-    y : ndarray (n, K) float32/float64, any strides, or None. IN label matrix.
+    y : ndarray (n, K) float32/float64, any strides, or None. IN label matrix (when t is None).
     sw : ndarray (n,) float64 contiguous or None. cw : ndarray (K,) float64 contiguous or None.
+    smooth, ignore, from_logits, clip_lo, clip_hi : label smoothing, ignored label (or None),
+        whether x holds logits, the probability clipping range.
     loss_out : ndarray (n,) of x's dtype, C-contiguous, or None. OUT weighted per-sample terms.
     grad_out : ndarray (n, K) of x's dtype, C-contiguous, or None. OUT gradient times grad_scale.
+    proba_out : ndarray (n, K) of x's dtype, C-contiguous, or None. OUT softmax (logits only).
+    curv_out : ndarray (n,) of x's dtype, C-contiguous, or None. OUT curvature a_i (logits only):
+        the Hessian of sample i's term times grad_scale is ``a_i (diag(p) - p p^T)``.
+    weights_only : only the weight sums (a cheap pre-pass; no output is written).
 
     Returns
     -------
@@ -225,6 +235,10 @@ def cce(cnp.ndarray x, object t, object y, object sw, object cw, double smooth, 
     a.out_f32 = a.x.f32
     a.loss_out = _out_ptr(loss_out, a.out_f32, a.n)
     a.grad_out = _out_ptr(grad_out, a.out_f32, a.n * a.K)
+    a.proba_out = _out_ptr(proba_out, a.out_f32, a.n * a.K)
+    a.curv_out = _out_ptr(curv_out, a.out_f32, a.n)
+    if (a.proba_out != NULL or a.curv_out != NULL) and not from_logits:
+        raise ValueError("proba_out and curv_out need logits")
     a.grad_scale = grad_scale
     a.weights_only = weights_only
     cdef int rc
@@ -234,14 +248,16 @@ def cce(cnp.ndarray x, object t, object y, object sw, object cw, double smooth, 
     return acc.sum, acc.wsum, acc.nnz, acc.nterms
 
 
-def bce(cnp.ndarray x, cnp.ndarray y, object sw, object pw, double smooth, bint from_logits,
-        double clip_lo, double clip_hi, object loss_out, object grad_out, double grad_scale,
-        int n_threads):
+def bce(cnp.ndarray x, cnp.ndarray y, *, object sw=None, object pw=None, double smooth=0.0,
+        bint from_logits, double clip_lo=0.0, double clip_hi=1.0, object loss_out=None,
+        object grad_out=None, object hess_out=None, double grad_scale=1.0, int n_threads=1):
     """Binary cross-entropy kernel, elementwise over (n, L) (1-D input is (n, 1)).
 
     x, y : ndarray (n, L) or (n,), float32/float64, any strides. IN logits/probabilities, targets.
     sw : (n,) float64 contiguous or None; pw : (L,) float64 contiguous or None.
-    loss_out, grad_out : C-contiguous arrays of x's dtype and size, or None. OUT.
+    loss_out, grad_out, hess_out : C-contiguous arrays of x's dtype and size, or None. OUT the
+        weighted terms, the gradient and the second derivative (logits only), both times
+        grad_scale.
     Returns the sum of the weighted terms.
     """
     cdef sk_bce_args a
@@ -261,6 +277,9 @@ def bce(cnp.ndarray x, cnp.ndarray y, object sw, object pw, double smooth, bint 
     a.out_f32 = a.x.f32
     a.loss_out = _out_ptr(loss_out, a.out_f32, a.n * a.L)
     a.grad_out = _out_ptr(grad_out, a.out_f32, a.n * a.L)
+    a.hess_out = _out_ptr(hess_out, a.out_f32, a.n * a.L)
+    if a.hess_out != NULL and not from_logits:
+        raise ValueError("hess_out needs logits")
     a.grad_scale = grad_scale
     cdef int rc
     with nogil:

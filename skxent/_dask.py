@@ -10,7 +10,7 @@ Every computation here is the in-memory one applied to each chunk *where the chu
 a combination of small per-chunk results on the client:
 
 * Reduced losses and metrics are sums. Each chunk task runs the kernel and returns its partial
-  sums: the loss sum ``sum(t)`` and the three denominators of API.md (``sum(w)``,
+  sums: the loss sum ``sum(t)`` and the three denominators of the API reference (``sum(w)``,
   ``count_nonzero(w)``, the number of terms), computed exactly as the in-memory kernels do. The
   client adds the partials with ``math.fsum`` (exactly rounded, independent of the chunking)
   and divides as the in-memory reduction does, so the result equals the in-memory one to
@@ -43,10 +43,16 @@ import math
 import re
 import sys
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 
-__all__ = ["is_dask_array", "any_dask"]
+from . import _log_loss
+from ._config import effective_n_threads
+from ._engine import Sums, divide, reduce, row_tolerance, warn_rows_off
+from ._validation import as_float_array, check_bool, check_reduction, resolve_eps
+
+__all__ = ["is_dask_array", "any_dask", "BACKEND"]
 
 
 def is_dask_array(x):
@@ -212,51 +218,22 @@ def _float_dtype(dtype):
 
 def _check_dtype(a, name, ndim):
     """In-memory dtype/ndim errors, raised on the client from an empty array of ``a``'s kind."""
-    from ._validation import as_float_array
-
     as_float_array(np.empty((0,) * a.ndim, dtype=a.dtype), name, ndim=ndim)
-
-
-def _check_scalars(family, kw, dtype, n_outputs):
-    """The in-memory checks of the non-array arguments, once on the client."""
-    from ._validation import (
-        check_bool, check_ignore_index, check_smoothing, check_weights, resolve_eps)
-
-    if not check_bool(kw["from_logits"], "from_logits"):
-        resolve_eps(kw.get("eps", "auto"), dtype)
-    check_smoothing(kw.get("label_smoothing", 0.0))
-    if family == "cce":
-        check_ignore_index(kw.get("ignore_index"))
-        check_weights(kw.get("class_weight"), "class_weight", n_outputs, what="class")
-    else:
-        check_weights(kw.get("pos_weight"), "pos_weight", n_outputs, what="label")
 
 
 def _loss_chunk(family, yt, yp, sw, start, stop, kw, mode, scale, grad):
     """One chunk of a loss: ``mode="sums"`` returns ``[sum(t), sum(w), count_nonzero(w),
-    number of terms, rows not summing to 1]``; otherwise ``(per-sample losses or None, gradient
+    number of terms, rows not summing to 1]``; otherwise ``(per-term losses or None, gradient
     or None)``."""
-    from . import losses as L
-
     yp = aligned(yp)
     with chunk_errors(start, stop):
-        if family == "cce":
-            args, x, nt, nbad = L._cce_prepare(yt, yp, sample_weight=sw,
-                                               warn=(mode == "none"), **kw)
-        else:
-            args, x, nt, stats = L._bce_prepare(yt, yp, sample_weight=sw, **kw)
-    run = L._cce_pass if family == "cce" else L._bce_pass
+        prep = family.prepare(yt, yp, sample_weight=sw, warn=(mode == "none"), **kw)
     if mode == "sums":
-        if family == "cce":
-            s, *stats = run(args, nt)
-        else:
-            s, nbad = run(args, nt), 0
-        return np.array([s, *stats, nbad], dtype=np.float64)
-    # per-sample losses: one per row (softmax), one per element (sigmoid)
-    loss_out = np.empty(x.shape if family == "bce" else x.shape[0], dtype=x.dtype) \
-        if mode == "none" else None
+        return np.array([*family.run(prep), prep.nbad], dtype=np.float64)
+    x = prep.x
+    loss_out = np.empty(family.loss_shape(x.shape), dtype=x.dtype) if mode == "none" else None
     g = np.empty(x.shape, dtype=x.dtype) if grad else None
-    run(args, nt, loss_out=loss_out, grad=g, scale=scale)
+    family.run(prep, loss_out=loss_out, grad_out=g, scale=scale)
     return loss_out, g
 
 
@@ -269,15 +246,10 @@ def _combine(parts):
 
 
 def loss(family, y_true, y_pred, *, sample_weight, reduction, return_grad, n_threads, **kw):
-    """``categorical_cross_entropy`` / ``binary_cross_entropy`` on dask arrays.
+    """A loss family's loss on dask arrays (``kw``: the family's remaining keywords).
 
-    ``family``: "cce" or "bce". ``kw``: the remaining keywords of the in-memory function.
     See the module note for what is computed where.
     """
-    from . import losses as L
-    from ._config import effective_n_threads
-    from ._validation import check_bool, check_reduction
-
     dask, da = _modules()
     return_grad = check_bool(return_grad, "return_grad")
     reduction = check_reduction(reduction)
@@ -285,11 +257,10 @@ def loss(family, y_true, y_pred, *, sample_weight, reduction, return_grad, n_thr
         {"y_pred": y_pred, "y_true": y_true, "sample_weight": sample_weight}
     )
     yp, yt, sw = arrs["y_pred"], arrs["y_true"], arrs["sample_weight"]
-    _check_dtype(yp, "y_pred", (2,) if family == "cce" else (1, 2))
+    _check_dtype(yp, "y_pred", family.pred_ndim)
     dtype = _float_dtype(yp.dtype)
-    if (yt.ndim == 2 or family == "bce") and yt.shape != yp.shape:
-        raise ValueError(f"y_true: shape {yt.shape} does not match y_pred's {yp.shape}")
-    _check_scalars(family, kw, dtype, yp.shape[1] if yp.ndim == 2 else 1)
+    family.check_label_shape(yt.shape, yp.shape)
+    family.check_options(dtype=dtype, n_outputs=yp.shape[1] if yp.ndim == 2 else 1, **kw)
     effective_n_threads(n_threads)
     kw = dict(kw, n_threads=1 if n_threads is None else n_threads)
     nb = len(rows)
@@ -304,19 +275,18 @@ def loss(family, y_true, y_pred, *, sample_weight, reduction, return_grad, n_thr
 
     if reduction == "none":
         tasks = [task(i, "none", 1.0, return_grad) for i in range(nb)]
-        tail = yp.shape[1:] if family == "bce" else ()
+        tail = family.loss_shape(yp.shape)[1:]
         losses = from_blocks([t[0] for t in tasks], (rows,) + _whole(tail), dtype, "losses")
         if not return_grad:
             return losses
         grad = from_blocks([t[1] for t in tasks], yp.chunks, dtype, "grad")
         return losses, grad
 
-    sums = _combine(dask.compute(*[task(i, "sums") for i in range(nb)]))
-    s, wsum, nnz, nterms, nbad = sums
+    *sums, nbad = _combine(dask.compute(*[task(i, "sums") for i in range(nb)]))
     if nbad:
-        tol = L._row_tolerance(L.resolve_eps(kw.get("eps", "auto"), dtype), dtype)
-        L._warn_rows(int(nbad), yp.shape[0], tol, stacklevel=3)
-    value, scale = L._reduce(reduction, s, wsum, nnz, nterms)
+        tol = row_tolerance(resolve_eps(kw.get("eps", "auto"), dtype), dtype)
+        warn_rows_off(int(nbad), yp.shape[0], tol, stacklevel=3)
+    value, scale = reduce(reduction, Sums(*sums))
     value = dtype.type(value)
     if not return_grad:
         return value
@@ -348,54 +318,22 @@ def from_blocks(delayed_blocks, chunks, dtype, prefix):
 # -- metrics -----------------------------------------------------------------------------------
 
 
-def _proba_stats(yp, sw, from_logits, binary):
-    """What scikit-learn's checks need from one chunk: [min, max, first non-finite value,
-    min row sum, max row sum, sum of weights, first non-finite weight]."""
-    yp = np.asarray(yp)
-    out = np.zeros(7)
-    if from_logits:
-        bad = yp[~np.isfinite(yp)] if yp.dtype.kind == "f" else yp[:0]
-        out[2] = bad.flat[0] if bad.size else 0.0
-    else:
-        vmin, vmax = yp.min(), yp.max()
-        out[0], out[1] = vmin, vmax
-        if not (np.isfinite(vmin) and np.isfinite(vmax)):
-            bad = yp[~np.isfinite(yp)]
-            out[2] = bad.flat[0]
-        if not binary:
-            if np.isfinite(vmin) and np.isfinite(vmax):
-                from .metrics import _row_sums
-
-                sums = _row_sums(yp)
-                out[3], out[4] = sums.min(), sums.max()
-            else:
-                out[3] = out[4] = 1.0
-    if sw is not None:
-        w = np.asarray(sw, dtype=np.float64)
-        out[5] = w.sum()
-        bad = w[~np.isfinite(w)]
-        out[6] = bad[0] if bad.size else 0.0
-    return out
-
-
 def _log_loss_chunk(yt, yp, sw, start, stop, classes, binary, from_logits, eps):
-    """The chunk's facts for scikit-learn's checks (:func:`_proba_stats`) and, when the classes
-    are known, its loss sum, from one read of the chunk. The sum is discarded by the client if
-    a check fails."""
-    from . import metrics as M
+    """The chunk's :class:`~skxent._log_loss.ProbaFacts` and, when the classes are known, its
+    loss sum, from one read of the chunk. The sum is discarded by the client if a check fails."""
     from ._metrics_labels import EncodedLabels, encode_labels
 
-    stats = _proba_stats(yp, sw, from_logits, binary)
+    facts = _log_loss.ProbaFacts.of(yp, sw, from_logits=from_logits, binary=binary)
     if classes is None:
-        return stats, 0.0
+        return facts, 0.0
     yt = np.asarray(yt)
     scores = aligned(np.asarray(yp))
     if scores.dtype not in (np.float64, np.float32, np.float16):
         scores = scores.astype(np.float64)
     K = classes.shape[0]
     n_columns = 2 if binary else scores.shape[1]
-    if stats[2] != 0 or K != n_columns:  # non-finite scores or a class-count mismatch: the
-        return stats, 0.0                 # client raises scikit-learn's error
+    if facts.has_nan or facts.has_inf or K != n_columns:  # the client raises
+        return facts, 0.0                                  # scikit-learn's error
     idx = np.minimum(np.searchsorted(classes, yt), K - 1)
     if np.array_equal(classes[idx], yt):
         enc = EncodedLabels(idx.astype(np.int64, copy=False), None, K, classes)
@@ -403,9 +341,9 @@ def _log_loss_chunk(yt, yp, sw, start, stop, classes, binary, from_logits, eps):
         with chunk_errors(start, stop):
             enc = encode_labels(yt, classes)
     w = None if sw is None else np.asarray(sw, dtype=np.float64)
-    total = M._reduce(enc, scores, w, False, binary, from_logits=from_logits, eps=eps,
-                      n_threads=1)
-    return stats, total
+    total = _log_loss.reduce_log_loss(enc, scores, w, False, binary, from_logits=from_logits,
+                                      eps=eps, n_threads=1)
+    return facts, total
 
 
 def log_loss(y_true, y_proba, *, normalize, sample_weight, labels, from_logits):
@@ -419,7 +357,6 @@ def log_loss(y_true, y_proba, *, normalize, sample_weight, labels, from_logits):
     from sklearn.preprocessing import LabelBinarizer
     from sklearn.utils.validation import _check_sample_weight
 
-    from . import metrics as M
     from ._metrics_labels import encode_labels
 
     dask, da = _modules()
@@ -431,8 +368,9 @@ def log_loss(y_true, y_proba, *, normalize, sample_weight, labels, from_logits):
             f"{[int(v) for v in lengths]}")
     if not is_dask_array(y_proba) and not is_dask_array(y_true):
         sample_weight = np.asarray(sample_weight)  # only the weights are dask: compute them
-        return M.log_loss(y_true, y_proba, normalize=normalize, sample_weight=sample_weight,
-                          labels=labels, from_logits=from_logits)
+        return _log_loss.log_loss(y_true, y_proba, normalize=normalize,
+                                  sample_weight=sample_weight, labels=labels,
+                                  from_logits=from_logits)
     arrs, rows = align_rows(arrays)
     yp, yt, sw = arrs["y_proba"], arrs["y_true"], arrs["sample_weight"]
     if yt.ndim != 1:
@@ -441,8 +379,8 @@ def log_loss(y_true, y_proba, *, normalize, sample_weight, labels, from_logits):
             "matrix use skxent.metrics.multilabel_log_loss (the binary cross-entropy of every "
             "label).")
     if yp.ndim not in (1, 2) or yp.dtype.kind not in "biuf":
-        M._check_proba_array(np.zeros((1,) * max(yp.ndim, 1), dtype=yp.dtype)
-                             if yp.ndim in (1, 2) else np.zeros((1,) * yp.ndim))
+        _log_loss.check_proba_array(np.zeros((1,) * max(yp.ndim, 1), dtype=yp.dtype)
+                                    if yp.ndim in (1, 2) else np.zeros((1,) * yp.ndim))
     dtype = yp.dtype if yp.dtype in (np.float64, np.float32, np.float16) else np.dtype(
         np.float64)
     if sw is not None and sw.ndim != 1:
@@ -451,9 +389,9 @@ def log_loss(y_true, y_proba, *, normalize, sample_weight, labels, from_logits):
     n_columns = 2 if binary else yp.shape[1]
     chunks = nonempty_blocks(rows, yt, yp, sw)
     if not chunks:  # no samples: the in-memory function raises scikit-learn's error
-        return M.log_loss(np.asarray(y_true), np.asarray(y_proba), normalize=normalize,
-                          sample_weight=None if sw is None else np.asarray(sw),
-                          labels=labels, from_logits=from_logits)
+        return _log_loss.log_loss(np.asarray(y_true), np.asarray(y_proba), normalize=normalize,
+                                  sample_weight=None if sw is None else np.asarray(sw),
+                                  labels=labels, from_logits=from_logits)
 
     # pass 1: the classes (labels only); a label error is raised after the probability
     # checks, which come first in scikit-learn
@@ -473,60 +411,43 @@ def log_loss(y_true, y_proba, *, normalize, sample_weight, labels, from_logits):
     eps = None if from_logits else float(np.finfo(dtype).eps)
     parts = dask.compute(*[dask.delayed(_log_loss_chunk, pure=True)(
         *b, start, stop, classes, binary, from_logits, eps) for start, stop, b in chunks])
-    S = np.stack([p[0] for p in parts])
+    facts = _log_loss.ProbaFacts.combine([p[0] for p in parts])
 
     # scikit-learn's order: probabilities (check_array, range), lengths, weights, labels,
     # rows summing to one, class count
-    bad = S[:, 2][S[:, 2] != 0]
-    if bad.size:
-        M._check_proba_array(np.array([bad[0]], dtype=dtype))
-    if not from_logits:
-        vmax, vmin = dtype.type(S[:, 1].max()), dtype.type(S[:, 0].min())
-        M._check_unit_range(vmax, vmin, "y_prob")
-    wsum = None
+    _log_loss.raise_for_proba_facts(facts, dtype, from_logits=from_logits)
     if sw is not None:
-        badw = S[:, 6][S[:, 6] != 0]
-        if badw.size:
-            _check_sample_weight(np.array([badw[0]]), np.zeros(1))
-        wsum = math.fsum(S[:, 5])
+        _log_loss.raise_for_weight_facts(facts)
     if label_error is not None:
         raise label_error
     for w in label_warnings:  # e.g. "labels are not ordered", once, from here
         warnings.warn(w.message, w.category, stacklevel=3)
     if not from_logits and not binary:
-        if not M._sums_near_one(S[:, 3].min(), S[:, 4].max(), float(np.finfo(dtype).eps)):
-            warnings.warn(
-                "The y_prob values do not sum to one. Make sure to pass probabilities.",
-                UserWarning, stacklevel=3)
+        _log_loss.warn_if_rows_off(facts, float(np.finfo(dtype).eps), stacklevel=3)
     if enc.n_classes != n_columns:
-        M._raise_class_count_mismatch(enc, uniq, labels, n_columns)
+        _log_loss.raise_class_count_mismatch(enc, uniq, labels, n_columns)
 
     total = math.fsum(p[1] for p in parts)
     if not normalize:
         return total
-    if wsum is None:
+    if sw is None:
         return total / float(yp.shape[0])
-    if wsum == 0:
+    if facts.weight_sum == 0:
         raise ZeroDivisionError("Weights sum to zero, can't be normalized")
-    return total / wsum
+    return total / facts.weight_sum
 
 
 def _multilabel_chunk(yt, yp, sw, start, stop, from_logits):
-    from . import metrics as M
-
     with chunk_errors(start, stop):
-        total = M.multilabel_log_loss(np.asarray(yt), np.asarray(yp), normalize=False,
-                                      sample_weight=None if sw is None else np.asarray(sw),
-                                      from_logits=from_logits)
+        total = _log_loss.multilabel_log_loss(
+            np.asarray(yt), np.asarray(yp), normalize=False,
+            sample_weight=None if sw is None else np.asarray(sw), from_logits=from_logits)
     return np.array([total, 0.0 if sw is None else float(np.sum(sw, dtype=np.float64))])
 
 
 def multilabel_log_loss(y_true, y_proba, *, normalize, sample_weight, from_logits):
-    """``skxent.metrics.multilabel_log_loss`` on dask arrays: the in-memory function's sum on
-    every chunk (its checks included), normalised on the client."""
-    from . import losses as L
-    from . import metrics as M
-
+    """``skxent.metrics.multilabel_log_loss`` on dask arrays: the in-memory computation's sum
+    on every chunk (its checks included), normalised on the client."""
     dask, _ = _modules()
     arrs, rows = align_rows(
         {"y_proba": y_proba, "y_true": y_true, "sample_weight": sample_weight})
@@ -537,7 +458,7 @@ def multilabel_log_loss(y_true, y_proba, *, normalize, sample_weight, from_logit
             f"{yt.shape} and y_proba of shape {yp.shape}.")
     chunks = nonempty_blocks(rows, yt, yp, sw)
     if not chunks:
-        return M.multilabel_log_loss(
+        return _log_loss.multilabel_log_loss(
             np.asarray(yt), np.asarray(yp), normalize=normalize,
             sample_weight=None if sw is None else np.asarray(sw), from_logits=from_logits)
     parts = dask.compute(*[dask.delayed(_multilabel_chunk, pure=True)(
@@ -548,4 +469,13 @@ def multilabel_log_loss(y_true, y_proba, *, normalize, sample_weight, from_logit
         return total
     n_labels = yp.shape[1] if yp.ndim == 2 else 1
     wsum = float(yp.shape[0]) if sw is None else math.fsum(P[:, 1])
-    return float(L._divide(total, n_labels * wsum, no_nan=False))
+    return float(divide(total, n_labels * wsum, no_nan=False))
+
+
+#: The Dask backend (see ``skxent._backends``): this module's three operations.
+BACKEND = SimpleNamespace(
+    name="dask",
+    loss=loss,
+    log_loss=log_loss,
+    multilabel_log_loss=multilabel_log_loss,
+)

@@ -70,7 +70,7 @@ typedef struct {
 /* Partial results of one chunk. */
 typedef struct {
     double sum;     /* sum of weighted loss terms */
-    double wsum;    /* sum of per-sample weights w_i (API.md "weight") */
+    double wsum;    /* sum of per-sample weights w_i (the API reference's "weight") */
     double nnz;     /* count of w_i != 0 */
     double nterms;  /* count of terms (samples not dropped by ignore_index) */
 } sk_acc;
@@ -399,7 +399,7 @@ SK_INLINE void sk_softmax_stage(const sk_view *xv, int64_t b0, int64_t nb, int64
         }
         for (int64_t r = 0; r < nb; r++) sp[r] -= c[r];
     }
-    /* a row max of +inf (or NaN) makes the row NaN, as API.md says; so does an all -inf row */
+    /* a row max of +inf (or NaN) makes the row NaN, as the API reference says; so does an all -inf row */
     for (int64_t r = 0; r < nb; r++) L[r] = m[r] - m[r] == 0.0 ? sk_log1p(sp[r]) : NAN;
 }
 
@@ -426,9 +426,13 @@ typedef struct {
     int64_t ignore;         /* integer label whose samples are dropped */
     int from_logits;
     double clip_lo, clip_hi;/* probabilities are clipped to [clip_lo, clip_hi] */
-    int out_f32;            /* dtype of loss_out and grad_out */
+    int out_f32;            /* dtype of loss_out, grad_out, proba_out and curv_out */
     void *loss_out;         /* OUT (n,) weighted per-sample terms t_i, or NULL */
     void *grad_out;         /* OUT (n, K) C-contiguous gradient, or NULL */
+    void *proba_out;        /* OUT (n, K) C-contiguous softmax p (from_logits only), or NULL */
+    void *curv_out;         /* OUT (n,) curvature a_i = grad_scale * sample_weight_i *
+                             * sum_k c_k y'_k (from_logits only), or NULL: the Hessian of sample
+                             * i's term with respect to its logits is a_i (diag(p) - p p^T) */
     double grad_scale;      /* the reduction's factor: 1, 1 / sum(w), 1 / n_terms, ... */
     int weights_only;       /* only accumulate wsum / nnz / nterms (pre-pass for the gradient) */
 } sk_cce_args;
@@ -462,6 +466,18 @@ SK_INLINE void sk_cce_q(const sk_cce_args *a, int64_t b0, int64_t nb, int64_t R,
         }
 }
 
+/* OUT a->proba_out rows b0 .. b0+nb: p_k = e_k / s, the softmax of skxent.special bit for bit.
+ * g (K*R) and tmp (nb): scratch. */
+SK_INLINE void sk_cce_proba(const sk_cce_args *a, int64_t b0, int64_t nb, int64_t K, int64_t R,
+                            const double *e, const double *sp, double *g, double *tmp)
+{
+    if (!a->proba_out) return;
+    for (int64_t r = 0; r < nb; r++) tmp[r] = 1.0 / (1.0 + sp[r]);
+    for (int64_t k = 0; k < K; k++)
+        for (int64_t r = 0; r < nb; r++) g[k * R + r] = e[k * R + r] * tmp[r];
+    sk_store_T(a->proba_out, a->out_f32, b0, g, nb, K, R);
+}
+
 /* One chunk of rows [r0, r1). ws: 6 * cap + SK_CCE_ROW_ARRAYS * R doubles. */
 SK_TARGET_CLONES
 static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *ws, int64_t cap,
@@ -486,7 +502,7 @@ static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *w
     for (int64_t b0 = r0; b0 < r1; b0 += R) {
         const int64_t nb = (r1 - b0) < R ? (r1 - b0) : R;
 
-        /* API.md's weight w_i = sample_weight_i * sum_k class_weight_k y_ik (labels before
+        /* the API reference's weight w_i = sample_weight_i * sum_k class_weight_k y_ik (labels before
          * smoothing; class_weight[t_i] for integer labels, 0 for ignored samples) */
         if (tl) {
             for (int64_t r = 0; r < nb; r++) {
@@ -531,6 +547,11 @@ static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *w
                 coef[r] *= ct;
                 term[r] = coef[r] == 0.0 ? 0.0 : coef[r] * (L[r] + gap);
             }
+            if (a->curv_out) {
+                for (int64_t r = 0; r < nb; r++) tmp[r] = coef[r] * scale;
+                sk_store(a->curv_out, a->out_f32, b0, tmp, nb);
+            }
+            sk_cce_proba(a, b0, nb, K, R, e, sp, g, tmp);
             if (a->grad_out) {
                 for (int64_t r = 0; r < nb; r++) tmp[r] = coef[r] * scale / (1.0 + sp[r]);
                 for (int64_t k = 0; k < K; k++)
@@ -565,6 +586,11 @@ static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *w
                 if (amax[r] < 0) Ca[r] = NAN;
                 term[r] = coef[r] == 0.0 ? 0.0 : coef[r] * (C[r] * L[r] + la[r]);
             }
+            if (a->curv_out) {
+                for (int64_t r = 0; r < nb; r++) tmp[r] = coef[r] * scale * C[r];
+                sk_store(a->curv_out, a->out_f32, b0, tmp, nb);
+            }
+            sk_cce_proba(a, b0, nb, K, R, e, sp, g, tmp);
             if (a->grad_out) {
                 /* dCE/dx_k = (C'_k e_k - q_k s'_k) / s; C'_k = C - q_k, s'_k = s - e_k for
                  * k != argmax (no cancellation there), the accumulated C'_a, s' at the argmax */
@@ -762,6 +788,7 @@ typedef struct {
     int out_f32;
     void *loss_out;         /* OUT (n, L) C-contiguous weighted terms, or NULL */
     void *grad_out;         /* OUT (n, L) C-contiguous gradient, or NULL */
+    void *hess_out;         /* OUT (n, L) C-contiguous second derivative (from_logits only) */
     double grad_scale;
 } sk_bce_args;
 
@@ -772,7 +799,7 @@ static void sk_bce_chunk(const sk_bce_args *a, int64_t r0, int64_t r1, double *w
     const int64_t Lc = a->L;
     const int64_t R = cap / Lc;
     double *xb = ws, *yb = ws + cap, *pwb = ws + 2 * cap, *swb = ws + 3 * cap, *lb = ws + 4 * cap,
-           *gb = ws + 5 * cap;
+           *gb = ws + 5 * cap, *hb = ws + 6 * cap;
     const double e = a->smooth, keep = 1.0 - e, half = 0.5 * e;
     const double clo = a->clip_lo, chi = a->clip_hi, scale = a->grad_scale;
     double lane_sum = 0.0, c_sum = 0.0;
@@ -801,11 +828,15 @@ static void sk_bce_chunk(const sk_bce_args *a, int64_t r0, int64_t r1, double *w
                 const double sig = x >= 0.0 ? inv : ex * inv;       /* sigmoid(x) */
                 const double sigm = x >= 0.0 ? ex * inv : inv;      /* sigmoid(-x) */
                 double gr = (neg > 0.0 ? neg * sig : 0.0) - (pos > 0.0 ? pos * sigm : 0.0);
-                /* +inf logits propagate as NaN (API.md), like the peers' formulas */
+                /* d2/dx2 = (pos + neg) sigmoid(x) sigmoid(-x): both factors from exp(-|x|) */
+                double h = (pos + neg) * (sig * sigm);
+                /* +inf logits propagate as NaN (the API's convention), like the peers' formulas */
                 loss = x == INFINITY ? NAN : loss;
                 gr = x == INFINITY ? NAN : gr;
+                h = x == INFINITY ? NAN : h;
                 lb[j] = swb[j] * loss;
                 gb[j] = swb[j] * scale * gr;
+                hb[j] = swb[j] * scale * h;
             }
         } else {
             /* probabilities clipped to [clip_lo, clip_hi]; log(1 - p) as log1p(-p) */
@@ -847,6 +878,7 @@ static void sk_bce_chunk(const sk_bce_args *a, int64_t r0, int64_t r1, double *w
         }
         if (a->loss_out) sk_store(a->loss_out, a->out_f32, b0 * Lc, lb, nk);
         if (a->grad_out) sk_store(a->grad_out, a->out_f32, b0 * Lc, gb, nk);
+        if (a->hess_out && a->from_logits) sk_store(a->hess_out, a->out_f32, b0 * Lc, hb, nk);
         sk_kahan_add(&lane_sum, &c_sum, sk_lane_sum(lb, nk));
     }
     acc->sum = lane_sum - c_sum;
@@ -860,7 +892,7 @@ static void sk_bce_chunk_fn(const void *args, int64_t r0, int64_t r1, double *ws
 
 static int sk_bce(const sk_bce_args *a, int n_threads, sk_acc *out)
 {
-    return sk_run_rows(sk_bce_chunk_fn, a, a->n, a->L, a->n * a->L, n_threads, 6, 0, out);
+    return sk_run_rows(sk_bce_chunk_fn, a, a->n, a->L, a->n * a->L, n_threads, 7, 0, out);
 }
 
 /* ---------------------------------------------------------------------------------------- */

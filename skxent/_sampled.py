@@ -24,9 +24,9 @@ and optimistic: train with it, evaluate with the full softmax):
   maximum, in both dtypes) where a sampled class equals one of the example's true classes, then
   subtract ``log(expected_count)`` (a class repeated in the sample is masked at its last
   position only, as TensorFlow does). Targets are ``1/num_true`` on the true columns and 0 on the
-  sampled ones. The losses are then the library's own stable kernels: softmax cross-entropy
-  (``skxent.losses._cce``) or sigmoid cross-entropy summed over the columns
-  (``skxent.losses._bce``). A ``-FLT_MAX`` logit carries no target mass, so both kernels give it
+  sampled ones. The losses are then the library's own stable kernels, through a loss family of
+  the engine: the categorical family (softmax cross-entropy) for sampled softmax, the binary
+  family (sigmoid cross-entropy, summed over the columns) for NCE. A ``-FLT_MAX`` logit carries no target mass, so both kernels give it
   probability 0 and gradient exactly 0 (their ``-inf`` masking rule), never NaN.
 * Gradients (``return_grad=True``) are of the **sum over the batch** of the per-example losses
   (divide by the batch size for the mean). They are built from the kernels' elementwise
@@ -37,8 +37,8 @@ and optimistic: train with it, evaluate with the full softmax):
   Duplicate ids (a class that is the label of several examples, or sampled and also a label) are
   summed by a sparse ``(n_touched, batch)`` CSR product with ``inputs`` (and ``np.bincount`` for
   the biases), in a fixed order, so results are deterministic.
-* The kernels are imported lazily (``skxent.losses`` re-exports this module, so a module-level
-  import would be circular).
+* Layer: an internal user of the engine (``skxent._engine``), below the public
+  ``skxent.losses``, which re-exports the three public functions.
 
 Dtypes: the computation runs in float32 if ``weights``, ``biases`` and ``inputs`` are all float32
 (as TensorFlow would), else float64. Only the gathered rows of ``weights`` are ever converted, so a
@@ -58,6 +58,10 @@ import numbers
 
 import numpy as np
 from scipy import sparse as _sparse
+
+from . import _engine
+from ._config import effective_n_threads
+from ._engine import BINARY, CATEGORICAL
 
 __all__ = ["log_uniform_candidate_sampler", "sampled_softmax_loss", "nce_loss"]
 
@@ -113,12 +117,6 @@ def _blas_threads(n_threads, macs):
     return _BLAS_CONTROLLER.limit(limits=limit, user_api="blas")
 
 
-def _kernels():
-    from . import losses
-
-    return losses._cce, losses._bce
-
-
 def _kernel_threads(n_threads, n_elements):
     """Validate ``n_threads``; cap it so every thread gets at least _MIN_WORK elements.
 
@@ -126,8 +124,6 @@ def _kernel_threads(n_threads, n_elements):
     thread for 65k elements costs more than it saves, and far more on a loaded machine. The
     kernels are bit-identical for every thread count, so the cap changes only the speed.
     """
-    from ._config import effective_n_threads
-
     n = effective_n_threads(n_threads)
     return max(1, min(n, n_elements // _MIN_WORK))
 
@@ -317,8 +313,6 @@ def _validate(weights, biases, labels, inputs, num_sampled, num_classes, num_tru
     num_classes = _check_int("num_classes", num_classes, 1)
     num_sampled = _check_int("num_sampled", num_sampled, 1)
     num_true = _check_int("num_true", num_true, 1)
-    from ._config import effective_n_threads
-
     effective_n_threads(n_threads)  # validate early, before any work
 
     weights = _float_array("weights", weights)
@@ -471,7 +465,7 @@ def _backward(g, x, true_w, sampled_w, labels, sampled):
     )
 
 
-def _sampled_loss(kind, weights, biases, labels, inputs, num_sampled, num_classes, num_true,
+def _sampled_loss(family, weights, biases, labels, inputs, num_sampled, num_classes, num_true,
                   sampled_values, remove_accidental_hits, seed, return_grad, n_threads):
     (weights, biases, labels, inputs, num_true, dtype, sampled, true_expected,
      sampled_expected) = _validate(weights, biases, labels, inputs, num_sampled, num_classes,
@@ -479,12 +473,12 @@ def _sampled_loss(kind, weights, biases, labels, inputs, num_sampled, num_classe
                                    n_threads)
     macs = inputs.shape[0] * inputs.shape[1] * (num_true + sampled.shape[0])
     with _blas_threads(n_threads, macs):
-        return _sampled_loss_body(kind, weights, biases, labels, inputs, num_true, dtype,
+        return _sampled_loss_body(family, weights, biases, labels, inputs, num_true, dtype,
                                   sampled, true_expected, sampled_expected,
                                   remove_accidental_hits, return_grad, n_threads)
 
 
-def _sampled_loss_body(kind, weights, biases, labels, inputs, num_true, dtype, sampled,
+def _sampled_loss_body(family, weights, biases, labels, inputs, num_true, dtype, sampled,
                        true_expected, sampled_expected, remove_accidental_hits, return_grad,
                        n_threads):
     logits, x, true_w, sampled_w = _compute_sampled_logits(
@@ -493,30 +487,23 @@ def _sampled_loss_body(kind, weights, biases, labels, inputs, num_true, dtype, s
     )
     batch = logits.shape[0]
     n_cols = logits.shape[1]
-    _cce, _bce = _kernels()
     n_threads = _kernel_threads(n_threads, logits.size)
 
-    if kind == "softmax":
-        if num_true == 1:
-            # Target one-hot on column 0: the sparse form is the same loss, read from less memory.
-            targets = np.zeros(batch, dtype=np.int64)
-        else:
-            targets = np.zeros((batch, n_cols), dtype=dtype)
-            targets[:, :num_true] = dtype.type(1.0) / dtype.type(num_true)
-        kernel = _cce
+    if num_true == 1 and family.integer_labels:
+        # Target one-hot on column 0: the sparse form is the same loss, read from less memory.
+        targets = np.zeros(batch, dtype=np.int64)
     else:
         targets = np.zeros((batch, n_cols), dtype=dtype)
         targets[:, :num_true] = dtype.type(1.0) / dtype.type(num_true)
-        kernel = _bce
 
     if not return_grad:
-        loss = kernel(targets, logits, from_logits=True, reduction="none",
-                      n_threads=n_threads, validate=False)
+        loss = _engine.loss(family, targets, logits, from_logits=True, reduction="none",
+                            n_threads=n_threads, validate=False)
     else:
         # The logits are ours: let the kernel overwrite them with dL/dlogits.
-        loss, g = kernel(targets, logits, from_logits=True, reduction="none",
-                         n_threads=n_threads, validate=False, grad_out=logits)
-    if kind == "nce":
+        loss, g = _engine.loss(family, targets, logits, from_logits=True, reduction="none",
+                               n_threads=n_threads, validate=False, grad_out=logits)
+    if loss.ndim == 2:  # per-column terms (independent outputs): the example's loss is their sum
         loss = loss.sum(axis=1, dtype=np.float64).astype(dtype, copy=False)
     loss = np.asarray(loss, dtype=dtype)
     if not return_grad:
@@ -583,7 +570,7 @@ _COMMON_DOC = """
 def sampled_softmax_loss(weights, biases, labels, inputs, num_sampled, num_classes, *,
                          num_true=1, sampled_values=None, remove_accidental_hits=True,
                          seed=None, return_grad=False, n_threads=None):
-    return _sampled_loss("softmax", weights, biases, labels, inputs, num_sampled, num_classes,
+    return _sampled_loss(CATEGORICAL, weights, biases, labels, inputs, num_sampled, num_classes,
                          num_true, sampled_values, remove_accidental_hits, seed, return_grad,
                          n_threads)
 
@@ -600,7 +587,7 @@ sampled_softmax_loss.__doc__ = """Sampled softmax loss, like ``tf.nn.sampled_sof
 def nce_loss(weights, biases, labels, inputs, num_sampled, num_classes, *, num_true=1,
              sampled_values=None, remove_accidental_hits=False, seed=None, return_grad=False,
              n_threads=None):
-    return _sampled_loss("nce", weights, biases, labels, inputs, num_sampled, num_classes,
+    return _sampled_loss(BINARY, weights, biases, labels, inputs, num_sampled, num_classes,
                          num_true, sampled_values, remove_accidental_hits, seed, return_grad,
                          n_threads)
 

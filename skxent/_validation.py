@@ -2,7 +2,7 @@
 
 Design note
 -----------
-One place for the API's conventions (``../shared/API.md``):
+One place for the API's conventions (``docs/api_reference.md`` in the repository):
 
 * arrays in: anything ``np.asarray`` accepts; float32/float64 keep their dtype, other real dtypes
   (ints, bools, float16, longdouble) become float64; complex, object and string data raise

@@ -5,39 +5,18 @@ Design note
 ``log_loss`` is a drop-in replacement for the installed scikit-learn's
 ``sklearn.metrics.log_loss`` (1.9): same signature (including the deprecated
 ``y_pred=`` keyword), same values, same exceptions and warnings, in the same
-order. It differs only in *how* it computes:
+order. This public module owns the contract: the docstrings, scikit-learn's
+parameter validation, the deprecated keyword, and the scorers. The computation
+is the backend's (:mod:`skxent._backends`): in memory it is
+:mod:`skxent._log_loss` (label encoding in O(n), one kernel pass reading one
+probability per row, scikit-learn's checks made without ``n x K``
+temporaries; its design note says how), on dask arrays :mod:`skxent._dask`,
+which raises the same errors from facts gathered per chunk.
 
-* scikit-learn one-hot encodes ``y_true`` (an ``n x K`` integer matrix), clips a
-  copy of ``y_proba``, takes ``xlogy`` of the whole matrix (two more ``n x K``
-  temporaries) and sums rows. skxent maps ``y_true`` to int64 class indices
-  (:mod:`skxent._metrics_labels`, O(n) for integer labels) and calls the
-  categorical kernel, which reads one probability per row: the arithmetic makes
-  no ``n x K`` temporary at all.
-* Validation is the part that must stay bit-for-bit scikit-learn. The checks
-  scikit-learn makes over the whole ``y_proba`` are kept, as two vectorised
-  passes with no ``n x K`` temporary: the range [0, 1] is one ``max`` over
-  the IEEE bit patterns viewed as unsigned integers (which also rules out NaN
-  and inf, so check_array's finiteness pass is skipped; only when it fails do
-  scikit-learn's ``max``/``min``/``check_array`` run, to raise its exact
-  message), and an ``einsum`` row sum gives the "do not sum to one" warning.
-  Label encoding has fast paths for NumPy (and plain-dtype pandas) integer,
-  boolean and string labels, with or without ``labels=``; everything else
-  (lists, object or float labels, extension dtypes, multi-label indicators,
-  anything scikit-learn would reject) goes through scikit-learn's own
-  helpers, in scikit-learn's order.
-* Large plain inputs (>= 2**20 probabilities, NumPy labels, no ``labels=``):
-  once the labels are encoded and the class counts match, the kernel starts
-  on a helper thread while the main thread validates (both release the GIL),
-  so the validation passes and the loss overlap on two cores. The helper's
-  result is returned only if validation passes; otherwise validation raises
-  scikit-learn's error after the helper has been joined. Nothing the helper
-  does is observable: the fast label encoders neither warn nor raise, and the
-  kernel only reads.
-* Per-call overhead matters (``cross_val_score`` calls the metric on small
-  folds), so the common path (NumPy arrays, no ``labels``) avoids
-  ``validate_params`` introspection and ``LabelBinarizer``: the parameter types
-  are checked with ``type(...) is`` tests first and the full scikit-learn
-  parameter validation runs only when those fail.
+Per-call overhead matters (``cross_val_score`` calls the metric on small
+folds), so the common path (NumPy arrays or lists, no ``labels``) checks the
+parameter types with ``type(...) is`` tests and runs scikit-learn's full
+parameter validation only when those fail.
 
 ``from_logits=True`` (an addition) takes raw scores and never forms
 probabilities: a 1-D score (or a single column) is a binary logit (sigmoid),
@@ -53,22 +32,14 @@ scikit-learn issue #10157).
 The scorers are ordinary ``sklearn.metrics.make_scorer`` objects.
 """
 
-import math
-import threading
 import warnings
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.metrics import make_scorer
-from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils._param_validation import Hidden, validate_parameter_constraints
-from sklearn.utils.validation import _check_sample_weight
 
-from . import _dask
-from . import losses as _losses
-from ._config import effective_n_threads
-from ._metrics_labels import _encode_fast, classes_for_message, encode_labels
+from . import _backends
 
 __all__ = [
     "log_loss",
@@ -77,11 +48,6 @@ __all__ = [
     "neg_log_loss_logits_scorer",
     "neg_multilabel_log_loss_scorer",
 ]
-
-_FLOAT_DTYPES = (np.float64, np.float32)
-# scikit-learn's check_array keeps these (supported_float_dtypes(numpy)); the
-# kernels take float16 as float64, with float16's eps for the clipping.
-_SK_FLOAT_DTYPES = [np.float64, np.float32, np.float16]
 
 _LOG_LOSS_CONSTRAINTS = {
     "y_true": ["array-like"],
@@ -105,51 +71,6 @@ _MULTILABEL_CONSTRAINTS = {
 # to hold without running the (comparatively slow) generic validation.
 _ARRAY_TYPES = (np.ndarray, list)
 _BOOL_TYPES = (bool, np.bool_)
-
-
-def _is_plain_float_array(a):
-    """Whether ``check_array(a, ensure_2d=False, dtype=float64/32)`` is a no-op
-    apart from its finiteness check (which the caller then does itself)."""
-    return (
-        type(a) is np.ndarray
-        and (a.dtype == np.float64 or a.dtype == np.float32)
-        and 1 <= a.ndim <= 2
-        and a.shape[0] >= 1
-        and (a.ndim == 1 or a.shape[1] >= 1)
-    )
-
-
-# IEEE-754 bit patterns of 1.0: viewed as unsigned integers, the floats in
-# [+0, 1] are exactly the patterns <= that of 1.0 (negative numbers and -0.0
-# have the sign bit set, NaN and inf have larger exponents).
-_ONE_BITS = {
-    np.dtype(np.float64): (np.uint64, np.float64(1).view(np.uint64)),
-    np.dtype(np.float32): (np.uint32, np.float32(1).view(np.uint32)),
-    np.dtype(np.float16): (np.uint16, np.float16(1).view(np.uint16)),
-}
-
-
-def _all_in_unit_interval(a):
-    """True if every value of ``a`` is in [+0, 1] (so finite and not NaN).
-
-    One vectorised ``max`` over the bit patterns instead of ``max``, ``min`` and
-    a finiteness pass. False also for -0.0, which the caller's exact checks
-    then accept, like scikit-learn.
-    """
-    uint, one = _ONE_BITS[a.dtype]
-    return bool(a.view(uint).max() <= one)
-
-
-def _check_unit_range(vmax, vmin, name):
-    """scikit-learn's range errors for probabilities (``name``: "y_prob" in log_loss)."""
-    if vmax > 1:
-        raise ValueError(f"{name} contains values greater than 1: {vmax}")
-    if vmin < 0:
-        raise ValueError(f"{name} contains values lower than 0: {vmin}")
-
-
-def _check_proba_array(y_proba):
-    return check_array(y_proba, ensure_2d=False, dtype=_SK_FLOAT_DTYPES)
 
 
 def log_loss(
@@ -267,309 +188,9 @@ def log_loss(
         )
         y_proba = y_pred
 
-    if _dask.any_dask(y_true, y_proba, sample_weight):
-        return _dask.log_loss(y_true, y_proba, normalize=normalize,
-                              sample_weight=sample_weight, labels=labels,
-                              from_logits=from_logits)
-    if from_logits:
-        return _log_loss_from_logits(
-            y_true, y_proba, normalize, sample_weight, labels
-        )
-
-    # -- check_array(y_proba): deferred finiteness check on the fast path -----
-    fast = _is_plain_float_array(y_proba)
-    proba = y_proba if fast else _check_proba_array(y_proba)
-
-    binary_proba = proba.ndim == 1 or proba.shape[1] == 1
-    eps = np.finfo(proba.dtype).eps
-
-    # Large plain input: start the kernel on a second thread while this one
-    # validates (both release the GIL). Its result is used only if validation
-    # passes, and it is only started when its inputs are already known to be
-    # safe for the kernel (labels encoded, class counts matching).
-    spec = None
-    if (
-        fast
-        and labels is None
-        and (sample_weight is None or _is_plain_weights(sample_weight, proba.shape[0]))
-        and proba.size >= _SPECULATE_MIN_ELEMENTS
-        and type(y_true) is np.ndarray
-        and y_true.ndim == 1
-        and y_true.shape[0] == proba.shape[0]
-    ):
-        # _encode_fast neither warns nor raises (None: use the exact path later)
-        enc = _encode_fast(y_true)
-        if enc is not None and not enc.has_unknown and enc.n_classes == (
-            2 if binary_proba else proba.shape[1]
-        ):
-            spec = _SpeculativeLoss(
-                enc, proba, sample_weight, normalize, binary_proba, float(eps)
-            )
-
-    try:
-        enc, sample_weight = _validate_probabilities(
-            y_true, proba, fast, binary_proba, eps, sample_weight, labels,
-            spec.enc if spec is not None else None,
-        )
-    except BaseException:
-        if spec is not None:
-            spec.join()  # never leave a kernel running on the caller's arrays
-        raise
-    if spec is not None:
-        return spec.result()
-    return _reduce(
-        enc, proba, sample_weight, normalize, binary_proba,
-        from_logits=False, eps=float(eps),
-    )
-
-
-_SPECULATE_MIN_ELEMENTS = 1 << 20
-
-
-def _is_plain_weights(sample_weight, n):
-    """A float ndarray of shape (n,): _check_sample_weight returns it as is
-    when valid, so the helper thread may use it before it is validated."""
-    return (
-        type(sample_weight) is np.ndarray
-        and sample_weight.dtype in _FLOAT_DTYPES
-        and sample_weight.shape == (n,)
-    )
-
-
-class _SpeculativeLoss:
-    """The kernel's loss computed on a helper thread (see ``log_loss``)."""
-
-    def __init__(self, enc, proba, sample_weight, normalize, binary, eps):
-        self.enc = enc
-        self._value = None
-        self._error = None
-        self._thread = threading.Thread(
-            target=self._run, args=(enc, proba, sample_weight, normalize, binary, eps),
-            daemon=True,
-        )
-        self._thread.start()
-
-    def _run(self, enc, proba, sample_weight, normalize, binary, eps):
-        # Weights not yet validated: invalid ones make the main thread raise
-        # scikit-learn's error, and whatever happened here is discarded.
-        # One core stays with the validation running on the main thread.
-        n_threads = max(1, effective_n_threads(None) - 1)
-        try:
-            self._value = _reduce(
-                enc, proba, sample_weight, normalize, binary, from_logits=False,
-                eps=eps, n_threads=n_threads,
-            )
-        except BaseException as exc:  # re-raised by result()
-            self._error = exc
-
-    def join(self):
-        self._thread.join()
-
-    def result(self):
-        self.join()
-        if self._error is not None:
-            raise self._error
-        return self._value
-
-
-def _validate_probabilities(
-    y_true, proba, fast, binary_proba, eps, sample_weight, labels, enc
-):
-    """scikit-learn's ``_validate_multiclass_probabilistic_prediction``, in its
-    order, with the same errors and warnings; returns the encoded labels and
-    the validated sample weights.
-
-    ``enc``: labels already encoded by the fast encoder (which neither warns nor
-    raises, so encoding them early changes nothing observable), or None.
-    """
-    if not _all_in_unit_interval(proba):
-        # Rare path, scikit-learn's exact checks and messages. On the fast path
-        # check_array's finiteness check was skipped: NaN/inf raise it here.
-        vmax = proba.max()
-        vmin = proba.min()
-        if fast and not (math.isfinite(vmax) and math.isfinite(vmin)):
-            _check_proba_array(proba)
-        _check_unit_range(vmax, vmin, "y_prob")
-
-    if not (
-        fast
-        and type(y_true) is np.ndarray
-        and y_true.ndim >= 1
-        and y_true.shape[0] == proba.shape[0]
-        and sample_weight is None
-    ):
-        check_consistent_length(proba, y_true, sample_weight)
-    if sample_weight is not None:
-        sample_weight = _check_sample_weight(
-            sample_weight, proba, force_float_dtype=False
-        )
-
-    if enc is None:
-        enc = encode_labels(y_true, labels)
-
-    n_proba_classes = 2 if binary_proba else proba.shape[1]
-
-    # [1 - p, p] always sums to one within rounding: only 2-D input can warn.
-    if not binary_proba:
-        sums = _row_sums(proba)
-        if not _sums_near_one(sums.min(), sums.max(), eps):
-            warnings.warn(
-                "The y_prob values do not sum to one. Make sure to pass probabilities.",
-                UserWarning,
-                stacklevel=3,
-            )
-
-    if enc.n_classes != n_proba_classes:
-        _raise_class_count_mismatch(enc, y_true, labels, n_proba_classes)
-    return enc, sample_weight
-
-
-def _row_sums(proba):
-    """Row sums in the input dtype, like scikit-learn's ``xp.sum``, without an n x K
-    temporary."""
-    if proba.dtype == np.float16:
-        return proba.sum(axis=1)  # numpy's float16 reduction, as scikit-learn's
-    return np.einsum("ij->i", proba)
-
-
-def _sums_near_one(smin, smax, eps):
-    """scikit-learn's ``xpx.isclose(row_sum, 1, rtol=sqrt(eps), atol=1e-8)`` for every row,
-    from the smallest and largest row sums: ``|s - 1| <= 1e-8 + sqrt(eps)``."""
-    tol = 1e-8 + math.sqrt(eps)
-    return bool(smax - 1 <= tol and 1 - smin <= tol)
-
-
-def _raise_class_count_mismatch(enc, y_true, labels, n_proba_classes):
-    classes = enc.classes
-    if classes is None:
-        classes = classes_for_message(y_true, labels)
-    if labels is None:
-        raise ValueError(
-            "y_true and y_prob contain different number of "
-            "classes: {0} vs {1}. Please provide the true "
-            "labels explicitly through the labels argument. "
-            "Classes found in "
-            "y_true: {2}".format(enc.n_classes, n_proba_classes, classes)
-        )
-    raise ValueError(
-        "The number of classes in labels is different "
-        "from that in y_prob. Classes found in "
-        "labels: {0}".format(classes)
-    )
-
-
-def _reduce(enc, scores, sample_weight, normalize, binary, *, from_logits, eps,
-            n_threads="auto"):
-    """Run the kernel and reduce like ``np.average``/``np.dot`` would.
-
-    ``scores``: probabilities (clipped to ``[eps, 1 - eps]`` in the kernel) or,
-    with ``from_logits``, raw scores. ``binary``: scores are the positive-class
-    column only (1-D or one column).
-    """
-    weights = None
-    if sample_weight is not None:
-        weights = np.asarray(sample_weight, dtype=np.float64)
-    if scores.dtype == np.float16:
-        # Clipping to float16's [eps, 1 - eps] (exact in float64) as scikit-learn
-        # does; the kernels then compute in float64.
-        scores = scores.astype(np.float64)
-
-    # The kernel's "mean" divides by the sum of the sample weights: scikit-learn's
-    # np.average. It cannot be used when that denominator differs: multi-label
-    # indicator rows (the kernel would weight a row by its label mass) and
-    # labels outside the classes (scikit-learn counts them, the kernel's
-    # ignore_index does not). Negative weights (allowed by scikit-learn) are
-    # handled here too, as the kernels reject them.
-    own_division = enc.indicator is not None or enc.has_unknown
-    negative = weights is not None and weights.min() < 0
-    if normalize and weights is not None:
-        total_weight = weights.sum()
-        if total_weight == 0:
-            raise ZeroDivisionError("Weights sum to zero, can't be normalized")
-
-    kwargs = {"from_logits": from_logits, "validate": False}
-    if not from_logits:
-        kwargs["eps"] = eps
-        kwargs["clip_max"] = 1.0 - eps
-    if n_threads == "auto":
-        n_threads = _n_threads(enc, scores, from_logits)
-    kwargs["n_threads"] = n_threads
-
-    if negative:
-        losses = _kernel_call(enc, scores, None, "none", binary, kwargs)
-        losses = np.asarray(losses, dtype=np.float64)
-        if normalize:
-            return float(np.average(losses, weights=weights))
-        return float(np.dot(losses, weights))
-
-    if own_division or not normalize:
-        total = float(_kernel_call(enc, scores, weights, "sum", binary, kwargs))
-        if not normalize:
-            return total
-        denom = scores.shape[0] if weights is None else total_weight
-        return total / float(denom)
-    return float(_kernel_call(enc, scores, weights, "mean", binary, kwargs))
-
-
-# Below these sizes the kernels run on one thread: a metric call on a small
-# fold is dominated by the start-up of the OpenMP team (milliseconds when the
-# machine is busy), and with integer labels and probabilities the kernel reads
-# one value per row, so its work grows with n_samples, not n_samples x K.
-_PARALLEL_MIN_ROWS_GATHER = 1 << 18
-_PARALLEL_MIN_ELEMENTS = 1 << 17
-
-
-def _n_threads(enc, scores, from_logits):
-    if enc.indicator is None and not from_logits:
-        small = scores.shape[0] < _PARALLEL_MIN_ROWS_GATHER
-    else:
-        small = scores.size < _PARALLEL_MIN_ELEMENTS
-    return 1 if small else None
-
-
-def _kernel_call(enc, scores, weights, reduction, binary, kwargs):
-    if enc.indicator is not None:
-        y = np.asarray(enc.indicator, dtype=scores.dtype)
-        if binary:  # pragma: no cover - scikit-learn rejects 1-column indicators
-            raise ValueError("multilabel y_true needs one column per label")
-        return _losses._cce(
-            y, scores, sample_weight=weights, reduction=reduction, **kwargs
-        )
-    indices = enc.indices
-    if binary:
-        pos = scores if scores.ndim == 1 else scores[:, 0]
-        if enc.has_unknown:  # pragma: no cover - only multi-class has unknowns
-            raise AssertionError
-        return _losses._bce(
-            indices.astype(pos.dtype), pos, sample_weight=weights,
-            reduction=reduction, **kwargs
-        )
-    if enc.has_unknown:
-        # An all-zero one-hot row contributes exactly 0: drop it from the sum
-        # (the caller divides by the full count, as scikit-learn does).
-        kwargs = dict(kwargs, ignore_index=-1)
-    return _losses._cce(
-        indices, scores, sample_weight=weights, reduction=reduction, **kwargs
-    )
-
-
-def _log_loss_from_logits(y_true, y_score, normalize, sample_weight, labels):
-    """``log_loss(from_logits=True)``: scikit-learn's label and shape checks,
-    no probability checks, sigmoid/softmax inside the kernels."""
-    scores = _check_proba_array(y_score)
-    check_consistent_length(scores, y_true, sample_weight)
-    if sample_weight is not None:
-        sample_weight = _check_sample_weight(
-            sample_weight, scores, force_float_dtype=False
-        )
-    enc = encode_labels(y_true, labels)
-    binary = scores.ndim == 1 or scores.shape[1] == 1
-    n_score_classes = 2 if binary else scores.shape[1]
-    if enc.n_classes != n_score_classes:
-        _raise_class_count_mismatch(enc, y_true, labels, n_score_classes)
-    return _reduce(
-        enc, scores, sample_weight, normalize, binary, from_logits=True, eps=None
-    )
+    backend = _backends.for_arrays(y_true, y_proba, sample_weight)
+    return backend.log_loss(y_true, y_proba, normalize=normalize, sample_weight=sample_weight,
+                            labels=labels, from_logits=from_logits)
 
 
 def multilabel_log_loss(
@@ -652,69 +273,9 @@ def multilabel_log_loss(
             },
             caller_name="multilabel_log_loss",
         )
-    if _dask.any_dask(y_true, y_proba, sample_weight):
-        return _dask.multilabel_log_loss(y_true, y_proba, normalize=normalize,
-                                         sample_weight=sample_weight, from_logits=from_logits)
-    # As in log_loss: for plain float arrays of probabilities, max/min reveal
-    # NaN and inf, and check_array only runs to raise its message.
-    fast = not from_logits and _is_plain_float_array(y_proba)
-    if fast:
-        scores = y_proba
-    else:
-        scores = _check_multilabel_scores(y_proba)
-    if sp.issparse(y_true):
-        y_true = y_true.toarray()
-    y = check_array(
-        y_true, ensure_2d=False, dtype=None, ensure_all_finite=False, input_name="y_true"
-    )
-    if y.dtype.kind not in "biuf":
-        raise ValueError(
-            "y_true must be a numeric indicator matrix (0/1, bool or values in "
-            f"[0, 1]); got dtype {y.dtype}."
-        )
-    if y.shape != scores.shape:
-        raise ValueError(
-            f"y_true and y_proba must have the same shape; got y_true of shape "
-            f"{y.shape} and y_proba of shape {scores.shape}."
-        )
-    if y.dtype.kind != "b":
-        ymin, ymax = y.min(), y.max()
-        if np.isnan(ymin) or np.isnan(ymax):
-            raise ValueError("Input y_true contains NaN.")
-        if ymin < 0 or ymax > 1:
-            raise ValueError(
-                "y_true must contain values in [0, 1] (an indicator matrix or "
-                f"soft targets); got values in [{ymin}, {ymax}]."
-            )
-    if not from_logits and not _all_in_unit_interval(scores):
-        vmax, vmin = scores.max(), scores.min()
-        if fast and not (math.isfinite(vmax) and math.isfinite(vmin)):
-            _check_multilabel_scores(scores)
-        _check_unit_range(vmax, vmin, "y_proba")
-    weights = None
-    if sample_weight is not None:
-        weights = _check_sample_weight(
-            sample_weight, scores, dtype=np.float64, ensure_non_negative=True
-        )
-
-    kwargs = {"from_logits": from_logits, "validate": False}
-    if not from_logits:
-        eps = float(np.finfo(scores.dtype).eps)
-        kwargs["eps"] = eps
-        kwargs["clip_max"] = 1.0 - eps
-    y = np.asarray(y, dtype=scores.dtype)
-    loss = _losses._bce(
-        y, scores, sample_weight=weights,
-        reduction="mean" if normalize else "sum",
-        n_threads=1 if scores.size < _PARALLEL_MIN_ELEMENTS else None, **kwargs
-    )
-    return float(loss)
-
-
-def _check_multilabel_scores(y_proba):
-    return check_array(
-        y_proba, ensure_2d=False, dtype=list(_FLOAT_DTYPES), input_name="y_proba"
-    )
+    backend = _backends.for_arrays(y_true, y_proba, sample_weight)
+    return backend.multilabel_log_loss(y_true, y_proba, normalize=normalize,
+                                       sample_weight=sample_weight, from_logits=from_logits)
 
 
 # -- scorers -------------------------------------------------------------------

@@ -466,7 +466,7 @@ def check_fd(f, X, grad, h=1e-6, rtol=1e-6):
 
 
 def assert_matches_numpy(loss, grad, exp_loss, exp_grad, dtype):
-    """A fuzzed loss and gradient against the NumPy transcription of API.md: NaN where the
+    """A fuzzed loss and gradient against the NumPy transcription of the API reference: NaN where the
     transcription gives NaN everywhere ("mean" over zero total weight), else equal to 1e-10
     (float64) / 1e-4 (float32) relative."""
     if np.all(np.isnan(exp_loss)):
@@ -475,3 +475,18 @@ def assert_matches_numpy(loss, grad, exp_loss, exp_grad, dtype):
     rtol = 1e-10 if dtype == np.float64 else 1e-4
     np.testing.assert_allclose(np.asarray(loss, np.float64), exp_loss, rtol=rtol, atol=rtol * 1e-3)
     np.testing.assert_allclose(grad, exp_grad, rtol=rtol, atol=rtol * 1e-3)
+
+
+def engine_cce(y_true, y_pred, **kw):
+    """The engine's categorical loss (what the metrics, estimators and sampled losses call),
+    with the public function's defaults: ``skxent._engine.loss(CATEGORICAL, ...)``."""
+    from skxent._engine import CATEGORICAL, loss
+
+    return loss(CATEGORICAL, y_true, y_pred, **kw)
+
+
+def engine_bce(y_true, y_pred, **kw):
+    """The engine's binary loss: ``skxent._engine.loss(BINARY, ...)``."""
+    from skxent._engine import BINARY, loss
+
+    return loss(BINARY, y_true, y_pred, **kw)

@@ -15,7 +15,10 @@ import pytest
 from scipy import sparse
 from scipy.special import log_expit, log_softmax
 
+from skxent._engine import BINARY, CATEGORICAL
 from skxent.linear_model._linear_loss import FusedLinearLoss
+
+FAMILY = {"softmax": CATEGORICAL, "sigmoid": BINARY}
 
 
 def _softmax_ref(W, b, X, Y, sw, cw, e, C):
@@ -92,7 +95,7 @@ def test_objective_matches_formula_and_gradient_matches_finite_differences(
         pos_weight=ext.astype(dtype)
     )
     loss = FusedLinearLoss(
-        Xd, y_arg, link=link, n_outputs=K, fit_intercept=fit_intercept,
+        Xd, y_arg, family=FAMILY[link], n_outputs=K, fit_intercept=fit_intercept,
         sample_weight=sw.astype(dtype) if weighted else None, label_smoothing=e, C=C,
         n_threads=n_threads, block_rows=40, **kw,
     )
@@ -125,7 +128,7 @@ def test_objective_matches_formula_and_gradient_matches_finite_differences(
             # float32 gradients are too coarse for differences; compare with float64 Hessian.
             loss64 = FusedLinearLoss(
                 Xd.astype(np.float64), y_arg.astype(np.float64) if y_arg.ndim == 2 else y_arg,
-                link=link, n_outputs=K, fit_intercept=fit_intercept,
+                family=FAMILY[link], n_outputs=K, fit_intercept=fit_intercept,
                 sample_weight=sw if weighted else None, label_smoothing=e, C=C,
                 **{k: val.astype(np.float64) for k, val in kw.items()},
             )
@@ -144,7 +147,7 @@ def test_results_are_bit_identical_for_every_n_threads_and_block_assignment(link
     coef = np.random.default_rng(2).standard_normal(8 * 4) * 0.2
     out = []
     for nt in [1, 2, 3]:
-        loss = FusedLinearLoss(Xd, y_arg, link=link, n_outputs=4, fit_intercept=True,
+        loss = FusedLinearLoss(Xd, y_arg, family=FAMILY[link], n_outputs=4, fit_intercept=True,
                                sample_weight=sw, n_threads=nt, block_rows=64)
         f, g = loss.loss_gradient(coef, store_hessian=True)
         out.append((f, g, loss.hessp(coef)))
@@ -158,5 +161,5 @@ def test_results_are_bit_identical_for_every_n_threads_and_block_assignment(link
 def test_zero_total_weight_raises():
     X = np.ones((3, 2))
     with pytest.raises(ValueError, match="sum of the sample weights"):
-        FusedLinearLoss(X, np.array([0, 1, 0]), link="softmax", n_outputs=2,
+        FusedLinearLoss(X, np.array([0, 1, 0]), family=CATEGORICAL, n_outputs=2,
                         fit_intercept=True, sample_weight=np.zeros(3))

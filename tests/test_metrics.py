@@ -754,9 +754,9 @@ def test_string_label_hash_collision_falls_back_to_exact_strings(monkeypatch):
 def speculate_always(monkeypatch):
     """Run log_loss's concurrent kernel path (normally for >= 2**20 values)
     on the small inputs of these tests."""
-    import skxent.metrics as sm
+    import skxent._log_loss as _log_loss
 
-    monkeypatch.setattr(sm, "_SPECULATE_MIN_ELEMENTS", 0)
+    monkeypatch.setattr(_log_loss, "_SPECULATE_MIN_ELEMENTS", 0)
 
 
 @pytest.mark.parametrize("case", sorted(_BAD_INPUTS))

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from test_metrics import _same_outcome
 
+import skxent._log_loss as _log_loss
 import skxent.metrics as metrics
 
 LABEL_KINDS = ["int", "int-gaps", "negative", "str", "bool", "float"]
@@ -84,6 +85,6 @@ def cases(draw):
 def test_log_loss_random_inputs_same_as_sklearn(case):
     """Also with log_loss's concurrent kernel path forced on (``speculate``)."""
     y, p, kwargs, dtype, speculate = case
-    threshold = 0 if speculate else metrics._SPECULATE_MIN_ELEMENTS
-    with mock.patch.object(metrics, "_SPECULATE_MIN_ELEMENTS", threshold):
+    threshold = 0 if speculate else _log_loss._SPECULATE_MIN_ELEMENTS
+    with mock.patch.object(_log_loss, "_SPECULATE_MIN_ELEMENTS", threshold):
         _same_outcome((y, p), kwargs, rtol=1e-12 if dtype == np.float64 else 2e-6)

@@ -1,4 +1,4 @@
-"""Bad input: every case of API.md raises ValueError/TypeError naming the argument.
+"""Bad input: every case of the API reference (docs/api_reference.md) raises ValueError/TypeError naming the argument.
 
 Design note
 -----------

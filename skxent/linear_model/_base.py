@@ -59,7 +59,7 @@ def _check_two_classes(classes):
 class _BaseFusedLinear(BaseEstimator):
     """Common fit/predict plumbing (not public)."""
 
-    _link = None  # "softmax" or "sigmoid"
+    _family = None  # the loss family (skxent._engine) of the estimator
 
     def _validate_X_fit(self, X, y):
         X, y = validate_data(
@@ -95,7 +95,7 @@ class _BaseFusedLinear(BaseEstimator):
         loss = FusedLinearLoss(
             X,
             Y,
-            link=self._link,
+            family=self._family,
             n_outputs=n_outputs,
             fit_intercept=self.fit_intercept,
             sample_weight=sample_weight,
@@ -119,7 +119,7 @@ class _BaseFusedLinear(BaseEstimator):
         ):
             b0 = self.intercept_ if self.fit_intercept else None
             coef0 = loss.pack(self.coef_, b0)
-        if self._link == "sigmoid" and self.solver == "lbfgs" and n_outputs <= _MAX_LOCKSTEP:
+        if loss.family.separable_outputs and self.solver == "lbfgs" and n_outputs <= _MAX_LOCKSTEP:
             # Independent labels: scikit-learn's per-label L-BFGS-B, in lockstep on shared
             # passes (see _solvers.minimize_separable_lbfgs).
             coef, n_iter = minimize_separable_lbfgs(

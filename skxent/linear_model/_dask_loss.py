@@ -46,6 +46,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from .. import _dask
+from .._engine import balanced_pos_weight, balanced_weights
 from ._base import _check_two_classes
 from ._linear_loss import FusedLinearLoss, _LinearObjective
 
@@ -115,12 +116,12 @@ class DaskLinearLoss(_LinearObjective):
     Other parameters : as :class:`FusedLinearLoss`.
     """
 
-    def __init__(self, X, y, *, link, n_outputs, fit_intercept, sample_weight=None,
+    def __init__(self, X, y, *, family, n_outputs, fit_intercept, sample_weight=None,
                  class_weight=None, pos_weight=None, label_smoothing=0.0, C=1.0, n_threads=1):
         self._dask, _ = _dask._modules()
-        self._set_layout(X, link, n_outputs, fit_intercept)
+        self._set_layout(X, family, n_outputs, fit_intercept)
         self._spec = dict(
-            link=link, n_outputs=self.n_outputs, fit_intercept=self.fit_intercept,
+            family=family, n_outputs=self.n_outputs, fit_intercept=self.fit_intercept,
             class_weight=class_weight, pos_weight=pos_weight,
             label_smoothing=float(label_smoothing), C=1.0, n_threads=int(n_threads),
         )
@@ -283,7 +284,7 @@ def fit_softmax(est, X, y, sample_weight):
         if est.class_weight is not None:
             if isinstance(est.class_weight, str):  # "balanced", from weighted class counts
                 counts, _ = _weighted_counts(Y, sw, K)
-                cw = counts.sum() / (K * counts)
+                cw = balanced_weights(counts, counts.sum())
             else:
                 cw = compute_class_weight(est.class_weight, classes=classes, y=classes)
     else:
@@ -299,9 +300,7 @@ def fit_softmax(est, X, y, sample_weight):
         if est.class_weight is not None:
             if isinstance(est.class_weight, str):
                 counts, wsum = _weighted_counts(Y, sw, K)
-                with np.errstate(divide="ignore"):
-                    cw = wsum / (K * counts)
-                cw[~np.isfinite(cw)] = 1.0
+                cw = balanced_weights(counts, wsum)
             else:
                 cw = est._soft_class_weight(np.zeros((0, K)), None)
     (Y,) = dask.persist(Y)
@@ -309,7 +308,7 @@ def fit_softmax(est, X, y, sample_weight):
     if cw is not None:
         cw = np.asarray(cw, dtype=X.dtype)
     loss = DaskLinearLoss(
-        X, Y, link="softmax", n_outputs=K, fit_intercept=est.fit_intercept,
+        X, Y, family=est._family, n_outputs=K, fit_intercept=est.fit_intercept,
         sample_weight=sw, class_weight=cw, label_smoothing=est.label_smoothing, C=est.C,
         n_threads=1 if est.n_threads is None else est.n_threads,
     )
@@ -347,16 +346,12 @@ def fit_multilabel(est, X, y, sample_weight):
     L = Yf.shape[1]
     if isinstance(est.pos_weight, str):  # "balanced", from weighted label counts
         n_pos, wsum = _weighted_counts(Yf, sw, L)
-        pw = np.ones(L)
-        n_neg = wsum - n_pos
-        ok = (n_pos > 0) & (n_neg > 0)
-        pw[ok] = n_neg[ok] / n_pos[ok]
-        est.pos_weight_ = pw
+        est.pos_weight_ = balanced_pos_weight(n_pos, wsum)
     else:
         est.pos_weight_ = est._resolve_pos_weight(np.zeros((0, L)), None, L)
     pw = None if est.pos_weight_ is None else est.pos_weight_.astype(X.dtype)
     loss = DaskLinearLoss(
-        X, Yf, link="sigmoid", n_outputs=L, fit_intercept=est.fit_intercept,
+        X, Yf, family=est._family, n_outputs=L, fit_intercept=est.fit_intercept,
         sample_weight=sw, pos_weight=pw, label_smoothing=est.label_smoothing, C=est.C,
         n_threads=1 if est.n_threads is None else est.n_threads,
     )

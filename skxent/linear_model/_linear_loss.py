@@ -26,8 +26,10 @@ evaluation is one pass over row blocks of ``X``: for each block (sized so the bl
 and its ``(rows, n_outputs)`` logits stay in cache)
 
 1. ``raw = X_b @ W.T + b`` (BLAS, into a preallocated buffer reused by every block),
-2. the skxent kernel (``losses._cce`` / ``losses._bce``, OpenMP, ``reduction="sum"``) writes the
-   pointwise gradient over ``raw`` in place (``grad_out=raw``) and returns the block's loss sum,
+2. the loss family's kernel (:mod:`skxent._engine`; the object never knows which family it
+   holds) writes the pointwise gradient over ``raw`` in place and returns the block's loss sum,
+   and, for newton-cg, the Hessian data (softmax probabilities and curvatures, or the sigmoid's
+   second derivatives) from the same pass,
 3. ``grad_W += raw.T @ X_b`` (BLAS, ``X_b`` still in cache), ``grad_b += raw.sum(0)``.
 
 Parallelism is over blocks, not inside them: ``n_threads`` Python worker threads each take every
@@ -45,18 +47,14 @@ scikit-learn's object is stateless and gets ``X`` at every call.
 float32 ``X`` stays float32 (data, logits, kernels, BLAS); the optimizer state (coefficients,
 gradient accumulators, the objective) is float64, as scipy's optimizers require.
 
-Hessian-vector products (for ``newton-cg``), derived from the kernels' losses with ``z`` the
-logits of one sample, ``y'`` its labels after label smoothing:
+Hessian-vector products (for ``newton-cg``): the family's kernel writes each sample's Hessian
+with respect to its logits (the categorical family: probabilities ``p`` and the curvature ``a_i``,
+``H_i = a_i (diag(p) - p p^T)``, ``a_i`` the sample's weight times its label mass after smoothing
+and class weights; the binary family: the diagonal), and the family applies it to the
+directions ``X_b V^T + v_b``; summed over samples through ``X``, divided by ``S``, plus
+``l2_reg_strength * V`` (not for the intercept). No formula of the loss is re-derived here.
 
-- softmax, ``loss = -sum_k c_k y'_k log softmax(z)_k`` (``c`` the class weights):
-  ``d loss / dz = a p - c * y'`` with ``a = sum_k c_k y'_k``, so
-  ``d2 loss / dz2 = a (diag(p) - p p^T)`` (``a`` is not 1 for soft labels that do not sum to one,
-  nor with class weights);
-- sigmoid, ``loss = -(w y' log s(z) + (1 - y') log(1 - s(z)))`` (``w`` the label's pos_weight):
-  ``d loss / dz = (w y' + 1 - y') s - w y'``, ``d2 loss / dz2 = (w y' + 1 - y') s (1 - s)``.
-
-Each is multiplied by the sample weight, summed over samples through ``X`` and divided by ``S``;
-the penalty adds ``l2_reg_strength * V`` (not for the intercept).
+Layer: an internal user of the engine (``skxent._engine``), below the estimators.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -64,8 +62,6 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from scipy import sparse
 
-from .. import losses as _losses
-from .. import special as _special
 
 # Bytes of one row block (its rows of X plus its logits). Small enough to stay in a per-core L2
 # between the two GEMMs of a block, large enough for BLAS to run at full speed and to amortise
@@ -103,8 +99,8 @@ class _LinearObjective:
 
     _hess_coef = None
 
-    def _set_layout(self, X, link, n_outputs, fit_intercept):
-        self.link = link
+    def _set_layout(self, X, family, n_outputs, fit_intercept):
+        self.family = family
         self.n_outputs = int(n_outputs)
         self.fit_intercept = bool(fit_intercept)
         self.n_samples, self.n_features = X.shape
@@ -146,7 +142,7 @@ class _LinearObjective:
         store_hessian : bool
             Also prepare what :meth:`hessp` needs at this ``coef``.
         per_output : bool
-            Sigmoid link only: return each output's own objective
+            Families with separable outputs only: return each output's own objective
             ``(1 / S) sum_i s_i loss_ij + l2_reg_strength / 2 * ||w_j||^2`` and gradient (the
             outputs are independent problems; see ``_solvers.minimize_separable_lbfgs``).
 
@@ -210,18 +206,18 @@ class FusedLinearLoss(_LinearObjective):
         float32 or float64 training data (already validated; CSC must be converted to CSR by the
         caller). Dense ``X`` may be C- or F-ordered.
     y : ndarray
-        ``link="softmax"``: int64 ``(n_samples,)`` class indices or ``(n_samples, n_outputs)``
-        class probabilities (X's dtype). ``link="sigmoid"``: ``(n_samples, n_outputs)`` targets
-        in [0, 1] (X's dtype).
-    link : {"softmax", "sigmoid"}
+        The family's labels: for the categorical family int64 ``(n_samples,)`` class indices or
+        ``(n_samples, n_outputs)`` class probabilities (X's dtype); for the binary family
+        ``(n_samples, n_outputs)`` targets in [0, 1] (X's dtype).
+    family : skxent._engine.LossFamily
+        The loss family (a registry entry).
     n_outputs : int
-        Number of classes (softmax) or labels (sigmoid).
+        Number of classes or labels (columns of the logits).
     fit_intercept : bool
     sample_weight : ndarray of shape (n_samples,) or None
-    class_weight : ndarray of shape (n_outputs,) or None
-        Softmax only.
-    pos_weight : ndarray of shape (n_outputs,) or None
-        Sigmoid only.
+    class_weight, pos_weight : ndarray of shape (n_outputs,) or None
+        The family's weight options, passed to it as given (the categorical family takes
+        ``class_weight``, the binary family ``pos_weight``).
     label_smoothing : float
     C : float
         Inverse regularisation strength, as in ``LogisticRegression``.
@@ -239,7 +235,7 @@ class FusedLinearLoss(_LinearObjective):
         X,
         y,
         *,
-        link,
+        family,
         n_outputs,
         fit_intercept,
         sample_weight=None,
@@ -251,7 +247,7 @@ class FusedLinearLoss(_LinearObjective):
         block_rows=None,
         require_weight=True,
     ):
-        self._set_layout(X, link, n_outputs, fit_intercept)
+        self._set_layout(X, family, n_outputs, fit_intercept)
         self.is_sparse = sparse.issparse(X)
         self.label_smoothing = float(label_smoothing)
         self.n_threads = n_threads
@@ -259,30 +255,17 @@ class FusedLinearLoss(_LinearObjective):
         self.pos_weight = pos_weight
         self.sample_weight = sample_weight
         self.y = y
+        # the family's own options, as given (it rejects the ones it does not take)
+        self._options = {k: v for k, v in (("class_weight", class_weight),
+                                           ("pos_weight", pos_weight)) if v is not None}
+        self._options["label_smoothing"] = self.label_smoothing
 
         n = self.n_samples
         K = self.n_outputs
-        sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, np.float64)
-
-        # S: the denominator of the kernel's "mean" reduction (labels before smoothing), i.e.
+        # S: the family's total weight per output (the "mean" denominator of its kernel):
         # scikit-learn's sum of sample_weight * class_weight[y_i] for hard labels.
-        if link == "softmax":
-            cw = np.ones(K) if class_weight is None else np.asarray(class_weight, np.float64)
-            if y.ndim == 1:
-                a_raw = cw[y]
-                e = self.label_smoothing
-                # a_i = sum_k c_k y'_ik, the curvature scale of sample i (see the design note).
-                a = (1.0 - e) * cw[y] + e * cw.sum() / K
-            else:
-                Yd = np.asarray(y, np.float64)
-                a_raw = Yd @ cw
-                e = self.label_smoothing
-                a = (1.0 - e) * a_raw + e * cw.sum() / K
-            self.sw_sum = float(sw @ a_raw)
-            self._hess_scale = sw * a
-        else:
-            self.sw_sum = float(sw.sum())
-            self._hess_scale = None
+        self.sw_sum = family.total_weight(y, K, sample_weight=sample_weight, dtype=X.dtype,
+                                          n_threads=n_threads, **self._options)
         if require_weight and not self.sw_sum > 0:
             raise ValueError(
                 "The sum of the sample weights (times class weights) is zero; there is "
@@ -387,55 +370,21 @@ class FusedLinearLoss(_LinearObjective):
             raw += b
         return raw
 
-    def _pointwise(self, yb, raw, swb, per_output=False):
-        """Loss sum of a block (per output column if ``per_output``, sigmoid only); the
-        pointwise gradient overwrites ``raw``."""
-        nt = self._kernel_threads
-        if self.link == "softmax":
-            loss, _ = _losses._cce(
-                yb,
-                raw,
-                from_logits=True,
-                sample_weight=swb,
-                class_weight=self.class_weight,
-                label_smoothing=self.label_smoothing,
-                reduction="sum",
-                grad_out=raw,
-                validate=False,
-                n_threads=nt,
-            )
-            return float(loss)
-        loss, _ = _losses._bce(
-            yb,
-            raw,
-            from_logits=True,
-            sample_weight=swb,
-            pos_weight=self.pos_weight,
-            label_smoothing=self.label_smoothing,
-            reduction="none" if per_output else "sum",
-            grad_out=raw,
-            validate=False,
-            n_threads=nt,
-        )
-        if per_output:
-            return np.asarray(loss).sum(axis=0, dtype=np.float64)
-        return float(loss)
+    def _pointwise(self, yb, raw, swb, per_output=False, store_hessian=False):
+        """The family's kernel on a block of logits: the pointwise gradient overwrites ``raw``.
 
-    def _hess_block(self, raw, start, stop, yb, swb):
-        """Per-block data of the Hessian, computed from the logits before the kernel call."""
-        if self.link == "softmax":
-            P = _special.softmax(raw, n_threads=self._kernel_threads)
-            return (P, self._hess_scale[start:stop].astype(self.dtype))
-        s = _special.sigmoid(raw, n_threads=self._kernel_threads)
-        e = self.label_smoothing
-        ys = yb if e == 0 else yb * (1 - e) + e / 2
-        if self.pos_weight is None:
-            D = s * (1 - s)
-        else:
-            D = (self.pos_weight * ys + 1 - ys) * s * (1 - s)
-        if swb is not None:
-            D *= swb[:, None]
-        return (D.astype(self.dtype, copy=False), None)
+        Returns the block's loss sum (per output column if ``per_output``) and, with
+        ``store_hessian``, the Hessian data of the block (written by the same kernel pass).
+        """
+        family = self.family
+        prep = family.prepare(yb, raw, from_logits=True, sample_weight=swb, validate=False,
+                              n_threads=self._kernel_threads, **self._options)
+        hess = family.hessian_buffers(prep) if store_hessian else {}
+        if per_output:
+            terms = np.empty(family.loss_shape(raw.shape), dtype=raw.dtype)
+            family.run(prep, loss_out=terms, grad_out=raw, **hess)
+            return terms.sum(axis=0, dtype=np.float64), hess
+        return float(family.run(prep, grad_out=raw, **hess).loss), hess
 
     def _sums(self, coef, store_hessian=False, per_output=False):
         """Loss sum and gradient sums (float64, not divided by S), in one pass over ``X``."""
@@ -446,8 +395,7 @@ class FusedLinearLoss(_LinearObjective):
         def block(i, buf):
             start, stop, Xb, XbT, yb, swb = self.blocks[i]
             raw = self._raw_into(buf, Xb, stop - start, Wt, bd)
-            h = self._hess_block(raw, start, stop, yb, swb) if store_hessian else None
-            loss_b = self._pointwise(yb, raw, swb, per_output)
+            loss_b, h = self._pointwise(yb, raw, swb, per_output, store_hessian)
             gW_b = raw.T @ Xb
             # ones @ raw (BLAS gemv) is ~10x faster than raw.sum(axis=0) on a (rows, K) block.
             gb_b = self._ones[: stop - start] @ raw if self.fit_intercept else None
@@ -477,16 +425,8 @@ class FusedLinearLoss(_LinearObjective):
 
         def block(i, buf):
             start, stop, Xb, XbT, yb, swb = self.blocks[i]
-            A, h = self._hess_data[i]
             U = self._raw_into(buf, Xb, stop - start, Vt, vbd)
-            if self.link == "softmax":
-                # a_i s_i (p_i * u_i - p_i (p_i . u_i))
-                pu = np.einsum("ij,ij->i", A, U)
-                U -= pu[:, None]
-                U *= A
-                U *= h[:, None]
-            else:
-                U *= A
+            self.family.apply_hessian(self._hess_data[i], U)
             hW_b = U.T @ Xb
             hb_b = self._ones[: stop - start] @ U if self.fit_intercept else None
             return np.asarray(hW_b), hb_b

@@ -32,6 +32,7 @@ from sklearn.utils.validation import check_array, column_or_1d
 
 from .. import special as _special
 from .._dask import any_dask, is_dask_array
+from .._engine import BINARY, balanced_pos_weight
 from . import _dask_loss
 from ._base import _COMMON_CONSTRAINTS, _BaseFusedLinear, _check_two_classes
 
@@ -92,7 +93,7 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
     (3, 4)
     """
 
-    _link = "sigmoid"
+    _family = BINARY
     _parameter_constraints = {
         **_COMMON_CONSTRAINTS,
         "pos_weight": [StrOptions({"balanced"}), "array-like", None],
@@ -185,12 +186,7 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
             return None
         if isinstance(self.pos_weight, str):  # "balanced"
             w = np.ones(Yf.shape[0]) if sw is None else np.asarray(sw, np.float64)
-            n_pos = w @ np.asarray(Yf, np.float64)
-            n_neg = w.sum() - n_pos
-            pw = np.ones(L)
-            ok = (n_pos > 0) & (n_neg > 0)
-            pw[ok] = n_neg[ok] / n_pos[ok]
-            return pw
+            return balanced_pos_weight(w @ np.asarray(Yf, np.float64), w.sum())
         pw = check_array(
             self.pos_weight, ensure_2d=False, dtype=np.float64, input_name="pos_weight"
         )

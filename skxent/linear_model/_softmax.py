@@ -32,6 +32,7 @@ from sklearn.utils.validation import check_array, column_or_1d
 
 from .. import special as _special
 from .._dask import any_dask, is_dask_array
+from .._engine import CATEGORICAL, balanced_weights
 from . import _dask_loss
 from ._base import _COMMON_CONSTRAINTS, _BaseFusedLinear, _check_two_classes
 
@@ -96,7 +97,7 @@ class SoftmaxRegression(ClassifierMixin, _BaseFusedLinear):
     (2, 3)
     """
 
-    _link = "softmax"
+    _family = CATEGORICAL
     _parameter_constraints = {
         **_COMMON_CONSTRAINTS,
         "class_weight": [dict, StrOptions({"balanced"}), None],
@@ -187,11 +188,7 @@ class SoftmaxRegression(ClassifierMixin, _BaseFusedLinear):
         K = Y.shape[1]
         if isinstance(self.class_weight, str):  # "balanced"
             w = np.ones(Y.shape[0]) if sw is None else np.asarray(sw, np.float64)
-            counts = w @ np.asarray(Y, np.float64)
-            with np.errstate(divide="ignore"):
-                cw = w.sum() / (K * counts)
-            cw[~np.isfinite(cw)] = 1.0  # a class with no mass: its weight is irrelevant
-            return cw
+            return balanced_weights(w @ np.asarray(Y, np.float64), w.sum())
         cw = np.ones(K)
         for key, value in self.class_weight.items():
             if not (isinstance(key, (int, np.integer)) and 0 <= key < K):

@@ -1,0 +1,528 @@
+"""The loss-family engine: one object per cross-entropy family, a registry, the reductions.
+
+Design note
+-----------
+Everything that computes a cross-entropy (the public losses, the metrics, the estimators'
+objective, sampled softmax and NCE, the Dask backend) goes through a *family object* and never
+branches on a family's name. A family knows
+
+* how to validate and prepare its arguments (:meth:`LossFamily.prepare` returns a
+  :class:`Prepared`: the validated ``y_pred``, the keyword arguments of its C kernel, the thread
+  count, the number of probability rows that do not sum to one);
+* how to run its kernel (:meth:`LossFamily.run`): the loss sum and the three denominators of the
+  reductions, and, as asked, the per-sample terms, the gradient and the Hessian data an objective
+  needs (:meth:`LossFamily.hessian_buffers`, :meth:`LossFamily.apply_hessian`), all from the same
+  pass of the kernel;
+* the denominators alone (:meth:`LossFamily.denominators`), which a reduced loss's gradient
+  needs before the pass that writes it.
+
+Its C side is one point function per formula (``_kernels.h``) behind a binding with named
+arguments (``_core.pyx``). This is scikit-learn's ``sklearn/_loss/loss.py`` composition (a
+``BaseLoss`` per loss, a ``_LOSSES`` registry), with the C kernel doing the link inside.
+
+Adding a family means: its C point functions and binding, a subclass here with its entry in
+:data:`FAMILIES`, and its tests (``tests/test_families.py`` runs the generic dtype, layout,
+read-only, ``n_threads``, finite-difference and reduction tests over every registered family).
+
+Reductions (the API's conventions; ``t`` the weighted terms, ``w`` the per-term weights)::
+
+    "none": t;  "sum": sum(t);  "mean": sum(t) / sum(w);
+    "sum_over_batch_size": sum(t) / number of terms;  "sum_by_nonzero_weights": sum(t) / nnz(w)
+
+The two Keras/TensorFlow reductions divide "no nan" (0 when nothing is counted); ``"mean"``
+over zero weight follows IEEE arithmetic.
+
+Layer: imports the kernels (``_core``), the argument conventions (``_validation``) and the
+thread resolution (``_config``) only.
+"""
+
+import math
+import warnings
+from collections import namedtuple
+
+import numpy as np
+
+from . import _core
+from ._config import effective_n_threads
+from ._validation import (
+    REDUCTIONS,
+    as_float_array,
+    check_bool,
+    check_ignore_index,
+    check_int_labels,
+    check_range,
+    check_reduction,
+    check_smoothing,
+    check_weights,
+    resolve_eps,
+)
+
+__all__ = [
+    "Sums",
+    "Prepared",
+    "LossFamily",
+    "CategoricalFamily",
+    "BinaryFamily",
+    "CATEGORICAL",
+    "BINARY",
+    "FAMILIES",
+    "REDUCTIONS",
+    "divide",
+    "reduce",
+    "loss",
+    "balanced_weights",
+    "row_tolerance",
+    "warn_rows_off",
+]
+
+#: The results of one kernel pass: the sum of the weighted terms and the three denominators.
+Sums = namedtuple("Sums", ["loss", "wsum", "nnz", "nterms"])
+
+
+class Prepared:
+    """The validated arguments of one kernel pass (see :meth:`LossFamily.prepare`).
+
+    Attributes
+    ----------
+    x : ndarray
+        The validated ``y_pred`` (float32 or float64, the caller's memory whenever possible).
+    kernel_args : dict
+        Keyword arguments of the family's ``_core`` binding, without the outputs.
+    n_threads : int
+    nbad : int
+        Rows of probabilities that do not sum to one (categorical, ``from_logits=False``).
+    sums : Sums or None
+        Denominators known without a kernel pass (binary family), else None.
+    """
+
+    __slots__ = ("x", "kernel_args", "n_threads", "nbad", "sums")
+
+    def __init__(self, x, kernel_args, n_threads, nbad=0, sums=None):
+        self.x = x
+        self.kernel_args = kernel_args
+        self.n_threads = n_threads
+        self.nbad = nbad
+        self.sums = sums
+
+
+# -- reductions ------------------------------------------------------------------------------
+
+
+def divide(num, den, *, no_nan):
+    """num / den with IEEE semantics (0/0 = nan, x/0 = +-inf), or 0 where den == 0 if no_nan.
+
+    Plain float arithmetic: np.errstate costs microseconds, a real share of a small call.
+    """
+    num, den = float(num), float(den)
+    if den != 0.0:
+        return num / den
+    if no_nan or num != num or num == 0.0:
+        return 0.0 if no_nan else math.nan
+    return math.copysign(math.inf, num)
+
+
+def reduce(reduction, sums):
+    """``(reduced loss, gradient scale)`` of a reduction, from a pass's :class:`Sums`.
+
+    The gradient scale is ``d reduced / d sum(t)``: the factor the kernel multiplies the
+    gradient by.
+    """
+    s, wsum, nnz, nterms = sums
+    if reduction == "sum" or reduction == "none":
+        return s, 1.0
+    if reduction == "mean":
+        return divide(s, wsum, no_nan=False), divide(1.0, wsum, no_nan=False)
+    if reduction == "sum_over_batch_size":
+        return divide(s, nterms, no_nan=True), divide(1.0, nterms, no_nan=True)
+    # sum_by_nonzero_weights
+    return divide(s, nnz, no_nan=True), divide(1.0, nnz, no_nan=True)
+
+
+def row_tolerance(clip_lo, dtype):
+    """How far a row of probabilities may sum from 1 before it is warned about."""
+    return math.sqrt(max(clip_lo, float(np.finfo(dtype).eps)))
+
+
+def warn_rows_off(nbad, n, tol, stacklevel):
+    """The warning for ``nbad`` probability rows (of ``n``) that do not sum to one."""
+    warnings.warn(
+        f"y_pred: {nbad} of {n} rows of probabilities do not sum to 1 "
+        f"(tolerance {tol:.3g}); they are used as given, not renormalised. "
+        "Pass from_logits=True if these are raw scores.",
+        UserWarning, stacklevel=stacklevel + 1)
+
+
+def balanced_weights(counts, total):
+    """scikit-learn's "balanced" weights from (weighted) counts: ``total / (n * counts)``.
+
+    Used for class weights (``counts`` the weighted class counts, ``total`` their sum) by the
+    estimators in memory and on Dask chunks alike. A class with no mass gets weight 1 (its
+    weight multiplies nothing).
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = float(total) / (counts.shape[0] * counts)
+    w[~np.isfinite(w)] = 1.0
+    return w
+
+
+def balanced_pos_weight(n_pos, total):
+    """``n_negative / n_positive`` per label from weighted positive counts and the total weight;
+    1 for a label with no positive or no negative mass."""
+    n_pos = np.asarray(n_pos, dtype=np.float64)
+    n_neg = float(total) - n_pos
+    pw = np.ones(n_pos.shape[0])
+    ok = (n_pos > 0) & (n_neg > 0)
+    pw[ok] = n_neg[ok] / n_pos[ok]
+    return pw
+
+
+# -- the families ----------------------------------------------------------------------------
+
+
+class LossFamily:
+    """A cross-entropy family: argument preparation, its kernel, its Hessian data.
+
+    Subclasses set the class attributes and implement :meth:`prepare`, :meth:`_kernel` and the
+    Hessian methods.
+
+    Attributes
+    ----------
+    name : str
+        Registry key.
+    pred_ndim : tuple of int
+        Allowed dimensions of ``y_pred``.
+    separable_outputs : bool
+        The outputs (columns) of ``y_pred`` are independent problems (each its own loss), so
+        a per-output objective exists.
+    integer_labels : bool
+        ``y_true`` may hold integer class indices (one per row).
+    """
+
+    name = None
+    pred_ndim = (2,)
+    separable_outputs = False
+    integer_labels = False
+
+    def __repr__(self):
+        return f"<skxent loss family {self.name!r}>"
+
+    def __reduce__(self):  # the registry's instance after unpickling (dask ships families)
+        return (_family_by_name, (self.name,))
+
+    # -- to implement ----------------------------------------------------------------------
+
+    def check_options(self, *, from_logits, dtype, n_outputs, eps="auto", label_smoothing=0.0,
+                      **options):
+        """The checks of the non-array arguments, in the order :meth:`prepare` makes them
+        (the Dask backend runs them once on the client)."""
+        raise NotImplementedError
+
+    def prepare(self, y_true, y_pred, *, from_logits, sample_weight=None, n_threads=None,
+                validate=True, warn=True, **options):
+        """Validate the arguments; return a :class:`Prepared`.
+
+        ``validate=False`` skips the O(n K) value scans already done by the caller;
+        ``warn=False`` counts probability rows not summing to one without warning.
+        """
+        raise NotImplementedError
+
+    def loss_shape(self, pred_shape):
+        """Shape of the per-term losses (``reduction="none"``) for ``y_pred`` of this shape."""
+        raise NotImplementedError
+
+    def check_label_shape(self, label_shape, pred_shape):
+        """Raise the in-memory error for labels whose shape cannot go with ``y_pred``'s."""
+        raise NotImplementedError
+
+    def hessian_buffers(self, prep):
+        """Output buffers (kernel keyword -> array) for the Hessian data of :meth:`run`."""
+        raise NotImplementedError
+
+    def total_weight(self, y_true, n_outputs, *, sample_weight=None, dtype=np.float64,
+                     n_threads=1, **options):
+        """``S``: the total weight of one output, the normaliser of a linear model's objective
+        (the kernel's ``"mean"`` denominator divided among the outputs)."""
+        raise NotImplementedError
+
+    def apply_hessian(self, data, U):
+        """``U <- H U`` row by row, in place: ``H`` the per-sample Hessians with respect to
+        the logits described by ``data`` (the buffers of :meth:`hessian_buffers` after
+        :meth:`run`), ``U`` ``(n, n_outputs)`` directions."""
+        raise NotImplementedError
+
+    def _kernel(self, x, **kwargs):
+        raise NotImplementedError
+
+    # -- shared ----------------------------------------------------------------------------
+
+    def run(self, prep, *, loss_out=None, grad_out=None, scale=1.0, **hessian):
+        """One pass of the kernel; returns :class:`Sums` and fills the given buffers.
+
+        ``loss_out``: per-term losses; ``grad_out``: the gradient times ``scale`` (may be
+        ``prep.x`` itself); ``hessian``: the buffers of :meth:`hessian_buffers`.
+        """
+        return self._kernel(prep.x, loss_out=loss_out, grad_out=grad_out, grad_scale=scale,
+                            n_threads=prep.n_threads, **hessian, **prep.kernel_args)
+
+    def denominators(self, prep):
+        """The reductions' denominators (``Sums`` with loss 0), before any gradient pass."""
+        return self._kernel(prep.x, n_threads=prep.n_threads, weights_only=True,
+                            **prep.kernel_args)
+
+
+def _clip(from_logits, eps, dtype, clip_max):
+    """The probability clipping range ``[eps, clip_max]`` (``from_logits``: none)."""
+    if from_logits:
+        return 0.0, 1.0
+    lo = resolve_eps(eps, dtype)
+    return lo, clip_max(lo)
+
+
+class CategoricalFamily(LossFamily):
+    """Mutually exclusive classes: the softmax family (``categorical_cross_entropy``)."""
+
+    name = "categorical"
+    pred_ndim = (2,)
+    separable_outputs = False
+    integer_labels = True
+
+    def check_options(self, *, from_logits, dtype, n_outputs, eps="auto", label_smoothing=0.0,
+                      ignore_index=None, class_weight=None, **unused):
+        if not check_bool(from_logits, "from_logits"):
+            resolve_eps(eps, dtype)
+        check_smoothing(label_smoothing)
+        check_ignore_index(ignore_index)
+        check_weights(class_weight, "class_weight", n_outputs, what="class")
+
+    def check_label_shape(self, label_shape, pred_shape):
+        if len(label_shape) == 2 and tuple(label_shape) != tuple(pred_shape):
+            raise ValueError(
+                f"y_true: shape {tuple(label_shape)} does not match y_pred's "
+                f"{tuple(pred_shape)}")
+
+    def loss_shape(self, pred_shape):
+        return (pred_shape[0],)
+
+    def prepare(self, y_true, y_pred, *, from_logits, sample_weight=None, class_weight=None,
+                label_smoothing=0.0, ignore_index=None, eps="auto", clip_max=1.0,
+                n_threads=None, validate=True, warn=True):
+        from_logits = check_bool(from_logits, "from_logits")
+        smooth = check_smoothing(label_smoothing)
+        ignore = check_ignore_index(ignore_index)
+        nt = effective_n_threads(n_threads)
+
+        x = as_float_array(y_pred, "y_pred", ndim=self.pred_ndim)
+        n, K = x.shape
+        if K == 0:
+            raise ValueError("y_pred: needs at least one class (got shape (n, 0))")
+
+        yt = np.asarray(y_true)
+        if yt.dtype.kind in "OUSVc":
+            # one error path for strings, objects, complex
+            as_float_array(yt, "y_true")
+        t = y = None
+        if yt.ndim == 1:
+            if yt.shape[0] != n:
+                raise ValueError(
+                    f"y_true: {yt.shape[0]} labels for {n} samples in y_pred (shapes "
+                    f"{yt.shape} and {x.shape})")
+            if validate:
+                t = check_int_labels(yt, K, "y_true", ignore_index=ignore)
+            else:
+                t = np.ascontiguousarray(yt, dtype=np.int64)
+        elif yt.ndim == 2:
+            self.check_label_shape(yt.shape, x.shape)
+            if ignore is not None:
+                raise ValueError("ignore_index applies to integer labels only (y_true is 2-D)")
+            y = as_float_array(yt, "y_true")
+            if validate:
+                check_range(y, "y_true", 0.0, 1.0, what="label probabilities", n_threads=nt)
+        else:
+            raise ValueError(
+                "y_true: expected 1-D integer labels or a 2-D label matrix, got shape "
+                f"{yt.shape}")
+
+        sw = check_weights(sample_weight, "sample_weight", n)
+        cw = check_weights(class_weight, "class_weight", K, what="class")
+
+        clip_lo, clip_hi = _clip(from_logits, eps, x.dtype, lambda lo: float(clip_max))
+        nbad = 0
+        if not from_logits and validate:
+            tol = row_tolerance(clip_lo, x.dtype)
+            nbad = check_range(x, "y_pred", 0.0, 1.0, what="probabilities", n_threads=nt,
+                               row_tol=tol)
+            if nbad and warn:
+                warn_rows_off(nbad, n, tol, stacklevel=4)
+        args = dict(t=t, y=y, sw=sw, cw=cw, smooth=smooth, ignore=ignore,
+                    from_logits=from_logits, clip_lo=clip_lo, clip_hi=clip_hi)
+        return Prepared(x, args, nt, nbad)
+
+    def _kernel(self, x, **kwargs):
+        return Sums(*_core.cce(x, **kwargs))
+
+    def total_weight(self, y_true, n_outputs, *, sample_weight=None, dtype=np.float64,
+                     n_threads=1, **options):
+        # the kernel's weights-only pass reads labels and weights, never y_pred: a
+        # zero-strided stand-in of the right shape is enough
+        n = np.shape(y_true)[0]
+        stand_in = np.broadcast_to(np.zeros(1, dtype=dtype), (n, n_outputs))
+        prep = self.prepare(y_true, stand_in, from_logits=True, sample_weight=sample_weight,
+                            n_threads=n_threads, validate=False, **options)
+        return float(self.denominators(prep).wsum)
+
+    def hessian_buffers(self, prep):
+        n, K = prep.x.shape
+        return {"proba_out": np.empty((n, K), dtype=prep.x.dtype),
+                "curv_out": np.empty(n, dtype=prep.x.dtype)}
+
+    def apply_hessian(self, data, U):
+        # a_i (diag(p_i) - p_i p_i^T) u_i = a_i p_i * (u_i - p_i . u_i)
+        P, a = data["proba_out"], data["curv_out"]
+        pu = np.einsum("ij,ij->i", P, U)
+        U -= pu[:, None]
+        U *= P
+        U *= a[:, None]
+        return U
+
+
+class BinaryFamily(LossFamily):
+    """Independent yes/no targets, elementwise: the sigmoid family (``binary_cross_entropy``)."""
+
+    name = "binary"
+    pred_ndim = (1, 2)
+    separable_outputs = True
+    integer_labels = False
+
+    def check_options(self, *, from_logits, dtype, n_outputs, eps="auto", label_smoothing=0.0,
+                      pos_weight=None, **unused):
+        if not check_bool(from_logits, "from_logits"):
+            resolve_eps(eps, dtype)
+        check_smoothing(label_smoothing)
+        check_weights(pos_weight, "pos_weight", n_outputs, what="label")
+
+    def check_label_shape(self, label_shape, pred_shape):
+        if tuple(label_shape) != tuple(pred_shape):
+            raise ValueError(
+                f"y_true: shape {tuple(label_shape)} does not match y_pred's "
+                f"{tuple(pred_shape)}")
+
+    def loss_shape(self, pred_shape):
+        return tuple(pred_shape)
+
+    def prepare(self, y_true, y_pred, *, from_logits, sample_weight=None, pos_weight=None,
+                label_smoothing=0.0, eps="auto", clip_max="auto", n_threads=None,
+                validate=True, warn=True):
+        from_logits = check_bool(from_logits, "from_logits")
+        smooth = check_smoothing(label_smoothing)
+        nt = effective_n_threads(n_threads)
+
+        x = as_float_array(y_pred, "y_pred", ndim=self.pred_ndim)
+        y = as_float_array(y_true, "y_true")
+        self.check_label_shape(y.shape, x.shape)
+        n = x.shape[0]
+        L = x.shape[1] if x.ndim == 2 else 1
+        if validate:
+            check_range(y, "y_true", 0.0, 1.0, what="targets", n_threads=nt)
+        sw = check_weights(sample_weight, "sample_weight", n)
+        pw = check_weights(pos_weight, "pos_weight", L, what="label")
+
+        auto_max = isinstance(clip_max, str) and clip_max == "auto"
+        clip_lo, clip_hi = _clip(from_logits, eps, x.dtype,
+                                 lambda lo: 1.0 - lo if auto_max else float(clip_max))
+        if not from_logits and validate:
+            check_range(x, "y_pred", 0.0, 1.0, what="probabilities", n_threads=nt)
+
+        # every element is a term, w_ij = sample_weight_i: the denominators need no pass
+        nterms = float(n * L)
+        if sw is None:
+            wsum, nnz = nterms, nterms
+        else:
+            wsum, nnz = float(L * sw.sum()), float(L * np.count_nonzero(sw))
+        args = dict(sw=sw, pw=pw, smooth=smooth, from_logits=from_logits, clip_lo=clip_lo,
+                    clip_hi=clip_hi)
+        return Prepared(x, (y, args), nt, 0, Sums(0.0, wsum, nnz, nterms))
+
+    def run(self, prep, *, loss_out=None, grad_out=None, scale=1.0, **hessian):
+        y, args = prep.kernel_args
+        s = _core.bce(prep.x, y, loss_out=loss_out, grad_out=grad_out, grad_scale=scale,
+                      n_threads=prep.n_threads, **hessian, **args)
+        return prep.sums._replace(loss=s)
+
+    def denominators(self, prep):
+        return prep.sums
+
+    def total_weight(self, y_true, n_outputs, *, sample_weight=None, dtype=np.float64,
+                     n_threads=1, **options):
+        # every output of a sample carries the sample's weight
+        if sample_weight is None:
+            return float(np.shape(y_true)[0])
+        return float(np.asarray(sample_weight, dtype=np.float64).sum())
+
+    def hessian_buffers(self, prep):
+        return {"hess_out": np.empty(prep.x.shape, dtype=prep.x.dtype)}
+
+    def apply_hessian(self, data, U):
+        U *= data["hess_out"].reshape(U.shape)
+        return U
+
+
+CATEGORICAL = CategoricalFamily()
+BINARY = BinaryFamily()
+
+#: The registry: every family by name. Generic tests run over it.
+FAMILIES = {f.name: f for f in (CATEGORICAL, BINARY)}
+
+
+def _family_by_name(name):
+    return FAMILIES[name]
+
+
+# -- the reduced loss ------------------------------------------------------------------------
+
+
+def _grad_out_array(grad_out, shape, dtype):
+    if grad_out is None:
+        return np.empty(shape, dtype=dtype)
+    if not isinstance(grad_out, np.ndarray) or grad_out.shape != shape or grad_out.dtype != dtype:
+        raise ValueError(f"grad_out must be an ndarray of shape {shape} and dtype {dtype}")
+    if not (grad_out.flags.c_contiguous and grad_out.flags.writeable):
+        raise ValueError("grad_out must be C-contiguous and writeable")
+    return grad_out
+
+
+def loss(family, y_true, y_pred, *, from_logits, reduction="mean", return_grad=False,
+         grad_out=None, n_threads=None, validate=True, **options):
+    """A family's loss with the API's reductions, and its gradient.
+
+    ``options``: the family's keywords (weights, smoothing, ``eps``, ``ignore_index``...;
+    ``clip_max`` for scikit-learn's clipping at ``1 - eps``). ``validate=False`` skips value
+    scans the caller has done; ``grad_out`` writes the gradient into a caller-owned buffer
+    (possibly ``y_pred`` itself).
+
+    Returns the reduced loss (a NumPy scalar of ``y_pred``'s dtype) or the per-term losses
+    (``reduction="none"``), and the gradient with ``return_grad``.
+
+    A reduced loss's gradient needs the denominator before the pass that writes it: a cheap
+    weights-only pass gives it (O(n) for integer labels), and the loss reuses those sums, so
+    ``return_grad`` never changes the loss.
+    """
+    return_grad = check_bool(return_grad, "return_grad") or grad_out is not None
+    reduction = check_reduction(reduction)
+    prep = family.prepare(y_true, y_pred, from_logits=from_logits, n_threads=n_threads,
+                          validate=validate, **options)
+    x = prep.x
+    loss_out = np.empty(family.loss_shape(x.shape), dtype=x.dtype) \
+        if reduction == "none" else None
+    grad = _grad_out_array(grad_out, x.shape, x.dtype) if return_grad else None
+
+    scale = 1.0
+    stats = None
+    if grad is not None and reduction not in ("none", "sum"):
+        stats = family.denominators(prep)
+        scale = reduce(reduction, stats)[1]
+    sums = family.run(prep, loss_out=loss_out, grad_out=grad, scale=scale)
+    if stats is not None:
+        sums = stats._replace(loss=sums.loss)
+    value = loss_out if reduction == "none" else x.dtype.type(reduce(reduction, sums)[0])
+    return (value, grad) if return_grad else value
