@@ -1,0 +1,196 @@
+"""Tests run over every loss family of the engine's registry (``skxent._engine.FAMILIES``).
+
+Design note
+-----------
+Modelled on scikit-learn's ``sklearn/_loss/tests/test_loss.py`` (parametrised over
+``LOSS_INSTANCES``): a family added to the registry gets these tests without new test code:
+dtypes, memory layouts, read-only inputs, ``n_threads`` bit-identity, every reduction against its
+definition from the per-term losses, finite-difference gradients, the Hessian data the kernels
+write (against finite differences of the gradient, and without changing the loss or the
+gradient), the family's total weight, pickling, and accuracy against the 60-digit reference of
+``_reference.py``. The only per-family test code is :data:`REFERENCES` (the exact definition of
+a family's loss) and the label generator, which reads the family's ``integer_labels``
+attribute.
+
+Inputs are logits: the probability paths and each family's own options (ignore_index,
+pos_weight, ...) have family-specific tests in ``test_losses_*.py``.
+"""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from _reference import LAYOUTS, assert_within, bce_ref, cce_ref, check_fd, make_layout
+from skxent import _engine
+from skxent._engine import FAMILIES
+
+FAMILY_LIST = [FAMILIES[name] for name in sorted(FAMILIES)]
+DTYPES = (np.float32, np.float64)
+REDUCTIONS = _engine.REDUCTIONS
+
+#: The exact (mpmath) definition of each family's loss, same keywords as the engine.
+REFERENCES = {"categorical": cce_ref, "binary": bce_ref}
+
+
+def _labels(family, rng, shape, *, soft=False):
+    """Valid labels of ``family`` for logits of ``shape`` (integer class indices when the
+    family takes them, else targets in [0, 1] of the logits' shape)."""
+    n, K = shape
+    if family.integer_labels and not soft:
+        return rng.integers(0, K, size=n)
+    if family.integer_labels:
+        return rng.dirichlet(np.ones(K), size=n)
+    return (rng.random(shape) < 0.4).astype(np.float64) if not soft else rng.random(shape)
+
+
+def _problem(family, rng, *, n=37, K=5, dtype=np.float64, soft=False, weighted=True):
+    z = (3 * rng.standard_normal((n, K))).astype(dtype)
+    y = _labels(family, rng, (n, K), soft=soft)
+    sw = rng.random(n) + 0.1 if weighted else None
+    return y, z, sw
+
+
+def _loss(family, y, z, **kw):
+    kw.setdefault("from_logits", True)
+    return _engine.loss(family, y, z, **kw)
+
+
+@pytest.fixture(params=FAMILY_LIST, ids=lambda f: f.name)
+def family(request):
+    return request.param
+
+
+def test_every_family_has_an_exact_reference():
+    assert set(REFERENCES) == set(FAMILIES)
+
+
+def test_family_pickles_to_its_registry_instance(family):
+    assert pickle.loads(pickle.dumps(family)) is family
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_dtype_is_kept_for_loss_and_gradient(family, dtype, reduction):
+    y, z, sw = _problem(family, np.random.default_rng(0), dtype=dtype)
+    loss, grad = _loss(family, y, z, sample_weight=sw, reduction=reduction, return_grad=True)
+    assert np.asarray(loss).dtype == dtype and grad.dtype == dtype
+    assert grad.shape == z.shape
+    assert np.shape(loss) == (family.loss_shape(z.shape) if reduction == "none" else ())
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_every_memory_layout_gives_bit_identical_results(family, layout, dtype):
+    y, z, sw = _problem(family, np.random.default_rng(1), dtype=dtype, soft=True)
+    ref = _loss(family, y, z, sample_weight=sw, reduction="none", return_grad=True)
+    zl, yl = make_layout(z, layout), make_layout(y, layout)
+    zc, yc = zl.copy(), yl.copy()
+    got = _loss(family, yl, zl, sample_weight=sw, reduction="none", return_grad=True)
+    np.testing.assert_array_equal(got[0], ref[0])
+    np.testing.assert_array_equal(got[1], ref[1])
+    np.testing.assert_array_equal(zl, zc)  # inputs never written
+    np.testing.assert_array_equal(yl, yc)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_results_are_bit_identical_for_every_n_threads(family, reduction):
+    # large enough for the kernels to split the work (more than 65536 elements)
+    y, z, sw = _problem(family, np.random.default_rng(2), n=40_000, K=7)
+    runs = [_loss(family, y, z, sample_weight=sw, reduction=reduction, return_grad=True,
+                  n_threads=nt) for nt in (1, 2, 3)]
+    for loss, grad in runs[1:]:
+        np.testing.assert_array_equal(loss, runs[0][0])
+        np.testing.assert_array_equal(grad, runs[0][1])
+
+
+@pytest.mark.parametrize("soft", [False, True])
+def test_reductions_are_their_definitions_over_the_per_term_losses(family, soft):
+    rng = np.random.default_rng(3)
+    y, z, sw = _problem(family, rng, soft=soft)
+    sw[[2, 5]] = 0.0
+    terms = _loss(family, y, z, sample_weight=sw, reduction="none")
+    prep = family.prepare(y, z, from_logits=True, sample_weight=sw)
+    sums = family.denominators(prep)
+    total = terms.sum(dtype=np.float64)
+    expected = {
+        "sum": total,
+        "mean": total / sums.wsum,
+        "sum_over_batch_size": total / sums.nterms,
+        "sum_by_nonzero_weights": total / sums.nnz,
+    }
+    for reduction, value in expected.items():
+        got = _loss(family, y, z, sample_weight=sw, reduction=reduction)
+        np.testing.assert_allclose(got, value, rtol=1e-13, err_msg=reduction)
+    # the per-term weights are what the API says: zero-weight terms are out of the count
+    n_per_sample = terms.size // terms.shape[0]
+    assert sums.nnz == n_per_sample * np.count_nonzero(sw) or family.integer_labels
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("soft", [False, True])
+def test_gradient_matches_finite_differences(family, reduction, soft):
+    y, z, sw = _problem(family, np.random.default_rng(4), n=6, K=4, soft=soft)
+    _, grad = _loss(family, y, z, sample_weight=sw, reduction=reduction, return_grad=True,
+                    label_smoothing=0.1)
+    check_fd(lambda Z: _loss(family, y, Z, sample_weight=sw, reduction=reduction,
+                             label_smoothing=0.1), z, grad)
+
+
+@pytest.mark.parametrize("soft", [False, True])
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+def test_hessian_data_from_the_kernel_matches_finite_differences_of_the_gradient(
+        family, soft, smoothing):
+    rng = np.random.default_rng(5)
+    y, z, sw = _problem(family, rng, n=9, K=4, soft=soft)
+    kw = dict(sample_weight=sw, label_smoothing=smoothing)
+    prep = family.prepare(y, z, from_logits=True, **kw)
+    hess = family.hessian_buffers(prep)
+    family.run(prep, **hess)
+    U = rng.standard_normal(z.shape)
+    HU = family.apply_hessian(hess, U.copy())
+    h = 1e-6
+    gp = _loss(family, y, z + h * U, reduction="sum", return_grad=True, **kw)[1]
+    gm = _loss(family, y, z - h * U, reduction="sum", return_grad=True, **kw)[1]
+    np.testing.assert_allclose(HU, (gp - gm) / (2 * h), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_writing_the_hessian_data_changes_neither_loss_nor_gradient(family, dtype):
+    y, z, sw = _problem(family, np.random.default_rng(6), dtype=dtype, soft=True)
+    plain_prep = family.prepare(y, z, from_logits=True, sample_weight=sw)
+    g1 = np.empty_like(z)
+    s1 = family.run(plain_prep, grad_out=g1)
+    prep = family.prepare(y, z, from_logits=True, sample_weight=sw)
+    g2 = np.empty_like(z)
+    hess = family.hessian_buffers(prep)
+    s2 = family.run(prep, grad_out=g2, **hess)
+    assert s1 == s2
+    np.testing.assert_array_equal(g1, g2)
+    assert all(b.dtype == dtype for b in hess.values())
+
+
+def test_total_weight_is_the_mean_denominator_per_output(family):
+    y, z, sw = _problem(family, np.random.default_rng(7))
+    S = family.total_weight(y, z.shape[1], sample_weight=sw)
+    prep = family.prepare(y, z, from_logits=True, sample_weight=sw)
+    per_output = family.loss_shape(z.shape)[1:] or (1,)
+    np.testing.assert_allclose(S * np.prod(per_output), family.denominators(prep).wsum,
+                               rtol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", ["none", "mean"])
+def test_loss_and_gradient_within_4_and_8_eps_of_the_exact_reference(family, dtype, reduction):
+    rng = np.random.default_rng(8)
+    z = (rng.standard_normal((25, 6)) * np.array([1e-6, 1.0, 30.0, 1.0, 300.0, 1e3])[:, None]
+         .repeat(5, axis=0)[:25]).astype(dtype)
+    y = _labels(family, rng, z.shape)
+    sw = rng.random(25) + 0.5
+    loss, grad = _loss(family, y, z, sample_weight=sw, reduction=reduction, return_grad=True)
+    ref_loss, ref_grad, _ = REFERENCES[family.name](y, z, from_logits=True, sample_weight=sw,
+                                                    reduction=reduction)
+    eps = float(np.finfo(dtype).eps)
+    tiny = float(np.finfo(dtype).tiny)
+    assert_within(loss, ref_loss, rtol=4 * eps, atol=tiny, what="loss")
+    assert_within(grad, ref_grad, rtol=8 * eps, atol=tiny, what="gradient")
