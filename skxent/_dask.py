@@ -441,7 +441,8 @@ def _multilabel_chunk(yt, yp, sw, start, stop, from_logits):
     with chunk_errors(start, stop):
         total = _log_loss.multilabel_log_loss(
             np.asarray(yt), np.asarray(yp), normalize=False,
-            sample_weight=None if sw is None else np.asarray(sw), from_logits=from_logits)
+            sample_weight=None if sw is None else np.asarray(sw), from_logits=from_logits,
+            allow_all_zero_weights=True)
     return np.array([total, 0.0 if sw is None else float(np.sum(sw, dtype=np.float64))])
 
 
@@ -464,12 +465,16 @@ def multilabel_log_loss(y_true, y_proba, *, normalize, sample_weight, from_logit
     parts = dask.compute(*[dask.delayed(_multilabel_chunk, pure=True)(
         *b, start, stop, from_logits) for start, stop, b in chunks])
     P = np.stack(parts)
+    wsum = float(yp.shape[0]) if sw is None else math.fsum(P[:, 1])
+    if sw is not None and wsum == 0:  # every chunk's weights are zero: the in-memory error
+        from sklearn.utils.validation import _check_sample_weight
+
+        _check_sample_weight(np.zeros(1), np.zeros(1))
     total = math.fsum(P[:, 0])
     if not normalize:
         return total
     n_labels = yp.shape[1] if yp.ndim == 2 else 1
-    wsum = float(yp.shape[0]) if sw is None else math.fsum(P[:, 1])
-    return float(divide(total, n_labels * wsum, no_nan=False))
+    return float(divide(total, n_labels * wsum, no_nan=True))
 
 
 #: The Dask backend (see ``skxent._backends``): this module's three operations.

@@ -29,8 +29,10 @@ Reductions (the API's conventions; ``t`` the weighted terms, ``w`` the per-term 
     "none": t;  "sum": sum(t);  "mean": sum(t) / sum(w);
     "sum_over_batch_size": sum(t) / number of terms;  "sum_by_nonzero_weights": sum(t) / nnz(w)
 
-The two Keras/TensorFlow reductions divide "no nan" (0 when nothing is counted); ``"mean"``
-over zero weight follows IEEE arithmetic.
+A reduction whose denominator is 0 (an empty input, all weights 0, every sample ignored, a zero
+total class weight) gives loss 0 and a gradient of exactly 0, never NaN or inf: TensorFlow's and
+Keras's ``divide_no_nan``, for every reduction. (PyTorch returns NaN for ``"mean"`` there, which
+poisons a training loop.)
 
 Layer: imports the kernels (``_core``), the argument conventions (``_validation``) and the
 thread resolution (``_config``) only.
@@ -121,21 +123,19 @@ def divide(num, den, *, no_nan):
     return math.copysign(math.inf, num)
 
 
+_DENOMINATOR = {"mean": 1, "sum_over_batch_size": 3, "sum_by_nonzero_weights": 2}
+
+
 def reduce(reduction, sums):
     """``(reduced loss, gradient scale)`` of a reduction, from a pass's :class:`Sums`.
 
     The gradient scale is ``d reduced / d sum(t)``: the factor the kernel multiplies the
-    gradient by.
+    gradient by. A zero denominator gives ``(0, 0)`` (see the module note).
     """
-    s, wsum, nnz, nterms = sums
     if reduction == "sum" or reduction == "none":
-        return s, 1.0
-    if reduction == "mean":
-        return divide(s, wsum, no_nan=False), divide(1.0, wsum, no_nan=False)
-    if reduction == "sum_over_batch_size":
-        return divide(s, nterms, no_nan=True), divide(1.0, nterms, no_nan=True)
-    # sum_by_nonzero_weights
-    return divide(s, nnz, no_nan=True), divide(1.0, nnz, no_nan=True)
+        return sums.loss, 1.0
+    den = sums[_DENOMINATOR[reduction]]
+    return divide(sums.loss, den, no_nan=True), divide(1.0, den, no_nan=True)
 
 
 def row_tolerance(clip_lo, dtype):

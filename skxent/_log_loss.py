@@ -397,8 +397,12 @@ def log_loss(y_true, y_proba, *, normalize, sample_weight, labels, from_logits):
     )
 
 
-def multilabel_log_loss(y_true, y_proba, *, normalize, sample_weight, from_logits):
-    """``skxent.metrics.multilabel_log_loss`` in memory, after the public parameter checks."""
+def multilabel_log_loss(y_true, y_proba, *, normalize, sample_weight, from_logits,
+                        allow_all_zero_weights=False):
+    """``skxent.metrics.multilabel_log_loss`` in memory, after the public parameter checks.
+
+    ``allow_all_zero_weights``: for one chunk of a larger array (the Dask backend checks the
+    total weight of all chunks instead)."""
     # As in log_loss: for plain float arrays of probabilities, max/min reveal
     # NaN and inf, and check_array only runs to raise its message.
     fast = not from_logits and _is_plain_float_array(y_proba)
@@ -438,7 +442,8 @@ def multilabel_log_loss(y_true, y_proba, *, normalize, sample_weight, from_logit
     weights = None
     if sample_weight is not None:
         weights = _check_sample_weight(
-            sample_weight, scores, dtype=np.float64, ensure_non_negative=True
+            sample_weight, scores, dtype=np.float64, ensure_non_negative=True,
+            allow_all_zero_weights=allow_all_zero_weights
         )
 
     kwargs = {"from_logits": from_logits, "validate": False}

@@ -16,7 +16,9 @@ The conventions (``docs/api_reference.md`` in the repository):
 * weight ``w_i = sample_weight_i * sum_k class_weight_k y_ik`` with the labels *before* smoothing
   (``class_weight[label_i]`` for integer labels, as in PyTorch); 0 for ignored samples;
 * ``"mean"`` = sum(t) / sum(w) (PyTorch), ``"sum_over_batch_size"`` = sum(t) / number of terms
-  (Keras), ``"sum_by_nonzero_weights"`` = sum(t) / count_nonzero(w) (TensorFlow's tf.losses).
+  (Keras), ``"sum_by_nonzero_weights"`` = sum(t) / count_nonzero(w) (TensorFlow's tf.losses);
+* a zero denominator (empty input, all weights 0, every sample ignored) gives loss 0 and a
+  gradient of exactly 0 (TensorFlow's ``divide_no_nan``; PyTorch gives NaN for "mean").
 """
 
 from . import _backends

@@ -467,7 +467,7 @@ def check_fd(f, X, grad, h=1e-6, rtol=1e-6):
 
 def assert_matches_numpy(loss, grad, exp_loss, exp_grad, dtype):
     """A fuzzed loss and gradient against the NumPy transcription of the API reference: NaN where the
-    transcription gives NaN everywhere ("mean" over zero total weight), else equal to 1e-10
+    transcription gives NaN everywhere (NaN logits), else equal to 1e-10
     (float64) / 1e-4 (float32) relative."""
     if np.all(np.isnan(exp_loss)):
         assert np.all(np.isnan(loss))

@@ -212,7 +212,7 @@ row("keras.losses.categorical_crossentropy",
     formula=lambda: _keras_cat_probs_formula(_P_UNNORM),
     skxent=lambda: cce(D["Y"], np.clip(_P_UNNORM / _P_UNNORM.sum(-1, keepdims=True), 1e-7,
                                        1 - 1e-7),
-                       from_logits=False, label_smoothing=E, reduction="none"),
+                       from_logits=False, eps=1e-7, label_smoothing=E, reduction="none"),
     peer=lambda tf: tf.keras.losses.categorical_crossentropy(D["Y"], _P_UNNORM,
                                                              label_smoothing=E),
     peer_rtol=1e-5, lib="tensorflow")
@@ -570,3 +570,17 @@ def test_guide_scorer_row_equals_neg_log_loss():
     clf = LogisticRegression(max_iter=500).fit(X, yy)
     assert_allclose(neg_log_loss_scorer(clf, X, yy), get_scorer("neg_log_loss")(clf, X, yy),
                     rtol=1e-12)
+
+
+def test_keras_categorical_probability_row_is_right_in_float32():
+    """The row passes eps=1e-7 (Keras's epsilon): in float32 eps="auto" would be 1.19e-7 and
+    the loss 15.942 instead of Keras's 16.118 on this row."""
+    P = np.array([[0.5, 0.5 - 5e-8, 5e-8]], dtype=np.float32)
+    Y = np.array([[0.0, 0.0, 1.0]], dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        got = cce(Y, np.clip(P / P.sum(-1, keepdims=True), 1e-7, 1 - 1e-7), from_logits=False,
+                  eps=1e-7, reduction="none")
+    expected = -np.log(np.float32(1e-7))  # Keras clips the 5e-8 at its epsilon 1e-7
+    assert_allclose(got[0], expected, rtol=1e-6)
+    assert abs(float(got[0]) - 16.118) < 1e-3

@@ -56,8 +56,8 @@ def _np_bce(y_true, y_pred, *, from_logits, sample_weight=None, pos_weight=None,
         "sum_over_batch_size": float(n * L),
         "sum_by_nonzero_weights": float(np.count_nonzero(sw) * L),
     }[reduction]
-    if denom == 0 and reduction != "mean":
-        return 0.0, np.zeros(shape)  # Keras/TF "divide no nan"; "mean" stays 0/0 = NaN
+    if denom == 0:
+        return 0.0, np.zeros(shape)  # a zero denominator: loss 0, gradient 0 (divide no nan)
     return t.sum() / denom, (g / denom).reshape(shape)
 
 

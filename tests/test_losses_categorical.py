@@ -74,8 +74,8 @@ def _np_cce(y_true, y_pred, *, from_logits, sample_weight=None, class_weight=Non
         "sum_over_batch_size": float(valid.sum()),
         "sum_by_nonzero_weights": float(np.count_nonzero(w)),
     }[reduction]
-    if denom == 0 and reduction != "mean":
-        return 0.0, np.zeros_like(g)  # Keras/TF "divide no nan"; "mean" stays 0/0 = NaN
+    if denom == 0:
+        return 0.0, np.zeros_like(g)  # a zero denominator: loss 0, gradient 0 (divide no nan)
     return t.sum() / denom, g / denom
 
 
@@ -552,14 +552,14 @@ def test_n_threads_values_agree(rng, n_threads):
 
 
 def test_zero_total_weight_follows_pytorch_and_tensorflow_conventions():
-    # documented in skxent.losses: "mean" is 0/0 = NaN (PyTorch); the Keras/TF reductions divide
-    # "no nan" (0 when nothing is counted); nothing raises
+    # documented in skxent.losses: a zero denominator gives 0 for every reduction (TensorFlow's
+    # divide_no_nan; PyTorch's "mean" would be NaN); nothing raises
     X = np.zeros((3, 2))
     y = np.array([0, 1, 0])
     sw = np.zeros(3)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # and no RuntimeWarning from a 0/0
-        assert np.isnan(cce(y, X, from_logits=True, sample_weight=sw))
+        assert cce(y, X, from_logits=True, sample_weight=sw) == 0
         assert cce(y, X, from_logits=True, sample_weight=sw, reduction="sum") == 0
         assert cce(y, X, from_logits=True, sample_weight=sw,
                    reduction="sum_by_nonzero_weights") == 0
