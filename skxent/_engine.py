@@ -89,7 +89,9 @@ class Prepared:
     x : ndarray
         The validated ``y_pred`` (float32 or float64, the caller's memory whenever possible).
     kernel_args : dict
-        Keyword arguments of the family's ``_core`` binding, without the outputs.
+        Keyword arguments of the family's ``_core`` binding, without the outputs (only those
+        that differ from the binding's defaults: keyword parsing is a real share of a small
+        call).
     n_threads : int
     nbad : int
         Rows of probabilities that do not sum to one (categorical, ``from_logits=False``).
@@ -262,8 +264,10 @@ class LossFamily:
         ``loss_out``: per-term losses; ``grad_out``: the gradient times ``scale`` (may be
         ``prep.x`` itself); ``hessian``: the buffers of :meth:`hessian_buffers`.
         """
-        return self._kernel(prep.x, loss_out=loss_out, grad_out=grad_out, grad_scale=scale,
-                            n_threads=prep.n_threads, **hessian, **prep.kernel_args)
+        kw = prep.kernel_args
+        if loss_out is not None or grad_out is not None or hessian:
+            kw = dict(kw, loss_out=loss_out, grad_out=grad_out, grad_scale=scale, **hessian)
+        return self._kernel(prep.x, n_threads=prep.n_threads, **kw)
 
     def denominators(self, prep):
         """The reductions' denominators (``Sums`` with loss 0), before any gradient pass."""
@@ -354,8 +358,18 @@ class CategoricalFamily(LossFamily):
                                row_tol=tol)
             if nbad and warn:
                 warn_rows_off(nbad, n, tol, stacklevel=4)
-        args = dict(t=t, y=y, sw=sw, cw=cw, smooth=smooth, ignore=ignore,
-                    from_logits=from_logits, clip_lo=clip_lo, clip_hi=clip_hi)
+        args = {"t": t} if t is not None else {"y": y}
+        args["from_logits"] = from_logits
+        if sw is not None:
+            args["sw"] = sw
+        if cw is not None:
+            args["cw"] = cw
+        if smooth:
+            args["smooth"] = smooth
+        if ignore is not None:
+            args["ignore"] = ignore
+        if not from_logits:
+            args["clip_lo"], args["clip_hi"] = clip_lo, clip_hi
         return Prepared(x, args, nt, nbad)
 
     def _kernel(self, x, **kwargs):
@@ -439,14 +453,22 @@ class BinaryFamily(LossFamily):
             wsum, nnz = nterms, nterms
         else:
             wsum, nnz = float(L * sw.sum()), float(L * np.count_nonzero(sw))
-        args = dict(sw=sw, pw=pw, smooth=smooth, from_logits=from_logits, clip_lo=clip_lo,
-                    clip_hi=clip_hi)
+        args = {"from_logits": from_logits}
+        if sw is not None:
+            args["sw"] = sw
+        if pw is not None:
+            args["pw"] = pw
+        if smooth:
+            args["smooth"] = smooth
+        if not from_logits:
+            args["clip_lo"], args["clip_hi"] = clip_lo, clip_hi
         return Prepared(x, (y, args), nt, 0, Sums(0.0, wsum, nnz, nterms))
 
     def run(self, prep, *, loss_out=None, grad_out=None, scale=1.0, **hessian):
-        y, args = prep.kernel_args
-        s = _core.bce(prep.x, y, loss_out=loss_out, grad_out=grad_out, grad_scale=scale,
-                      n_threads=prep.n_threads, **hessian, **args)
+        y, kw = prep.kernel_args
+        if loss_out is not None or grad_out is not None or hessian:
+            kw = dict(kw, loss_out=loss_out, grad_out=grad_out, grad_scale=scale, **hessian)
+        s = _core.bce(prep.x, y, n_threads=prep.n_threads, **kw)
         return prep.sums._replace(loss=s)
 
     def denominators(self, prep):
