@@ -127,12 +127,16 @@ def metrics_showcase(out):
     from sklearn.model_selection import cross_val_score
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
+    from threadpoolctl import threadpool_limits
 
     print("\n== 4. skxent.metrics.log_loss: drop-in for scikit-learn's ==", file=out)
     X, y = load_digits(return_X_y=True)
     names = np.array(list("abcdefghij"))[y]  # string labels work as in scikit-learn
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-    proba = model.fit(X, names).predict_proba(X)
+    # one BLAS thread: the printed comparison is then the same on every machine and load (with
+    # several, OpenBLAS's partition of the products can change the last bits of the probabilities)
+    with threadpool_limits(1, user_api="blas"):
+        proba = model.fit(X, names).predict_proba(X)
     a, b = metrics.log_loss(names, proba), sk_log_loss(names, proba)
     print(f"  skxent {a:.17g}   sklearn {b:.17g}   relative difference {abs(a - b) / b:.1e}",
           file=out)
