@@ -123,6 +123,22 @@ def _check_params(constraints, params, caller_name, fast):
     validate_parameter_constraints(constraints, params, caller_name=caller_name)
 
 
+def _from_array_api(*arrays):
+    """With scikit-learn's ``array_api_dispatch`` on, inputs of other array libraries (a CPU
+    torch tensor...) as NumPy arrays: the kernels read NumPy memory, and these metrics return
+    Python floats whatever the namespace, as scikit-learn's do."""
+    if not get_config()["array_api_dispatch"]:
+        return arrays
+    return tuple(
+        np.asarray(a) if (
+            a is not None
+            and not isinstance(a, (np.ndarray, list, tuple, str))
+            and hasattr(a, "__dlpack__")
+        ) else a
+        for a in arrays
+    )
+
+
 def _plain_types(y_true, y_proba, sample_weight, labels, from_logits):
     return (
         type(y_true) in _ARRAY_TYPES
@@ -400,8 +416,9 @@ def _binary_parts(y_true, proba, fast, sample_weight, pos_label, from_logits, nu
 
 def _binary_logit_total(z, t, weights):
     """Sum of w_i * 2 sigmoid((1 - 2 t_i) z_i)^2: the two-column Brier row of a binary logit,
-    from the probability of the wrong class (never 1 - p)."""
-    wrong = sigmoid(np.where(t == 1, -z, z)).astype(np.float64, copy=False)
+    from the probability of the wrong class (never 1 - p), in float64 for any input."""
+    z = z.astype(np.float64, copy=False)
+    wrong = sigmoid(np.where(t == 1, -z, z))
     rows = 2.0 * (wrong * wrong)
     if weights is None:
         return float(np.sum(rows))
@@ -497,7 +514,7 @@ def _multiclass_total(enc, proba, weights, from_logits, nt):
     if enc.indicator is not None:
         # a multi-label indicator y_true, scored (like scikit-learn) as soft labels of one
         # categorical distribution: the matrix is the caller's, the rare path stays simple
-        p = softmax(x) if from_logits else x
+        p = softmax(x.astype(np.float64, copy=False)) if from_logits else x
         d = np.asarray(enc.indicator, dtype=np.float64) - p
         return _weighted_rows_total(np.einsum("ij,ij->i", d, d), weights)
     t = np.ascontiguousarray(enc.indices, dtype=np.int64)
@@ -507,13 +524,16 @@ def _multiclass_total(enc, proba, weights, from_logits, nt):
 
 
 def _softmax_total(z, t, weights, nt):
-    """Brier rows of softmax(z), a block of rows at a time, 1 - p_t as the others' mass."""
+    """Brier rows of softmax(z), a block of rows at a time, 1 - p_t as the others' mass.
+
+    Blocks are widened to float64 first: float32 scores then get float64 probabilities
+    (a probability of 1e-60 is a square of 1e-120, not 0)."""
     n, K = z.shape
     rows = max(1, _LOGIT_BLOCK_ELEMS // K)
     parts = []
     for a in range(0, n, rows):
         b = min(n, a + rows)
-        p = softmax(z[a:b])
+        p = softmax(z[a:b].astype(np.float64, copy=False))
         w = None if weights is None else weights[a:b]
         parts.append(_brier.brier(p, t[a:b], w, False, True, nt)[0])
     return math.fsum(parts)
@@ -565,6 +585,9 @@ def brier_score_loss(y_true, y_proba, *, sample_weight, pos_label, labels, scale
          "from_logits": from_logits},
         "brier_score_loss", fast,
     )
+    y_true, y_proba, sample_weight, labels = _from_array_api(
+        y_true, y_proba, sample_weight, labels
+    )
     parts = _brier_parts(y_true, y_proba, sample_weight, pos_label, labels, from_logits,
                          null=False)
     score = parts.total / parts.wsum
@@ -609,6 +632,9 @@ def d2_brier_score(y_true, y_proba, *, sample_weight, pos_label, labels, from_lo
          "pos_label": pos_label, "labels": labels, "from_logits": from_logits},
         "d2_brier_score", fast,
     )
+    y_true, y_proba, sample_weight, labels = _from_array_api(
+        y_true, y_proba, sample_weight, labels
+    )
     if _d2_undefined(y_true, y_proba, sample_weight):
         return float("nan")
     parts = _brier_parts(y_true, y_proba, sample_weight, pos_label, labels, from_logits,
@@ -630,6 +656,9 @@ def d2_log_loss_score(y_true, y_proba, *, sample_weight, labels, from_logits, y_
         {"y_true": y_true, "y_proba": y_proba, "sample_weight": sample_weight,
          "labels": labels, "from_logits": from_logits, "y_pred": y_pred},
         "d2_log_loss_score", fast,
+    )
+    y_true, y_proba, sample_weight, labels, y_pred = _from_array_api(
+        y_true, y_proba, sample_weight, labels, y_pred
     )
     # TODO(sklearn 1.11): scikit-learn removes `y_pred`; keep in step.
     if not (isinstance(y_pred, str) and y_pred == "deprecated"):

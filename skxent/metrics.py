@@ -50,6 +50,12 @@ which scikit-learn's ``log_loss`` does not compute for multi-label targets (it
 treats the indicator rows as soft labels of one categorical distribution, see
 scikit-learn issue #10157).
 
+``brier_score_loss``, ``d2_brier_score`` and ``d2_log_loss_score`` are drop-ins
+for scikit-learn's functions of the same names, implemented (validation in
+scikit-learn's order, a one-pass Brier kernel, the null model in O(n)) in
+:mod:`skxent._proba_metrics`; ``d2_log_loss_score`` takes its numerator from
+``log_loss`` above.
+
 The scorers are ordinary ``sklearn.metrics.make_scorer`` objects.
 """
 
@@ -737,7 +743,7 @@ def brier_score_loss(
     scale_by_half="auto",
     from_logits=False,
 ):
-    r"""Brier score loss, the mean squared error of predicted probabilities (drop-in for scikit-learn).
+    r"""Brier score loss, the squared error of predicted probabilities (drop-in for scikit-learn).
 
     Same parameters, results, exceptions and warnings as
     ``sklearn.metrics.brier_score_loss`` of the installed scikit-learn (1.9), computed in one
