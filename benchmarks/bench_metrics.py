@@ -68,14 +68,15 @@ def _numpy_multilabel(y, p):
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
 
 
-def _case(title, contenders, repeats, check_rtol=1e-12, min_time=0.0):
+def _case(title, contenders, repeats, check_rtol=1e-12, min_time=0.0, return_results=False):
     values = {k: f() for k, f in contenders.items()}
     ref = values["skxent"]
     for k, v in values.items():
         if abs(v - ref) > check_rtol * abs(ref):
             raise AssertionError(f"{title}: {k} = {v!r} but skxent = {ref!r}")
     res = compare(contenders, repeats=repeats, min_time=min_time)
-    return print_table(title, res)
+    ratios = print_table(title, res)
+    return res if return_results else ratios
 
 
 def main(argv=None):
@@ -132,19 +133,37 @@ def _proba_cases(big, reps):
         ("small-binary", "100 samples, 1-D binary", (ybs, pbs), {}, 1e-12, 0.05),
     ]
     summary = {}
+    medians = {}
     for name in PROBA_METRICS:
         sx, sk = getattr(sxm, name), getattr(skm, name)
         for key, title, data, kwargs, rtol, min_time in cases:
-            summary[f"{name} {key}"] = _case(
+            res = _case(
                 f"{name} {title}",
                 {
                     "skxent": lambda: sx(*data, **kwargs),
                     "sklearn": lambda: sk(*data, **kwargs),
                 },
                 reps,
-                check_rtol=rtol, min_time=min_time,
-            )["sklearn"]
+                check_rtol=rtol, min_time=min_time, return_results=True,
+            )
+            summary[f"{name} {key}"] = res["sklearn"]["median"] / res["skxent"]["median"]
+            medians[name, key] = (res["skxent"]["median"], res["sklearn"]["median"])
+
+    print("\n## Markdown: skxent ms / scikit-learn ms (ratio = scikit-learn time / skxent time)")
+    print("\n| case | " + " | ".join(f"`{m}`" for m in PROBA_METRICS) + " |")
+    print("|---|" + "---:|" * len(PROBA_METRICS))
+    for key, title, *_ in cases:
+        cells = []
+        for name in PROBA_METRICS:
+            a, b = medians[name, key]
+            cells.append(f"{_ms(a)} / {_ms(b)} ms, **{b / a:.1f}x**")
+        print(f"| {title} | " + " | ".join(cells) + " |")
     return summary
+
+
+def _ms(seconds):
+    ms = seconds * 1e3
+    return f"{ms:.3f}" if ms < 1 else f"{ms:.1f}"
 
 
 def _log_loss_cases(big, mid, reps):

@@ -57,7 +57,10 @@
 #endif
 
 #define SKP_CHUNK_ELEMS 16384 /* elements per chunk: the unit of parallel work and of summation */
-#define SKP_PAR_MIN 65536     /* at most one thread per this many elements */
+/* At most one thread per this many elements (about 0.3 ms of work). Higher than _kernels.h's
+   SK_PAR_MIN: this kernel is cheap per element, and on a busy machine a team whose second thread
+   waits for a time slice costs milliseconds, more than the whole work of a smaller input. */
+#define SKP_PAR_MIN 524288
 
 #define SKP_OK 0
 #define SKP_ENOMEM 1

@@ -293,6 +293,34 @@ def test_null_model_scores_exactly_zero(name):
         assert getattr(sxm, name)(y, np.asfortranarray(P), sample_weight=weights) == 0.0
 
 
+@pytest.mark.parametrize("case", ["multiclass", "weights", "negative-weights", "binary",
+                                  "labels", "indicator"])
+def test_null_log_loss_from_class_totals_equals_the_row_by_row_pass(case):
+    """d2_log_loss_score's null loss: -sum_c W_c log(prior_c), or (D^2 within rounding of 0)
+    the kernel's row-by-row pass; the two agree to rounding."""
+    from skxent._proba_metrics import _null_log_loss
+
+    rng = np.random.default_rng(15)
+    n, k = 5000, 4
+    y, P, kwargs = _labels(rng, n, k), _probabilities(rng, n, k), {}
+    if case == "weights":
+        kwargs["sample_weight"] = rng.random(n)
+    elif case == "negative-weights":
+        kwargs["sample_weight"] = rng.normal(size=n) + 0.7
+    elif case == "binary":
+        y, P = y % 2, P[:, 0]
+    elif case == "labels":
+        y, kwargs["labels"] = np.minimum(y, 2), [0, 1, 2, 3]
+    elif case == "indicator":
+        y = np.eye(k, dtype=int)[y]
+    args = (y, P, kwargs.get("sample_weight"), kwargs.get("labels"))
+    totals = _null_log_loss(*args, numerator=np.inf)  # far: from the class totals
+    rows = _null_log_loss(*args, numerator=totals)  # close: row by row
+    assert totals == pytest.approx(rows, rel=1e-13)
+    assert totals == pytest.approx(-skm.log_loss(y, P, normalize=False, **kwargs)
+                                   / (skm.d2_log_loss_score(y, P, **kwargs) - 1), rel=1e-12)
+
+
 def test_null_model_of_a_binary_problem_scores_zero_like_sklearn():
     y = np.array([0, 1, 1, 0, 0, 1])
     w = np.array([2, 2, 3, 1, 1, 1])
