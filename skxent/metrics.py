@@ -29,6 +29,12 @@ which scikit-learn's ``log_loss`` does not compute for multi-label targets (it
 treats the indicator rows as soft labels of one categorical distribution, see
 scikit-learn issue #10157).
 
+``brier_score_loss``, ``d2_brier_score`` and ``d2_log_loss_score`` are drop-ins
+for scikit-learn's functions of the same names, implemented (validation in
+scikit-learn's order, a one-pass Brier kernel, the null model in O(n)) in
+:mod:`skxent._proba_metrics`; ``d2_log_loss_score`` takes its numerator from
+``log_loss`` above.
+
 The scorers are ordinary ``sklearn.metrics.make_scorer`` objects.
 """
 
@@ -39,14 +45,20 @@ from sklearn import get_config
 from sklearn.metrics import make_scorer
 from sklearn.utils._param_validation import Hidden, validate_parameter_constraints
 
-from . import _backends
+from . import _backends, _proba_metrics
 
 __all__ = [
     "log_loss",
     "multilabel_log_loss",
+    "brier_score_loss",
+    "d2_log_loss_score",
+    "d2_brier_score",
     "neg_log_loss_scorer",
     "neg_log_loss_logits_scorer",
     "neg_multilabel_log_loss_scorer",
+    "neg_brier_score_scorer",
+    "d2_log_loss_scorer",
+    "d2_brier_scorer",
 ]
 
 _LOG_LOSS_CONSTRAINTS = {
@@ -278,6 +290,283 @@ def multilabel_log_loss(
                                        sample_weight=sample_weight, from_logits=from_logits)
 
 
+# -- Brier score and D^2 (implementation: skxent._proba_metrics) ----------------
+
+
+def brier_score_loss(
+    y_true,
+    y_proba,
+    *,
+    sample_weight=None,
+    pos_label=None,
+    labels=None,
+    scale_by_half="auto",
+    from_logits=False,
+):
+    r"""Brier score loss, the squared error of predicted probabilities (drop-in for scikit-learn).
+
+    Same parameters, results, exceptions and warnings as
+    ``sklearn.metrics.brier_score_loss`` of the installed scikit-learn (1.9), computed in one
+    read of ``y_proba`` without a one-hot matrix: an order of magnitude faster on large inputs
+    and many times faster on small ones. For :math:`N` samples and classes :math:`c`,
+
+    .. math::
+        \frac{1}{N}\sum_{i=1}^{N}\sum_{c}(y_{ic} - \hat{p}_{ic})^{2}
+
+    (the weighted mean with ``sample_weight``), which lies in [0, 2]; for binary problems it is
+    halved to lie in [0, 1] (``scale_by_half="auto"``).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels (any type scikit-learn accepts). With a 2-D ``y_proba`` a label indicator
+        matrix is accepted too and, as in scikit-learn, compared with it row by row.
+
+    y_proba : array-like of shape (n_samples,) or (n_samples, n_classes)
+        Predicted probabilities. A 1-D array (or a single column) is the probability of the
+        positive class of a binary problem (see ``pos_label``); otherwise the columns follow
+        the sorted classes, as :class:`~sklearn.preprocessing.LabelBinarizer` orders them.
+        With ``from_logits=True``: raw scores instead (``decision_function``).
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights.
+
+    pos_label : int, float, bool or str, default=None
+        Label of the positive class when ``y_proba`` is 1-D. If None: 1 when ``y_true`` takes
+        values in {0, 1} or {-1, 1}; an error for string labels; otherwise the greatest label.
+
+    labels : array-like of shape (n_classes,), default=None
+        Class labels when ``y_proba`` is 2-D; inferred from ``y_true`` when None.
+
+    scale_by_half : bool or "auto", default="auto"
+        Halve the score. ``"auto"`` halves for two columns (binary problems: the customary
+        [0, 1] range) and keeps the [0, 2] range for three or more classes.
+
+    from_logits : bool, default=False
+        skxent addition. If True, ``y_proba`` holds raw scores: 1-D (or one column) binary
+        logits, passed through the sigmoid, or a 2-D matrix of class scores, passed through the
+        softmax, both computed stably (the true class's squared error comes from the other
+        classes' probability, never from ``1 - p``). The probability checks (range, rows
+        summing to one) do not apply.
+
+    Returns
+    -------
+    score : float
+
+    Raises
+    ------
+    ValueError
+        Exactly when scikit-learn raises, with its message: probabilities outside [0, 1] or
+        non-finite, inconsistent lengths, invalid weights, a multi-class ``y_true`` with 1-D
+        ``y_proba``, string labels without ``pos_label``, a single label without ``labels``,
+        labels missing from ``labels``, class counts that differ.
+    ZeroDivisionError
+        If the sample weights sum to zero.
+
+    Warns
+    -----
+    UserWarning
+        When rows of a 2-D ``y_proba`` do not sum to one, or ``labels`` is not sorted (as in
+        scikit-learn).
+
+    See Also
+    --------
+    d2_brier_score : Fraction of the Brier score explained, relative to the class priors.
+    log_loss : The logarithmic scoring rule.
+    sklearn.metrics.brier_score_loss : The scikit-learn function this replaces.
+
+    Notes
+    -----
+    For float64 input the value equals scikit-learn's to a relative 1e-12 (the rows are the
+    same; skxent adds them with compensated summation). For float32 input scikit-learn
+    computes and averages in float32, while skxent accumulates in float64, so the two agree to
+    float32 precision.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxent.metrics import brier_score_loss
+    >>> y_true = np.array([0, 1, 1, 0])
+    >>> y_proba = np.array([0.1, 0.9, 0.8, 0.3])
+    >>> round(brier_score_loss(y_true, y_proba), 6)
+    0.0375
+    >>> round(brier_score_loss(["eggs", "ham", "spam"],
+    ...                        [[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.2, 0.2, 0.6]]), 6)
+    0.146667
+
+    From raw scores, e.g. a ``decision_function``:
+
+    >>> scores = np.log(y_proba / (1 - y_proba))
+    >>> round(brier_score_loss(y_true, scores, from_logits=True), 6)
+    0.0375
+    """
+    return _proba_metrics.brier_score_loss(
+        y_true, y_proba, sample_weight=sample_weight, pos_label=pos_label, labels=labels,
+        scale_by_half=scale_by_half, from_logits=from_logits,
+    )
+
+
+def d2_log_loss_score(
+    y_true,
+    y_proba=None,
+    *,
+    sample_weight=None,
+    labels=None,
+    from_logits=False,
+    y_pred="deprecated",
+):
+    r""":math:`D^2` score, the fraction of log loss explained (drop-in for scikit-learn).
+
+    Same parameters, results, exceptions and warnings as
+    ``sklearn.metrics.d2_log_loss_score`` of the installed scikit-learn (1.9):
+
+    .. math::
+        D^2 = 1 - \frac{\mathrm{log\_loss}(y, \hat{p})}{\mathrm{log\_loss}(y, \bar{p})}
+
+    where :math:`\bar{p}` is the null model, the constant prediction of the (weighted) class
+    proportions of ``y_true``. The best score is 1, the null model scores 0, worse models
+    score below 0. The numerator is :func:`log_loss` (``normalize=False``); the null model's
+    loss is computed from the class counts in O(n_samples), never as an ``n x K`` matrix.
+
+    Parameters
+    ----------
+    y_true : array-like or label indicator matrix
+        True labels, as for :func:`log_loss`.
+
+    y_proba : array-like of shape (n_samples, n_classes) or (n_samples,)
+        Predicted probabilities, as returned by ``predict_proba``, columns in the sorted order
+        of the classes; a 1-D array is the positive-class probability of a binary problem.
+        With ``from_logits=True``: raw scores (``decision_function``).
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights.
+
+    labels : array-like, default=None
+        All the class labels; inferred from ``y_true`` when None.
+
+    from_logits : bool, default=False
+        skxent addition. If True, the model's ``y_proba`` holds raw scores (sigmoid for 1-D,
+        softmax for 2-D, as in :func:`log_loss`); the null model is unchanged.
+
+    y_pred : array-like, deprecated
+        scikit-learn 1.9's deprecated name of ``y_proba``, accepted as a keyword with the same
+        ``FutureWarning`` (and the same ``ValueError`` when both are given).
+
+    Returns
+    -------
+    d2 : float
+        NaN (with an ``UndefinedMetricWarning``) for fewer than two samples, as in
+        scikit-learn.
+
+    Raises
+    ------
+    ValueError
+        Exactly when scikit-learn raises, with its message (those of :func:`log_loss`, after a
+        first check of consistent lengths).
+    ZeroDivisionError
+        If the sample weights sum to zero.
+
+    See Also
+    --------
+    log_loss : The numerator.
+    d2_brier_score : The same skill score for the Brier score.
+    sklearn.metrics.d2_log_loss_score : The scikit-learn function this replaces.
+
+    Examples
+    --------
+    >>> from skxent.metrics import d2_log_loss_score
+    >>> y_true = [0, 0, 0, 1, 1, 1]
+    >>> round(d2_log_loss_score(y_true, [[.9, .1], [.8, .2], [.9, .1],
+    ...                                  [.1, .9], [.2, .8], [.1, .9]]), 6)
+    0.791355
+    >>> d2_log_loss_score(y_true, [[.5, .5]] * 6)  # the null model
+    0.0
+    """
+    return _proba_metrics.d2_log_loss_score(
+        y_true, y_proba, sample_weight=sample_weight, labels=labels, from_logits=from_logits,
+        y_pred=y_pred, log_loss=log_loss,
+    )
+
+
+def d2_brier_score(
+    y_true,
+    y_proba,
+    *,
+    sample_weight=None,
+    pos_label=None,
+    labels=None,
+    from_logits=False,
+):
+    r""":math:`D^2` score of the Brier score, the Brier skill score (drop-in for scikit-learn).
+
+    Same parameters, results, exceptions and warnings as ``sklearn.metrics.d2_brier_score``
+    of the installed scikit-learn (1.9):
+
+    .. math::
+        D^2 = 1 - \frac{\mathrm{brier}(y, \hat{p})}{\mathrm{brier}(y, \bar{p})}
+
+    where :math:`\bar{p}` is the null model, the constant prediction of the (weighted) class
+    proportions of ``y_true`` (the scaling of the Brier score cancels). The best score is 1,
+    the null model scores exactly 0, worse models score below 0. Both scores come from the same
+    one-pass kernel, the null model's in O(n_samples).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels.
+
+    y_proba : array-like of shape (n_samples,) or (n_samples, n_classes)
+        Predicted probabilities, as for :func:`brier_score_loss`. With ``from_logits=True``:
+        raw scores.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights.
+
+    pos_label : int, float, bool or str, default=None
+        Label of the positive class when ``y_proba`` is 1-D, inferred as in
+        :func:`brier_score_loss` when None.
+
+    labels : array-like of shape (n_classes,), default=None
+        Class labels when ``y_proba`` is 2-D; inferred from ``y_true`` when None.
+
+    from_logits : bool, default=False
+        skxent addition. If True, the model's ``y_proba`` holds raw scores (sigmoid for 1-D,
+        softmax for 2-D, as in :func:`brier_score_loss`); the null model is unchanged.
+
+    Returns
+    -------
+    d2 : float
+        NaN (with an ``UndefinedMetricWarning``) for fewer than two samples, as in
+        scikit-learn.
+
+    Raises
+    ------
+    ValueError
+        Exactly when scikit-learn raises, with its message (those of
+        :func:`brier_score_loss`, after a first check of consistent lengths).
+    ZeroDivisionError
+        If the sample weights sum to zero.
+
+    See Also
+    --------
+    brier_score_loss : The Brier score itself.
+    d2_log_loss_score : The same skill score for the log loss.
+    sklearn.metrics.d2_brier_score : The scikit-learn function this replaces.
+
+    Examples
+    --------
+    >>> from skxent.metrics import d2_brier_score
+    >>> y_true = [0, 1, 1, 0, 0, 1]
+    >>> round(d2_brier_score(y_true, [0.3, 0.5, 0.6, 0.7, 0.9, 0.8]), 6)
+    -0.226667
+    >>> d2_brier_score(y_true, [0.5] * 6)  # the null model
+    0.0
+    """
+    return _proba_metrics.d2_brier_score(
+        y_true, y_proba, sample_weight=sample_weight, pos_label=pos_label, labels=labels,
+        from_logits=from_logits,
+    )
+
 # -- scorers -------------------------------------------------------------------
 
 
@@ -332,3 +621,15 @@ neg_multilabel_log_loss_scorer = make_scorer(
     greater_is_better=False,
     response_method="predict_proba",
 )
+
+#: ``scoring=`` equivalent of scikit-learn's ``"neg_brier_score"`` (negated
+#: :func:`brier_score_loss` from ``predict_proba``).
+neg_brier_score_scorer = make_scorer(
+    brier_score_loss, greater_is_better=False, response_method="predict_proba"
+)
+
+#: ``scoring=`` equivalent of scikit-learn's ``"d2_log_loss_score"`` (greater is better).
+d2_log_loss_scorer = make_scorer(d2_log_loss_score, response_method="predict_proba")
+
+#: ``scoring=`` equivalent of scikit-learn's ``"d2_brier_score"`` (greater is better).
+d2_brier_scorer = make_scorer(d2_brier_score, response_method="predict_proba")

@@ -6,7 +6,7 @@ circle cannot come back unnoticed. The layers, lowest first:
 
 0. kernels: the compiled bindings and the version;
 1. argument conventions: validation, thread resolution;
-2. the engine: loss families, reductions;
+2. the engine: loss families, reductions; the kernels' softmax and sigmoid functions;
 3. internal users of the engine: the log-loss computations, label encoding, sampled losses,
    the linear models' objective, solvers and estimator machinery;
 4. backends: Dask;
@@ -28,10 +28,10 @@ import skxent
 PACKAGE_DIR = pathlib.Path(skxent.__file__).parent
 
 LAYERS = {
-    0: ["skxent._core", "skxent._version"],
+    0: ["skxent._core", "skxent._brier", "skxent._version"],
     1: ["skxent._config", "skxent._validation"],
-    2: ["skxent._engine"],
-    3: ["skxent._metrics_labels", "skxent._log_loss", "skxent._sampled",
+    2: ["skxent._engine", "skxent._special"],
+    3: ["skxent._metrics_labels", "skxent._log_loss", "skxent._proba_metrics", "skxent._sampled",
         "skxent.linear_model._linear_loss", "skxent.linear_model._solvers",
         "skxent.linear_model._base"],
     4: ["skxent._dask", "skxent.linear_model._dask_loss"],
