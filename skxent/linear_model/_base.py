@@ -11,7 +11,9 @@ policy, warm starts, building :class:`FusedLinearLoss` and running the solver) l
 Input policy (the same as ``LogisticRegression``): ``X`` is validated by
 ``sklearn.utils.validation.validate_data`` (float64/float32 kept, other dtypes to float64, NaN/inf
 rejected, CSR/CSC accepted, CSC converted once to CSR because row blocks of CSR are free views of
-contiguous memory). Coefficients are stored in float64; predictions are computed in ``X``'s dtype.
+contiguous memory). ``coef_`` and ``intercept_`` take ``X``'s dtype, as scikit-learn's do (the
+optimizer state stays float64); predictions are computed in ``X``'s dtype. ``C`` is in
+``(0, inf]``: ``C=np.inf`` is the unpenalised fit, as in ``LogisticRegression``.
 """
 
 from numbers import Integral, Real
@@ -35,7 +37,7 @@ from ._solvers import minimize, minimize_separable_lbfgs
 _MAX_LOCKSTEP = 256
 
 _COMMON_CONSTRAINTS = {
-    "C": [Interval(Real, 0, None, closed="neither")],
+    "C": [Interval(Real, 0, None, closed="right")],  # C=np.inf: no penalty
     "fit_intercept": ["boolean"],
     "label_smoothing": [Interval(Real, 0, 1, closed="both")],
     "solver": [StrOptions({"lbfgs", "newton-cg"})],
@@ -90,12 +92,13 @@ class _BaseFusedLinear(BaseEstimator):
             return None
         return _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
 
-    def _solve(self, X, Y, *, n_outputs, sample_weight, class_weight=None, pos_weight=None):
+    def _solve(self, X, Y, *, n_outputs, sample_weight, class_weight=None, pos_weight=None,
+               link=None, mass_sum=False, sign=1.0):
         """Build the fused objective on in-memory data and fit it."""
         loss = FusedLinearLoss(
             X,
             Y,
-            link=self._link,
+            link=link or self._link,
             n_outputs=n_outputs,
             fit_intercept=self.fit_intercept,
             sample_weight=sample_weight,
@@ -104,12 +107,17 @@ class _BaseFusedLinear(BaseEstimator):
             label_smoothing=self.label_smoothing,
             C=self.C,
             n_threads=effective_n_threads(self.n_threads),
+            mass_sum=mass_sum,
         )
-        return self._fit_objective(loss)
+        return self._fit_objective(loss, sign=sign)
 
-    def _fit_objective(self, loss):
+    def _fit_objective(self, loss, sign=1.0):
         """Warm-start if asked, run the solver on ``loss`` (a ``_LinearObjective``: in memory
-        or on dask chunks), store ``coef_``, ``intercept_``, ``n_iter_``."""
+        or on dask chunks), store ``coef_``, ``intercept_`` (in ``loss.dtype``, X's), ``n_iter_``.
+
+        ``sign=-1``: ``loss`` is the model with the classes swapped (the binary model fitted
+        on ``1 - y``, see ``_softmax._binary_problem``); the stored coefficients are negated.
+        """
         n_outputs = loss.n_outputs
         coef0 = loss.init_zero_coef()
         if (
@@ -117,8 +125,8 @@ class _BaseFusedLinear(BaseEstimator):
             and getattr(self, "coef_", None) is not None
             and self.coef_.shape == (n_outputs, loss.n_features)
         ):
-            b0 = self.intercept_ if self.fit_intercept else None
-            coef0 = loss.pack(self.coef_, b0)
+            b0 = sign * np.asarray(self.intercept_, np.float64) if self.fit_intercept else None
+            coef0 = loss.pack(sign * np.asarray(self.coef_, np.float64), b0)
         if self._link == "sigmoid" and self.solver == "lbfgs" and n_outputs <= _MAX_LOCKSTEP:
             # Independent labels: scikit-learn's per-label L-BFGS-B, in lockstep on shared
             # passes (see _solvers.minimize_separable_lbfgs).
@@ -131,9 +139,11 @@ class _BaseFusedLinear(BaseEstimator):
                 verbose=self.verbose,
             )
         W, b = loss.weight_intercept(coef)
-        self.coef_ = np.array(W, dtype=np.float64, order="C")
+        dtype = loss.dtype
+        self.coef_ = np.array(sign * W, dtype=dtype, order="C")
         self.intercept_ = (
-            np.array(b, dtype=np.float64) if self.fit_intercept else np.zeros(n_outputs)
+            np.array(sign * b, dtype=dtype) if self.fit_intercept
+            else np.zeros(n_outputs, dtype=dtype)
         )
         self.n_iter_ = int(n_iter)
         return self

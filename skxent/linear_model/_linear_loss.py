@@ -232,6 +232,18 @@ class FusedLinearLoss(_LinearObjective):
     require_weight : bool
         Raise if the total weight ``S`` is zero (nothing to fit). False for one chunk of a
         larger data set (``_dask_loss``), whose ``S`` is the sum over all chunks.
+    mass_sum : bool
+        Sigmoid link with one output only: ``S`` counts each sample's label mass with its
+        positive part weighted by ``pos_weight``, ``S = sum_i s_i ((1 - y_i) + w y_i)``
+        (SoftmaxRegression's binary model with class weights folded into ``s_i`` and ``w``, whose
+        ``S`` is the class-weighted mass as in the softmax link). Default: ``S = sum_i s_i``
+        (MultiLabelLogistic).
+
+    Attributes
+    ----------
+    sample_mass : ndarray of shape (n_samples,), float64
+        Each sample's contribution to ``S`` per unit of sample weight (``S = sw @ sample_mass``):
+        ``sum_k c_k y_ik`` (softmax), 1 (sigmoid), ``(1 - y_i) + w y_i`` (``mass_sum``).
     """
 
     def __init__(
@@ -250,6 +262,7 @@ class FusedLinearLoss(_LinearObjective):
         n_threads=1,
         block_rows=None,
         require_weight=True,
+        mass_sum=False,
     ):
         self._set_layout(X, link, n_outputs, fit_intercept)
         self.is_sparse = sparse.issparse(X)
@@ -278,11 +291,17 @@ class FusedLinearLoss(_LinearObjective):
                 a_raw = Yd @ cw
                 e = self.label_smoothing
                 a = (1.0 - e) * a_raw + e * cw.sum() / K
-            self.sw_sum = float(sw @ a_raw)
             self._hess_scale = sw * a
         else:
-            self.sw_sum = float(sw.sum())
+            a_raw = None  # one per sample
+            if mass_sum and pos_weight is not None:
+                if K != 1:
+                    raise ValueError("mass_sum applies to one output only")
+                t = np.asarray(y, np.float64)[:, 0]
+                a_raw = (1.0 - t) + float(pos_weight[0]) * t
             self._hess_scale = None
+        self.sample_mass = np.ones(n) if a_raw is None else a_raw
+        self.sw_sum = float(sw.sum()) if a_raw is None else float(sw @ a_raw)
         if require_weight and not self.sw_sum > 0:
             raise ValueError(
                 "The sum of the sample weights (times class weights) is zero; there is "

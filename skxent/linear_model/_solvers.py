@@ -102,13 +102,26 @@ def minimize(loss, coef0, *, solver, tol, max_iter, verbose=0):
     """
     try:
         with threadpool_limits(limits=1, user_api="blas"):
-            return _minimize(loss, coef0, solver=solver, tol=tol, max_iter=max_iter,
-                             verbose=verbose)
+            coef, n_iter, failure = run_solver(loss, coef0, solver=solver, tol=tol,
+                                               max_iter=max_iter, verbose=verbose)
     finally:
         loss.close()
+    if failure is not None:
+        warnings.warn(failure, ConvergenceWarning, stacklevel=4)
+    return coef, n_iter
 
 
-def _minimize(loss, coef0, *, solver, tol, max_iter, verbose):
+def run_solver(loss, coef0, *, solver, tol, max_iter, verbose=0):
+    """The solver itself, without BLAS limits or warnings (for callers running several fits
+    at once in threads, e.g. ``SoftmaxRegressionCV``'s folds, which warn from the main thread).
+
+    Returns
+    -------
+    coef : ndarray of shape coef0.shape
+    n_iter : int
+    failure : str or None
+        The ``ConvergenceWarning`` message, None when the solver converged.
+    """
     if solver == "lbfgs":
         tr = _Tracker(loss, verbose, store_hessian=False)
 
@@ -130,27 +143,22 @@ def _minimize(loss, coef0, *, solver, tol, max_iter, verbose):
             },
         )
         n_iter = min(int(res.nit), max_iter)
+        failure = None
         if res.status != 0:
-            warnings.warn(
+            failure = (
                 f"lbfgs failed to converge after {n_iter} iteration(s) "
-                f"(status={res.status}):\n{res.message}\n\n{_CONVERGENCE_HINT}",
-                ConvergenceWarning,
-                stacklevel=4,
+                f"(status={res.status}):\n{res.message}\n\n{_CONVERGENCE_HINT}"
             )
-        return res.x, n_iter
+        return res.x, n_iter, failure
 
     if solver == "newton-cg":
         tr = _Tracker(loss, verbose, store_hessian=True)
         f0, g0 = tr.fun(coef0)
         if g0.size == 0 or np.max(np.abs(g0)) <= tol:
-            return coef0, 0
+            return coef0, 0, None
         if max_iter == 0:
-            warnings.warn(
-                f"newton-cg failed to converge after 0 iteration(s).\n{_CONVERGENCE_HINT}",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
-            return coef0, 0
+            return (coef0, 0,
+                    f"newton-cg failed to converge after 0 iteration(s).\n{_CONVERGENCE_HINT}")
         converged = [False]
 
         def callback(intermediate_result):
@@ -176,14 +184,13 @@ def _minimize(loss, coef0, *, solver, tol, max_iter, verbose):
         at_floor = res.status == 2 and tr.gnorm <= np.sqrt(np.finfo(float).eps) * max(
             1.0, abs(tr.f)
         )
+        failure = None
         if not converged[0] and res.status != 0 and not at_floor:
-            warnings.warn(
+            failure = (
                 f"newton-cg failed to converge after {n_iter} iteration(s) "
-                f"(status={res.status}): {res.message}\n\n{_CONVERGENCE_HINT}",
-                ConvergenceWarning,
-                stacklevel=4,
+                f"(status={res.status}): {res.message}\n\n{_CONVERGENCE_HINT}"
             )
-        return res.x, n_iter
+        return res.x, n_iter, failure
 
     raise ValueError(f"Unknown solver {solver!r}")
 
