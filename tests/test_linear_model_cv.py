@@ -26,7 +26,13 @@ from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_iris, load_wine, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegressionCV
-from sklearn.model_selection import GroupKFold, KFold, LeaveOneGroupOut, StratifiedKFold
+from sklearn.model_selection import (
+    GroupKFold,
+    KFold,
+    LeaveOneGroupOut,
+    ShuffleSplit,
+    StratifiedKFold,
+)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
@@ -132,10 +138,27 @@ def test_scoring_string_is_called_as_logistic_regression_cv_calls_it():
 # -- how the folds are run ------------------------------------------------------------------------
 
 
-def test_each_fold_path_is_softmax_regression_warm_started_along_Cs():
+def _bootstrap_splits(n, n_splits, seed):
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n_splits):
+        train = rng.integers(0, n, n)  # rows drawn with repetition
+        out.append((train, np.setdiff1d(np.arange(n), train)))
+    return out
+
+
+@pytest.mark.parametrize("splitter", ["kfold", "shuffle-split", "bootstrap"])
+def test_each_fold_path_is_softmax_regression_warm_started_along_Cs(splitter):
+    # kfold: a partition (rows sorted by held-out fold, fold-aligned blocks); the others: row
+    # weights per fold (rows outside a split, rows drawn twice)
     X, y = make_classification(2000, 15, n_informative=8, n_classes=4, random_state=1)
     Cs = [1e-3, 1e-1, 1.0, 10.0]
-    cv = list(KFold(3, shuffle=True, random_state=0).split(X))
+    cv = {
+        "kfold": lambda: list(KFold(3, shuffle=True, random_state=0).split(X)),
+        "shuffle-split": lambda: list(ShuffleSplit(3, test_size=0.3, train_size=0.5,
+                                                  random_state=0).split(X)),
+        "bootstrap": lambda: _bootstrap_splits(len(y), 3, 0),
+    }[splitter]()
     est = SoftmaxRegressionCV(Cs=Cs, cv=cv, tol=1e-6, max_iter=500).fit(X, y)
     for f, (train, _) in enumerate(cv):
         ref = SoftmaxRegression(warm_start=True, tol=1e-6, max_iter=500)
@@ -158,11 +181,13 @@ def test_fit_is_bit_identical_for_every_n_threads(solver):
     np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
 
 
-def test_folds_run_in_groups_give_the_same_choice(monkeypatch):
+@pytest.mark.parametrize("partition", [True, False])
+def test_folds_run_in_groups_give_the_same_choice(monkeypatch, partition):
     X, y = make_classification(1500, 10, n_informative=6, n_classes=3, random_state=2)
-    full = SoftmaxRegressionCV(Cs=4, cv=5, tol=1e-8, max_iter=1000).fit(X, y)
+    cv = 5 if partition else ShuffleSplit(5, test_size=0.2, random_state=0)
+    full = SoftmaxRegressionCV(Cs=4, cv=cv, tol=1e-8, max_iter=1000).fit(X, y)
     monkeypatch.setattr(_softmax_cv, "_MAX_WIDTH", 6)  # groups of two folds (3 classes)
-    grouped = SoftmaxRegressionCV(Cs=4, cv=5, tol=1e-8, max_iter=1000).fit(X, y)
+    grouped = SoftmaxRegressionCV(Cs=4, cv=cv, tol=1e-8, max_iter=1000).fit(X, y)
     assert grouped.C_ == full.C_
     # the same paths up to rounding (the sums of a pass are grouped differently)
     np.testing.assert_allclose(grouped.coefs_paths_, full.coefs_paths_, rtol=1e-5, atol=1e-6)

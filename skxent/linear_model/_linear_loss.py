@@ -229,6 +229,9 @@ class FusedLinearLoss(_LinearObjective):
         Threads for the kernels.
     block_rows : int or None
         Rows per block (None: chosen from the cache budget).
+    block_bounds : list of (start, stop) or None
+        Explicit row ranges of the blocks, in order, covering the rows (e.g. aligned to the
+        folds of a cross-validation, ``_softmax_cv``); each at most ``block_rows`` long.
     require_weight : bool
         Raise if the total weight ``S`` is zero (nothing to fit). False for one chunk of a
         larger data set (``_dask_loss``), whose ``S`` is the sum over all chunks.
@@ -263,6 +266,7 @@ class FusedLinearLoss(_LinearObjective):
         block_rows=None,
         require_weight=True,
         mass_sum=False,
+        block_bounds=None,
     ):
         self._set_layout(X, link, n_outputs, fit_intercept)
         self.is_sparse = sparse.issparse(X)
@@ -326,10 +330,14 @@ class FusedLinearLoss(_LinearObjective):
             max_blocks = max(1, _PARTIALS_BYTES // (8 * K * max(self.n_features, 1)))
             rows = max(rows, -(-n // max_blocks))
             rows = max(1, min(n, rows))
+        if block_bounds is None:
+            block_bounds = [(start, min(n, start + rows)) for start in range(0, n, rows)]
+        else:
+            block_bounds = [(int(a), int(b)) for a, b in block_bounds]
+            rows = max(b - a for a, b in block_bounds)
         self.block_rows = rows
         self.blocks = []
-        for start in range(0, n, rows):
-            stop = min(n, start + rows)
+        for start, stop in block_bounds:
             Xb = X[start:stop]
             XbT = None
             self.blocks.append(
