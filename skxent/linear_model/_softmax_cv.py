@@ -16,22 +16,30 @@ held-out rows' sample weights (without class weights), as scikit-learn's does.
 Where the time goes, and why the folds share passes over ``X``. ``LogisticRegressionCV`` copies
 each fold's training rows and runs each fold's path on its own: ``n_folds`` times the passes of
 one path, each a pair of narrow GEMMs (``(n, d) @ (d, n_classes)`` and back) that BLAS runs far
-below its peak. Here every fold keeps the whole ``X`` and weights its rows (zero for the rows
-outside its training set, the fold's count of the row for splitters that repeat rows), and the
-folds' L-BFGS-B runs, one thread each, are served in lockstep: when every running fold has asked
-for its objective at its own point, one pass over the row blocks of ``X`` computes the logits of
-all of them with one wide GEMM (``X_b @ [W_1 ... W_F]^T``), runs the kernel on each fold's slice
-of the logits with that fold's weights (``FusedLinearLoss._pointwise``, the same call as a plain
-fit), and accumulates all the gradients with one wide GEMM. A wide GEMM costs about twice a
-narrow one for five times the work, ``X`` is read once per pass instead of once per fold, and
-the fold's training rows are never copied; the cost is that the held-out rows (one fold in
-``n_folds``) are multiplied with zero weight. A pass costs as much as the busiest fold needs:
-a fold that has finished its path drops out of the quorum. Folds are grouped so that the logits
-of a group stay at most ``_MAX_WIDTH`` columns wide (wider GEMMs gain nothing) and their weights
-within a memory budget (leave-one-out has as many folds as rows); groups run one after another.
-The sums of a pass are added in block order, so a fit is bit-identical for every ``n_threads``,
-and each fold follows the path a ``SoftmaxRegression`` warm-started along ``Cs`` follows on its
-training rows (the same iterates up to rounding: the sums are grouped differently).
+below its peak. Here every fold keeps the whole ``X``, and the folds' L-BFGS-B runs, one thread
+each, are served in lockstep: when every running fold has asked for its objective at its own
+point, one pass over the row blocks of ``X`` computes the logits of all of them with one wide
+GEMM (``X_b @ [W_1 ... W_F]^T``), runs the kernel on each fold's slice of the logits with that
+fold's row weights (``FusedLinearLoss._pointwise``, the same call as a plain fit), and
+accumulates all the gradients with one wide GEMM. A wide GEMM costs about twice a narrow one for
+five times the work and ``X`` is read once per pass instead of once per fold. The rows a fold
+does not train on, two ways:
+
+* splits that partition the rows (every row held out by exactly one fold, trained on once by
+  every other: K-fold, stratified K-fold, group K-fold, leave-one-group-out): the rows are sorted
+  once by held-out fold (one copy of ``X``) and the blocks aligned to the folds, so a block holds
+  the held-out rows of one fold, which skips it (its logits are not computed);
+* any other splitter (shuffle splits, bootstraps): each fold weighs every row by the number of
+  times the splitter draws it for training (zero outside its training rows), so its held-out
+  rows are multiplied with zero weight.
+
+A pass costs as much as the busiest fold needs: a fold that has finished its path drops out of
+the quorum. Folds are grouped so that the logits of a group stay at most ``_MAX_WIDTH`` columns
+wide (wider GEMMs gain nothing) and, for the row-weight form, their weights within a memory
+budget (leave-one-out has as many folds as rows); groups run one after another. The sums of a
+pass are added in block order, so a fit is bit-identical for every ``n_threads``, and each fold
+follows the path a ``SoftmaxRegression`` warm-started along ``Cs`` follows on its training rows
+(the same iterates up to rounding: the sums are grouped differently).
 
 ``newton-cg`` folds run one after another, each on its training rows (its Hessian-vector
 products are requested at different moments by the folds' trust-region loops, so they do not
@@ -42,9 +50,9 @@ shared passes (lbfgs), or compete for the same cores (newton-cg).
 
 Scores. ``scoring=None`` is the negative log loss, computed from the logits of the held-out rows
 (one GEMM and one ``skxent.special.log_softmax`` per fold for the whole path; for soft labels
-the cross-entropy of the held-out rows' probabilities): stable, no clipping of probabilities. It equals scikit-learn's
-``"neg_log_loss"`` except where a held-out probability is below float epsilon, which
-scikit-learn clips. Other scorers are called as ``LogisticRegressionCV`` calls them
+the cross-entropy of the held-out rows' probabilities): stable, no clipping of probabilities.
+It equals scikit-learn's ``"neg_log_loss"`` except where a held-out probability is below float
+epsilon, which scikit-learn clips. Other scorers are called as ``LogisticRegressionCV`` calls them
 (on a model holding the fold's coefficients; scorers taking ``labels`` get all the classes, so a
 fold missing a class is scored correctly). ``score`` uses the same scoring.
 """
@@ -76,7 +84,8 @@ from ._linear_loss import (
 from ._softmax import SoftmaxRegression
 from ._solvers import run_solver
 
-# Logit columns of the folds sharing one pass (F * n_outputs); wider GEMMs run no faster.
+# Logit columns of the folds sharing one pass (folds * n_outputs). The GEMMs' throughput was
+# measured to level off from ~40 columns on; folds beyond the cap run in further groups.
 _MAX_WIDTH = 128
 # Bytes of a block of X's rows and their logits in a shared pass: four times a plain fit's, as
 # every block costs one kernel call (and its Python overhead) per fold. Measured on 100k x 100,
