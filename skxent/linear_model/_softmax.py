@@ -19,10 +19,10 @@ c_0 (1 - y') log(1 - p))``: that is the sigmoid kernel with sample weight ``c_0`
 ``pos_weight = c_1 / c_0`` (when ``c_0 = 0`` the model is fitted with the classes swapped and the
 coefficients negated). A 2-column soft ``y`` is the binomial model on its second column.
 
-With three or more classes, class weights are passed to the kernel (``loss_i = -sum_k c_k y'_ik log p_ik``), which for hard
-labels without smoothing is exactly scikit-learn's "multiply the sample weight by
-``class_weight[y_i]``"; with label smoothing the smoothed mass of each class carries that class's
-weight (PyTorch's convention). In every case ``S`` is the class-weighted label mass before
+With three or more classes, class weights are passed to the kernel (``loss_i = -sum_k c_k y'_ik
+log p_ik``), which for hard labels without smoothing is exactly scikit-learn's "multiply the
+sample weight by ``class_weight[y_i]``"; with label smoothing the smoothed mass of each class
+carries that class's weight (PyTorch's convention). In every case ``S`` is the class-weighted label mass before
 smoothing, ``sum_i s_i sum_k c_k y_ik``.
 """
 

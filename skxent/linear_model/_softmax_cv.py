@@ -336,9 +336,9 @@ class SoftmaxRegressionCV(SoftmaxRegression):
     on the held-out rows; the ``C`` with the best score summed over folds is chosen and, with
     ``refit=True``, the model is fitted on all the data at that ``C``, warm-started from the mean
     of the folds' solutions. The folds' L-BFGS-B runs share every pass over ``X`` (one wide
-    GEMM for all folds' logits), which is why this is several times faster than
-    ``LogisticRegressionCV`` on the same folds; the choice of ``C`` and the fold scores are the
-    same.
+    GEMM for all folds' logits), which makes it faster than ``LogisticRegressionCV`` on the same
+    folds (``benchmarks/bench_cv.py``); the paths, the fold scores and the choice of ``C`` are
+    the same.
 
     Parameters
     ----------
