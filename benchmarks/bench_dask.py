@@ -29,15 +29,15 @@ Sections (``--only``):
    1-worker time / 2-worker time (the speed-up).
 2. ``binary``: on the same rows with the binary labels ``y2``: ``dask_ml.linear_model.
    LogisticRegression(solver="lbfgs")`` (dask-glm's L-BFGS) vs ``SoftmaxRegression``, fitted
-   interleaved on the same cluster. Settings made comparable: SoftmaxRegression keeps two
-   coefficient vectors (``W_1 = -W_0`` at the optimum), so its ``C`` equals a binary
-   ``LogisticRegression(C=2 * C)``; dask-glm minimises the *sum* of the losses plus
+   interleaved on the same cluster. Settings made comparable: a binary SoftmaxRegression is
+   the binomial model, ``LogisticRegression(C=C)``, so both get ``C``; dask-glm minimises the
+   *sum* of the losses plus
    ``||beta||^2 / (2 C)``, so its ``tol`` (SciPy's ``pgtol`` on that sum's gradient) is
    ``tol * n`` to match skxent's ``tol`` on the mean. Remaining differences, printed: dask-glm
    standardises the columns, penalises the intercept, stops also on SciPy's default ``factr``
    (~2e-9 relative decrease) and converts ``X`` to float64 (its intercept column is float64).
    Both solutions are scored by one float64 formula (binary logistic loss, mean, + ``||w||^2 /
-   (2 * 2C * n)``, intercept unpenalised) on the cluster. dask-glm's iterations and evaluations
+   (2 * C * n)``, intercept unpenalised) on the cluster. dask-glm's iterations and evaluations
    are read from SciPy's ``fmin_l_bfgs_b`` info (wrapped for the duration of the fit). Ratio:
    dask-ml time / skxent time (> 1: skxent is faster). Skipped with a note without dask-ml.
 3. ``inmemory``: the same fit on the NumPy arrays (``n_threads=--threads``, default 2), its
@@ -88,6 +88,7 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 import skxent  # noqa: E402
 from skxent.linear_model import SoftmaxRegression  # noqa: E402
+from skxent._engine import BINARY, CATEGORICAL  # noqa: E402
 from skxent.linear_model._linear_loss import FusedLinearLoss  # noqa: E402
 
 ROWS = []  # rows of the final table
@@ -359,7 +360,7 @@ def dask_objective_evaluator(X, y, est):
     if cls is None:
         return None, "skxent.linear_model._dask_loss has no DaskLinearLoss"
     K = len(est.classes_)
-    loss = cls(X, y, link="softmax", n_outputs=K, fit_intercept=True, C=est.C)
+    loss = cls(X, y, family=CATEGORICAL, n_outputs=K, fit_intercept=True, C=est.C)
     coef = loss.pack(est.coef_, est.intercept_)
     calls = [0]
 
@@ -494,7 +495,7 @@ def section_cluster(nw, args, ready, dml):
 
 def section_binary(X, y2, args, ready, dml):
     n = X.shape[0]
-    C_bin = 2 * args.C
+    C_bin = args.C  # SoftmaxRegression's binary model is LogisticRegression(C)
     contenders = {}
     if ready[0]:
         contenders["skxent"] = Fitter(
@@ -523,8 +524,8 @@ def section_binary(X, y2, args, ready, dml):
     models = []
     if "skxent" in contenders:
         est = contenders["skxent"].est
-        w = est.coef_[1] - est.coef_[0]
-        c = float(est.intercept_[1] - est.intercept_[0])
+        w = est.coef_[0]
+        c = float(est.intercept_[0])
         models.append((w, c))
         res["skxent"] = dict(fit=statistics.median(contenders["skxent"].times),
                              n_iter=int(est.n_iter_), n_eval=None,
@@ -591,7 +592,7 @@ def section_inmemory(args, dask_res):
     if "memlimit" in dask_res and dask_res["memlimit"].get("coef") is not None:
         coef_of["dask 2w memory-limited"] = dask_res["memlimit"]["coef"]
     for nt in sorted({1, args.threads}):
-        loss = FusedLinearLoss(X, y, link="softmax", n_outputs=args.k, fit_intercept=True,
+        loss = FusedLinearLoss(X, y, family=CATEGORICAL, n_outputs=args.k, fit_intercept=True,
                                C=args.C, n_threads=nt)
         coef = loss.pack(est.coef_, est.intercept_)
         with threadpool_limits(1, user_api="blas"):
@@ -729,7 +730,7 @@ def print_table(args, res, markdown):
     print("\n## Summary")
     print(f"n={args.n} x d={args.d}, k={args.k}, float32, chunks of {args.chunk} rows; "
           f"C={args.C:g}, tol={args.tol:g}, max_iter={args.max_iter} for every contender "
-          f"(dask-ml: C={2 * args.C:g}, tol={args.tol * args.n:g}, see the design note); "
+          f"(dask-ml: C={args.C:g}, tol={args.tol * args.n:g}, see the design note); "
           f"fits: median of {args.fit_repeats}, evaluations: median of {args.eval_repeats}")
     if markdown:
         print("| " + " | ".join(head) + " |")

@@ -54,6 +54,7 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from skxent.linear_model import MultiLabelLogistic, SoftmaxRegression  # noqa: E402
+from skxent._engine import BINARY, CATEGORICAL  # noqa: E402
 from skxent.linear_model._linear_loss import FusedLinearLoss  # noqa: E402
 
 # -- data ------------------------------------------------------------------------------------
@@ -161,7 +162,7 @@ def softmax_case(title, X, y, args, with_1thread=False):
     # One objective+gradient evaluation at skxent's solution.
     W, b = coef_of(contenders["skxent"].est)
     loss = FusedLinearLoss(X.tocsr() if sparse.issparse(X) else X, y.astype(np.int64),
-                           link="softmax", n_outputs=K, fit_intercept=True, C=C,
+                           family=CATEGORICAL, n_outputs=K, fit_intercept=True, C=C,
                            n_threads=args.threads)
     coef = loss.pack(W, b)
     sk = LinearModelLoss(HalfMultinomialLoss(n_classes=K), fit_intercept=True)
@@ -227,7 +228,7 @@ def multilabel_case(title, X, Y, args, with_1thread=False):
 
     W, b = coef_of(contenders["skxent"].est)
     L = Y.shape[1]
-    loss = FusedLinearLoss(X, Y.astype(X.dtype), link="sigmoid", n_outputs=L,
+    loss = FusedLinearLoss(X, Y.astype(X.dtype), family=BINARY, n_outputs=L,
                            fit_intercept=True, C=C, n_threads=args.threads)
     coef = loss.pack(W, b)
     sk = LinearModelLoss(HalfBinomialLoss(), fit_intercept=True)

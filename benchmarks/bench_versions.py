@@ -115,7 +115,7 @@ def main(argv=None):
     importlib.import_module("skxent_baseline.linear_model")
     print(f"new: {os.path.dirname(skxent.__file__)}  baseline: {args.baseline}; "
           f"load average {os.getloadavg()}")
-    print(f"| case | baseline ms | new ms | baseline / new |\n|---|---:|---:|---:|")
+    print("| case | baseline ms | new ms | baseline / new |\n|---|---:|---:|---:|")
     rows = [(name, (lambda fn: (lambda m: (lambda: fn(m))))(fn), False)
             for name, fn in cases(args.quick)]
     rows += list(objective_cases(args.quick))

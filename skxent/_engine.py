@@ -241,11 +241,19 @@ class LossFamily:
         """Output buffers (kernel keyword -> array) for the Hessian data of :meth:`run`."""
         raise NotImplementedError
 
-    def total_weight(self, y_true, n_outputs, *, sample_weight=None, dtype=np.float64,
-                     n_threads=1, **options):
+    def sample_mass(self, y_true, n_outputs, **options):
+        """Each sample's weight per output per unit of sample weight, float64 ``(n_samples,)``:
+        the API's ``w_i / sample_weight_i`` (labels before smoothing), divided among the outputs.
+        """
+        raise NotImplementedError
+
+    def total_weight(self, y_true, n_outputs, *, sample_weight=None, **options):
         """``S``: the total weight of one output, the normaliser of a linear model's objective
         (the kernel's ``"mean"`` denominator divided among the outputs)."""
-        raise NotImplementedError
+        mass = self.sample_mass(y_true, n_outputs, **options)
+        if sample_weight is None:
+            return float(mass.sum())
+        return float(np.asarray(sample_weight, dtype=np.float64) @ mass)
 
     def apply_hessian(self, data, U):
         """``U <- H U`` row by row, in place: ``H`` the per-sample Hessians with respect to
@@ -375,15 +383,13 @@ class CategoricalFamily(LossFamily):
     def _kernel(self, x, **kwargs):
         return Sums(*_core.cce(x, **kwargs))
 
-    def total_weight(self, y_true, n_outputs, *, sample_weight=None, dtype=np.float64,
-                     n_threads=1, **options):
-        # the kernel's weights-only pass reads labels and weights, never y_pred: a
-        # zero-strided stand-in of the right shape is enough
-        n = np.shape(y_true)[0]
-        stand_in = np.broadcast_to(np.zeros(1, dtype=dtype), (n, n_outputs))
-        prep = self.prepare(y_true, stand_in, from_logits=True, sample_weight=sample_weight,
-                            n_threads=n_threads, validate=False, **options)
-        return float(self.denominators(prep).wsum)
+    def sample_mass(self, y_true, n_outputs, *, class_weight=None, **unused):
+        y = np.asarray(y_true)
+        cw = None if class_weight is None else np.asarray(class_weight, dtype=np.float64)
+        if y.ndim == 1:
+            return np.ones(y.shape[0]) if cw is None else cw[y]
+        Y = np.asarray(y, dtype=np.float64)
+        return Y.sum(axis=1) if cw is None else Y @ cw
 
     def hessian_buffers(self, prep):
         n, K = prep.x.shape
@@ -474,12 +480,9 @@ class BinaryFamily(LossFamily):
     def denominators(self, prep):
         return prep.sums
 
-    def total_weight(self, y_true, n_outputs, *, sample_weight=None, dtype=np.float64,
-                     n_threads=1, **options):
+    def sample_mass(self, y_true, n_outputs, **unused):
         # every output of a sample carries the sample's weight
-        if sample_weight is None:
-            return float(np.shape(y_true)[0])
-        return float(np.asarray(sample_weight, dtype=np.float64).sum())
+        return np.ones(np.shape(y_true)[0])
 
     def hessian_buffers(self, prep):
         return {"hess_out": np.empty(prep.x.shape, dtype=prep.x.dtype)}

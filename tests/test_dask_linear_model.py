@@ -25,6 +25,9 @@ Fault tolerance: a fit runs in a background thread; after its third iteration (r
 must then either finish with the undisturbed dask fit's coefficients (the per-chunk sums are
 added in a fixed tree, so rtol 1e-10) or raise, never return a different model, and never hang.
 
+Two classes are the binomial model in memory and on dask alike (``coef_`` ``(1, n_features)``):
+the objective below is then the softmax of ``[0, z]``, with class weights folded in as in memory.
+
 Run with the in-place build on the worker processes' path:
 ``cd /work/main && PYTHONPATH=/work/main python -m pytest tests/test_dask_linear_model.py``.
 """
@@ -121,15 +124,21 @@ def _objective(model, X, y, *, sample_weight=None, class_weight=None):
     raw = X @ W.T + b
     s = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, np.float64)
     if isinstance(model, SoftmaxRegression):
+        if raw.shape[1] == 1:
+            # two classes: the binomial model, the logit of classes_[1] (softmax([0, z]))
+            raw = np.hstack([np.zeros_like(raw), raw])
+            if y.ndim == 2:  # on the second column of soft labels
+                y = np.column_stack([1 - y[:, 1], y[:, 1]])
         if y.ndim == 1:
             t = np.searchsorted(model.classes_, y)
             assert np.array_equal(model.classes_[t], y)
             mass = np.ones(len(t)) if class_weight is None else class_weight[t]
             losses = categorical_cross_entropy(t, raw, from_logits=True, reduction="none",
                                                class_weight=class_weight)
-        else:  # soft labels: S weighs each row by its label mass
-            mass = y.sum(axis=1)
-            losses = categorical_cross_entropy(y, raw, from_logits=True, reduction="none")
+        else:  # soft labels: S weighs each row by its (class-weighted) label mass
+            mass = y.sum(axis=1) if class_weight is None else y @ class_weight
+            losses = categorical_cross_entropy(y, raw, from_logits=True, reduction="none",
+                                               class_weight=class_weight)
         S = float(s @ mass)
     else:
         Y = (y == model.classes_[1]).reshape(-1, 1) if y.ndim == 1 else y
@@ -144,7 +153,9 @@ def _assert_same_fit(m_dask, m_mem, objective, dtype=np.float64):
     for name in ["coef_", "intercept_", "classes_"]:
         value = getattr(m_dask, name)
         assert type(value) is np.ndarray, (name, type(value))
-    assert m_dask.coef_.dtype == np.float64 and m_dask.coef_.shape == m_mem.coef_.shape
+    # coef_ takes X's dtype, as in memory (and as scikit-learn's)
+    assert m_dask.coef_.dtype == m_mem.coef_.dtype == np.dtype(dtype)
+    assert m_dask.coef_.shape == m_mem.coef_.shape
     assert type(m_dask.n_iter_) is int and m_dask.n_iter_ > 0
     assert m_dask.n_features_in_ == m_mem.n_features_in_ == D
     np.testing.assert_array_equal(m_dask.classes_, m_mem.classes_)
@@ -282,6 +293,36 @@ def test_softmax_soft_labels_on_dask_equal_in_memory(client):
     m_dask, m_mem = _fit_both(SoftmaxRegression, FIT_MED, X, X_d, Y, Y_d)
     np.testing.assert_array_equal(m_dask.classes_, np.arange(K))
     _assert_same_fit(m_dask, m_mem, lambda m: _objective(m, X, Y))
+
+
+def test_softmax_binary_on_dask_is_the_binomial_model_as_in_memory(client):
+    # two string classes, dask sample weights, class weights folded into the sample weights
+    X, X_d = _X(N_MED, CHUNKS_MED)
+    y, y_d = _y(N_MED, CHUNKS_MED, ONE_CLASS_MED, maker="design_string_labels", k=2)
+    sw, sw_d = _sw(N_MED, CHUNKS_MED)
+    cw = {"ant": 0.7, "bee": 2.0}
+    kw = dict(FIT_MED, class_weight=cw)
+    m_dask, m_mem = _fit_both(SoftmaxRegression, kw, X, X_d, y, y_d, sw, sw_d)
+    assert m_dask.coef_.shape == (1, D) and m_dask.intercept_.shape == (1,)
+    np.testing.assert_array_equal(m_dask.classes_, ["ant", "bee"])
+    _assert_same_fit(m_dask, m_mem, lambda m: _objective(
+        m, X, y, sample_weight=sw, class_weight=np.array([0.7, 2.0])))
+    dec, proba = m_dask.decision_function(X_d), m_dask.predict_proba(X_d)
+    assert isinstance(dec, da.Array) and dec.shape == (N_MED,)
+    got_dec, got_proba = dask.compute(dec, proba)
+    np.testing.assert_allclose(got_proba, m_dask.predict_proba(X), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(got_dec, m_dask.decision_function(X), rtol=1e-10, atol=1e-12)
+
+
+def test_softmax_two_column_soft_labels_with_class_weights_on_dask(client):
+    # the binomial model on the second column; class weights through pos_weight (soft labels)
+    X, X_d = _X(N_MED, CHUNKS_MED)
+    Y, Y_d = eager("soft_labels", N_MED, (2,)), lazy("soft_labels", N_MED, CHUNKS_MED, (2,))
+    kw = dict(FIT_MED, class_weight={0: 0.5, 1: 1.5})
+    m_dask, m_mem = _fit_both(SoftmaxRegression, kw, X, X_d, Y, Y_d)
+    assert m_dask.coef_.shape == (1, D)
+    _assert_same_fit(m_dask, m_mem, lambda m: _objective(m, X, Y,
+                                                         class_weight=np.array([0.5, 1.5])))
 
 
 def test_multilabel_1d_binary_string_labels_with_numpy_weights(client):

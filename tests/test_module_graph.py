@@ -37,7 +37,8 @@ LAYERS = {
     4: ["skxent._dask", "skxent.linear_model._dask_loss"],
     5: ["skxent._backends"],
     6: ["skxent.losses", "skxent.special", "skxent.metrics", "skxent.linear_model",
-        "skxent.linear_model._softmax", "skxent.linear_model._multilabel"],
+        "skxent.linear_model._softmax", "skxent.linear_model._multilabel",
+        "skxent.linear_model._softmax_cv"],
     7: ["skxent", "skxent.__main__", "skxent._showcase"],
 }
 RANK = {m: r for r, mods in LAYERS.items() for m in mods}

@@ -11,7 +11,9 @@ policy, warm starts, building :class:`FusedLinearLoss` and running the solver) l
 Input policy (the same as ``LogisticRegression``): ``X`` is validated by
 ``sklearn.utils.validation.validate_data`` (float64/float32 kept, other dtypes to float64, NaN/inf
 rejected, CSR/CSC accepted, CSC converted once to CSR because row blocks of CSR are free views of
-contiguous memory). Coefficients are stored in float64; predictions are computed in ``X``'s dtype.
+contiguous memory). ``coef_`` and ``intercept_`` take ``X``'s dtype, as scikit-learn's do (the
+optimizer state stays float64); predictions are computed in ``X``'s dtype. ``C`` is in
+``(0, inf]``: ``C=np.inf`` is the unpenalised fit, as in ``LogisticRegression``.
 """
 
 from numbers import Integral, Real
@@ -35,7 +37,7 @@ from ._solvers import minimize, minimize_separable_lbfgs
 _MAX_LOCKSTEP = 256
 
 _COMMON_CONSTRAINTS = {
-    "C": [Interval(Real, 0, None, closed="neither")],
+    "C": [Interval(Real, 0, None, closed="right")],  # C=np.inf: no penalty
     "fit_intercept": ["boolean"],
     "label_smoothing": [Interval(Real, 0, 1, closed="both")],
     "solver": [StrOptions({"lbfgs", "newton-cg"})],
@@ -56,10 +58,46 @@ def _check_two_classes(classes):
         )
 
 
+# -- SoftmaxRegression's binomial model (in memory and on dask arrays) ----------------------
+
+
+def _binary_weight_plan(class_weight, label_smoothing, hard):
+    """How the class weights ``(c_0, c_1)`` of the binomial model reach the sigmoid kernel.
+
+    Returns ``None`` (no class weights) or ``(w_neg, w_pos, pos_weight, flip)``: the sample
+    weight of the samples of class 0 / class 1 (they multiply ``sample_weight``), the kernel's
+    ``pos_weight`` (None or a float) and whether the target is ``1 - y`` (classes swapped, the
+    coefficients negated after the fit).
+    """
+    if class_weight is None:
+        return None
+    c0, c1 = float(class_weight[0]), float(class_weight[1])
+    if hard and label_smoothing == 0:
+        # scikit-learn's rule: sample_weight *= class_weight[y]
+        return c0, c1, None, False
+    # -(c1 y' log p + c0 (1 - y') log(1 - p)) = c0 * bce(y', p, pos_weight=c1 / c0)
+    if c0 > 0:
+        return c0, c0, c1 / c0, False
+    if c1 > 0:  # the same with the classes swapped: c1 * bce(1 - y', 1 - p, pos_weight=0)
+        return c1, c1, 0.0, True
+    return 0.0, 0.0, 1.0, False  # no weight at all: the loss raises "nothing to fit"
+
+
+def _binary_sample_weight(T, sample_weight, w_neg, w_pos, dtype):
+    """Sample weights of the binomial model: ``sample_weight * (w_pos if T > 0.5 else w_neg)``
+    (NumPy or dask arrays; ``T`` is the ``(n, 1)`` target column)."""
+    w = np.where(T[:, 0] > 0.5, w_pos, w_neg)  # dask dispatches np.where to da.where
+    if sample_weight is not None:
+        w = w * sample_weight
+    return w.astype(dtype)
+
+
 class _BaseFusedLinear(BaseEstimator):
     """Common fit/predict plumbing (not public)."""
 
     _family = None  # the loss family (skxent._engine) of the estimator
+    # independent outputs fitted by per-output L-BFGS-B runs in lockstep (MultiLabelLogistic)
+    _lockstep_outputs = False
 
     def _validate_X_fit(self, X, y):
         X, y = validate_data(
@@ -90,12 +128,13 @@ class _BaseFusedLinear(BaseEstimator):
             return None
         return _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
 
-    def _solve(self, X, Y, *, n_outputs, sample_weight, class_weight=None, pos_weight=None):
+    def _solve(self, X, Y, *, n_outputs, sample_weight, class_weight=None, pos_weight=None,
+               family=None, mass_sum=False, sign=1.0):
         """Build the fused objective on in-memory data and fit it."""
         loss = FusedLinearLoss(
             X,
             Y,
-            family=self._family,
+            family=family or self._family,
             n_outputs=n_outputs,
             fit_intercept=self.fit_intercept,
             sample_weight=sample_weight,
@@ -104,12 +143,17 @@ class _BaseFusedLinear(BaseEstimator):
             label_smoothing=self.label_smoothing,
             C=self.C,
             n_threads=effective_n_threads(self.n_threads),
+            mass_sum=mass_sum,
         )
-        return self._fit_objective(loss)
+        return self._fit_objective(loss, sign=sign)
 
-    def _fit_objective(self, loss):
+    def _fit_objective(self, loss, sign=1.0):
         """Warm-start if asked, run the solver on ``loss`` (a ``_LinearObjective``: in memory
-        or on dask chunks), store ``coef_``, ``intercept_``, ``n_iter_``."""
+        or on dask chunks), store ``coef_``, ``intercept_`` (in ``loss.dtype``, X's), ``n_iter_``.
+
+        ``sign=-1``: ``loss`` is the model with the classes swapped (the binary model fitted
+        on ``1 - y``, see ``_softmax._binary_problem``); the stored coefficients are negated.
+        """
         n_outputs = loss.n_outputs
         coef0 = loss.init_zero_coef()
         if (
@@ -117,9 +161,9 @@ class _BaseFusedLinear(BaseEstimator):
             and getattr(self, "coef_", None) is not None
             and self.coef_.shape == (n_outputs, loss.n_features)
         ):
-            b0 = self.intercept_ if self.fit_intercept else None
-            coef0 = loss.pack(self.coef_, b0)
-        if loss.family.separable_outputs and self.solver == "lbfgs" and n_outputs <= _MAX_LOCKSTEP:
+            b0 = sign * np.asarray(self.intercept_, np.float64) if self.fit_intercept else None
+            coef0 = loss.pack(sign * np.asarray(self.coef_, np.float64), b0)
+        if self._lockstep_outputs and self.solver == "lbfgs" and n_outputs <= _MAX_LOCKSTEP:
             # Independent labels: scikit-learn's per-label L-BFGS-B, in lockstep on shared
             # passes (see _solvers.minimize_separable_lbfgs).
             coef, n_iter = minimize_separable_lbfgs(
@@ -131,9 +175,11 @@ class _BaseFusedLinear(BaseEstimator):
                 verbose=self.verbose,
             )
         W, b = loss.weight_intercept(coef)
-        self.coef_ = np.array(W, dtype=np.float64, order="C")
+        dtype = loss.dtype
+        self.coef_ = np.array(sign * W, dtype=dtype, order="C")
         self.intercept_ = (
-            np.array(b, dtype=np.float64) if self.fit_intercept else np.zeros(n_outputs)
+            np.array(sign * b, dtype=dtype) if self.fit_intercept
+            else np.zeros(n_outputs, dtype=dtype)
         )
         self.n_iter_ = int(n_iter)
         return self

@@ -46,8 +46,8 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from .. import _dask
-from .._engine import balanced_pos_weight, balanced_weights
-from ._base import _check_two_classes
+from .._engine import BINARY, CATEGORICAL, balanced_pos_weight, balanced_weights
+from ._base import _binary_sample_weight, _binary_weight_plan, _check_two_classes
 from ._linear_loss import FusedLinearLoss, _LinearObjective
 
 _FAN_IN = 8
@@ -117,13 +117,15 @@ class DaskLinearLoss(_LinearObjective):
     """
 
     def __init__(self, X, y, *, family, n_outputs, fit_intercept, sample_weight=None,
-                 class_weight=None, pos_weight=None, label_smoothing=0.0, C=1.0, n_threads=1):
+                 class_weight=None, pos_weight=None, label_smoothing=0.0, C=1.0, n_threads=1,
+                 mass_sum=False):
         self._dask, _ = _dask._modules()
         self._set_layout(X, family, n_outputs, fit_intercept)
         self._spec = dict(
             family=family, n_outputs=self.n_outputs, fit_intercept=self.fit_intercept,
             class_weight=class_weight, pos_weight=pos_weight,
             label_smoothing=float(label_smoothing), C=1.0, n_threads=int(n_threads),
+            mass_sum=bool(mass_sum),
         )
         self._parts = [b for _, _, b in _dask.nonempty_blocks(X.chunks[0], X, y, sample_weight)]
         sums = self._dask.compute(
@@ -271,8 +273,10 @@ def _classes(facts):
 
 
 def fit_softmax(est, X, y, sample_weight):
-    """``SoftmaxRegression.fit`` on dask arrays (see the module note)."""
+    """``SoftmaxRegression.fit`` on dask arrays (see the module note). Two classes are the
+    binomial model, as in memory (``_softmax._Problem``)."""
     from sklearn.utils.class_weight import compute_class_weight
+
 
     dask, _ = _dask._modules()
     X, y, sw, facts = _prepare(est, X, y, sample_weight)
@@ -303,16 +307,33 @@ def fit_softmax(est, X, y, sample_weight):
                 cw = balanced_weights(counts, wsum)
             else:
                 cw = est._soft_class_weight(np.zeros((0, K)), None)
-    (Y,) = dask.persist(Y)
     est.classes_ = classes
+    family, n_outputs, pw, sign = CATEGORICAL, K, None, 1.0
+    if K == 2:  # the binomial model on the probability (indicator) of classes_[1]
+        hard = y.ndim == 1
+        if hard:
+            Y = Y.map_blocks(_positive_block, 1, X.dtype, dtype=X.dtype,
+                             chunks=(Y.chunks[0], (1,)), new_axis=1)
+        else:
+            Y = Y[:, 1:]
+        plan = _binary_weight_plan(cw, est.label_smoothing, hard)
+        if plan is not None:
+            w_neg, w_pos, pw, flip = plan
+            if flip:
+                Y, sign = 1 - Y, -1.0
+            sw = _binary_sample_weight(Y, sw, w_neg, w_pos, X.dtype)
+            pw = None if pw is None else np.array([pw], dtype=X.dtype)
+        family, n_outputs, cw = BINARY, 1, None
+    Y, sw = dask.persist(Y, sw)
     if cw is not None:
         cw = np.asarray(cw, dtype=X.dtype)
     loss = DaskLinearLoss(
-        X, Y, family=est._family, n_outputs=K, fit_intercept=est.fit_intercept,
-        sample_weight=sw, class_weight=cw, label_smoothing=est.label_smoothing, C=est.C,
-        n_threads=1 if est.n_threads is None else est.n_threads,
+        X, Y, family=family, n_outputs=n_outputs, fit_intercept=est.fit_intercept,
+        sample_weight=sw, class_weight=cw, pos_weight=pw, label_smoothing=est.label_smoothing,
+        C=est.C, n_threads=1 if est.n_threads is None else est.n_threads,
+        mass_sum=n_outputs == 1,
     )
-    return est._fit_objective(loss)
+    return est._fit_objective(loss, sign=sign)
 
 
 def fit_multilabel(est, X, y, sample_weight):

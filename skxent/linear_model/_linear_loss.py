@@ -225,9 +225,24 @@ class FusedLinearLoss(_LinearObjective):
         Threads for the kernels.
     block_rows : int or None
         Rows per block (None: chosen from the cache budget).
+    block_bounds : list of (start, stop) or None
+        Explicit row ranges of the blocks, in order, covering the rows (e.g. aligned to the
+        folds of a cross-validation, ``_softmax_cv``); each at most ``block_rows`` long.
     require_weight : bool
         Raise if the total weight ``S`` is zero (nothing to fit). False for one chunk of a
         larger data set (``_dask_loss``), whose ``S`` is the sum over all chunks.
+    mass_sum : bool
+        Sigmoid link with one output only: ``S`` counts each sample's label mass with its
+        positive part weighted by ``pos_weight``, ``S = sum_i s_i ((1 - y_i) + w y_i)``
+        (SoftmaxRegression's binary model with class weights folded into ``s_i`` and ``w``, whose
+        ``S`` is the class-weighted mass as in the softmax link). Default: ``S = sum_i s_i``
+        (MultiLabelLogistic).
+
+    Attributes
+    ----------
+    sample_mass : ndarray of shape (n_samples,), float64
+        Each sample's contribution to ``S`` per unit of sample weight (``S = sw @ sample_mass``):
+        ``sum_k c_k y_ik`` (softmax), 1 (sigmoid), ``(1 - y_i) + w y_i`` (``mass_sum``).
     """
 
     def __init__(
@@ -246,6 +261,8 @@ class FusedLinearLoss(_LinearObjective):
         n_threads=1,
         block_rows=None,
         require_weight=True,
+        mass_sum=False,
+        block_bounds=None,
     ):
         self._set_layout(X, family, n_outputs, fit_intercept)
         self.is_sparse = sparse.issparse(X)
@@ -264,8 +281,17 @@ class FusedLinearLoss(_LinearObjective):
         K = self.n_outputs
         # S: the family's total weight per output (the "mean" denominator of its kernel):
         # scikit-learn's sum of sample_weight * class_weight[y_i] for hard labels.
-        self.sw_sum = family.total_weight(y, K, sample_weight=sample_weight, dtype=X.dtype,
-                                          n_threads=n_threads, **self._options)
+        mass = family.sample_mass(y, K, **self._options)
+        if mass_sum and pos_weight is not None:
+            # SoftmaxRegression's binary model with class weights (c_0, c_1) folded into the
+            # sample weight (c_0) and pos_weight (c_1 / c_0): S is the class-weighted mass
+            if K != 1:
+                raise ValueError("mass_sum applies to one output only")
+            t = np.asarray(y, np.float64)[:, 0]
+            mass = (1.0 - t) + float(pos_weight[0]) * t
+        self.sample_mass = mass
+        sw = None if sample_weight is None else np.asarray(sample_weight, np.float64)
+        self.sw_sum = float(mass.sum()) if sw is None else float(sw @ mass)
         if require_weight and not self.sw_sum > 0:
             raise ValueError(
                 "The sum of the sample weights (times class weights) is zero; there is "
@@ -290,10 +316,14 @@ class FusedLinearLoss(_LinearObjective):
             max_blocks = max(1, _PARTIALS_BYTES // (8 * K * max(self.n_features, 1)))
             rows = max(rows, -(-n // max_blocks))
             rows = max(1, min(n, rows))
+        if block_bounds is None:
+            block_bounds = [(start, min(n, start + rows)) for start in range(0, n, rows)]
+        else:
+            block_bounds = [(int(a), int(b)) for a, b in block_bounds]
+            rows = max(b - a for a, b in block_bounds)
         self.block_rows = rows
         self.blocks = []
-        for start in range(0, n, rows):
-            stop = min(n, start + rows)
+        for start, stop in block_bounds:
             Xb = X[start:stop]
             XbT = None
             self.blocks.append(

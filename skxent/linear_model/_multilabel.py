@@ -49,8 +49,8 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
 
     Parameters
     ----------
-    C : float, default=1.0
-        Inverse of the regularisation strength (> 0).
+    C : float in (0, inf], default=1.0
+        Inverse of the regularisation strength. ``C=np.inf``: no penalty.
     fit_intercept : bool, default=True
         Fit an (unpenalised) intercept per label.
     pos_weight : None, "balanced" or array-like of shape (n_labels,), default=None
@@ -76,6 +76,7 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
         ``arange(n_labels)`` for 2-D ``Y`` (as ``MLPClassifier``); the two labels for a 1-D
         binary ``y``.
     coef_ : ndarray of shape (n_labels, n_features)
+        In ``X``'s floating dtype (float32 for float32 ``X``).
     intercept_ : ndarray of shape (n_labels,)
     n_iter_ : int
     n_features_in_ : int
@@ -94,6 +95,7 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
     """
 
     _family = BINARY
+    _lockstep_outputs = True
     _parameter_constraints = {
         **_COMMON_CONSTRAINTS,
         "pos_weight": [StrOptions({"balanced"}), "array-like", None],

@@ -22,7 +22,10 @@ Both solvers are SciPy's, driven the way scikit-learn drives them for ``Logistic
   with ``StopIteration``); SciPy's ``gtol`` (on the 2-norm) is set to ``tol`` as a backstop. When
   ``tol`` is below what float64 can resolve, trust-ncg stops with status 2 ("failure to predict
   improvement"); that is accepted without a warning once ``max |gradient| <= sqrt(eps) * max(1,
-  |f|)`` (the analogue of L-BFGS-B's ``ftol`` stop).
+  |f|) * sqrt(max(1, 2 * l2))`` (the analogue of L-BFGS-B's ``ftol`` stop): a Newton step from
+  gradient ``g`` along curvature ``h`` decreases ``f`` by ``g^2 / (2 h)``, which float64 cannot
+  resolve below ``eps * |f|``; the penalty's ``l2_reg_strength`` is a lower bound of ``h`` (strong
+  penalties, e.g. the small-``C`` end of a cross-validation path, make that floor high).
 
 ``verbose >= 1`` prints one line per iteration from the callback: iteration, objective, largest
 gradient component, elapsed seconds.
@@ -102,13 +105,26 @@ def minimize(loss, coef0, *, solver, tol, max_iter, verbose=0):
     """
     try:
         with threadpool_limits(limits=1, user_api="blas"):
-            return _minimize(loss, coef0, solver=solver, tol=tol, max_iter=max_iter,
-                             verbose=verbose)
+            coef, n_iter, failure = run_solver(loss, coef0, solver=solver, tol=tol,
+                                               max_iter=max_iter, verbose=verbose)
     finally:
         loss.close()
+    if failure is not None:
+        warnings.warn(failure, ConvergenceWarning, stacklevel=4)
+    return coef, n_iter
 
 
-def _minimize(loss, coef0, *, solver, tol, max_iter, verbose):
+def run_solver(loss, coef0, *, solver, tol, max_iter, verbose=0):
+    """The solver itself, without BLAS limits or warnings (for callers running several fits
+    at once in threads, e.g. ``SoftmaxRegressionCV``'s folds, which warn from the main thread).
+
+    Returns
+    -------
+    coef : ndarray of shape coef0.shape
+    n_iter : int
+    failure : str or None
+        The ``ConvergenceWarning`` message, None when the solver converged.
+    """
     if solver == "lbfgs":
         tr = _Tracker(loss, verbose, store_hessian=False)
 
@@ -130,27 +146,22 @@ def _minimize(loss, coef0, *, solver, tol, max_iter, verbose):
             },
         )
         n_iter = min(int(res.nit), max_iter)
+        failure = None
         if res.status != 0:
-            warnings.warn(
+            failure = (
                 f"lbfgs failed to converge after {n_iter} iteration(s) "
-                f"(status={res.status}):\n{res.message}\n\n{_CONVERGENCE_HINT}",
-                ConvergenceWarning,
-                stacklevel=4,
+                f"(status={res.status}):\n{res.message}\n\n{_CONVERGENCE_HINT}"
             )
-        return res.x, n_iter
+        return res.x, n_iter, failure
 
     if solver == "newton-cg":
         tr = _Tracker(loss, verbose, store_hessian=True)
         f0, g0 = tr.fun(coef0)
         if g0.size == 0 or np.max(np.abs(g0)) <= tol:
-            return coef0, 0
+            return coef0, 0, None
         if max_iter == 0:
-            warnings.warn(
-                f"newton-cg failed to converge after 0 iteration(s).\n{_CONVERGENCE_HINT}",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
-            return coef0, 0
+            return (coef0, 0,
+                    f"newton-cg failed to converge after 0 iteration(s). {_CONVERGENCE_HINT}")
         converged = [False]
 
         def callback(intermediate_result):
@@ -171,19 +182,19 @@ def _minimize(loss, coef0, *, solver, tol, max_iter, verbose):
         n_iter = min(tr.n_iter, max_iter)
         # status 2: the quadratic model no longer predicts a decrease the objective can resolve
         # in float64. That is convergence to machine precision (L-BFGS-B's ftol stop, which
-        # scikit-learn accepts silently) once the gradient is at the resolution floor,
-        # sqrt(eps) relative to the objective; earlier it is a real failure.
-        at_floor = res.status == 2 and tr.gnorm <= np.sqrt(np.finfo(float).eps) * max(
-            1.0, abs(tr.f)
-        )
+        # scikit-learn accepts silently) once the gradient is at the resolution floor (see the
+        # module note); earlier it is a real failure.
+        l2 = float(getattr(loss, "l2_reg_strength", 0.0))
+        floor = np.sqrt(np.finfo(float).eps) * max(1.0, abs(tr.f)) * np.sqrt(max(1.0, 2 * l2))
+        at_floor = res.status == 2 and tr.gnorm <= floor
+        failure = None
         if not converged[0] and res.status != 0 and not at_floor:
-            warnings.warn(
+            # one line up to the hint, as scikit-learn's newton-cg message
+            failure = (
                 f"newton-cg failed to converge after {n_iter} iteration(s) "
-                f"(status={res.status}): {res.message}\n\n{_CONVERGENCE_HINT}",
-                ConvergenceWarning,
-                stacklevel=4,
+                f"(status={res.status}: {res.message}). {_CONVERGENCE_HINT}"
             )
-        return res.x, n_iter
+        return res.x, n_iter, failure
 
     raise ValueError(f"Unknown solver {solver!r}")
 
