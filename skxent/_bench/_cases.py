@@ -4,7 +4,10 @@ Design note
 -----------
 A case (say "softmax CE loss, float64") is measured at several *points*: a ladder of input sizes
 (how the cost grows) at the largest thread count, and the largest size at every thread count of
-the sweep (how it scales). Data depends only on the size, so it is made once per size and shared
+the sweep (how it scales). Fits run their ladder at the fewest threads instead (``ladder_at``):
+at more threads scikit-learn's BLAS pool, spinning on a busy machine, makes its fit times
+erratic by seconds, which would bury the growth with size; the sweep at the largest size still
+shows that effect, once. Data depends only on the size, so it is made once per size and shared
 by that size's thread points; contenders are built per point because their thread count is part
 of them (``n_threads=``). Every case names exactly one contender ``"skxent"``, the baseline of
 its ratios; the others have a role (``peer``, ``floor``, ``reference``: a baseline that is not a
@@ -64,6 +67,7 @@ class Case:
     min_time: float = 0.01
     max_time: Optional[float] = 30.0  # time budget of a point's timed rounds (harness)
     short: Optional[str] = None  # panel title in the plots (default: title)
+    ladder_at: str = "max"  # thread count of the size ladder: "max" or "min" of the sweep
     notes: list = field(default_factory=list)
 
     def sizes_for(self, level, quick):

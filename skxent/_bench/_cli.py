@@ -151,14 +151,16 @@ def _validate(args):
     return suites, size, threads, mode, names
 
 
-def _select_cases(suites):
+def _select_cases(suites, peer_names=()):
     from . import _suite_fit, _suite_losses, _suite_metrics, _suite_sampled
 
-    modules = {"losses": _suite_losses, "metrics": _suite_metrics, "fit": _suite_fit,
-               "sampled": _suite_sampled}
     out = []
     for s in suites:
-        out.extend(modules[s].cases())
+        if s == "fit":
+            out.extend(_suite_fit.cases(with_dask_ml="dask-ml" in peer_names))
+        else:
+            out.extend({"losses": _suite_losses, "metrics": _suite_metrics,
+                        "sampled": _suite_sampled}[s].cases())
     return out
 
 
@@ -266,8 +268,11 @@ def main(argv=None):
     from ._runner import Progress
 
     try:
-        cases = _select_cases(suites)
+        cases = _select_cases(suites, names)
         notes = []
+        if "fit" in suites and "dask-ml" not in names:
+            notes.append("fit: the binary case runs only with dask-ml, its peer (not installed "
+                         "or not requested)")
         if "metrics" in suites:
             from ._suite_metrics import missing_optional
 

@@ -76,7 +76,7 @@ def _colours(rows):
             out[n] = "0.45"
         else:
             i += 1
-            out[n] = cmap(i % 10)
+            out[n] = cmap(1 + (i - 1) % 9)  # tab10's first blue is skxent's look-alike
     return out
 
 
@@ -144,12 +144,12 @@ def _legend_union(axes):
 
 def _plot_speedup(plt, doc, suite, groups, colours, path):
     groups = [(k, rows) for k, rows in groups
-              if len({r["threads"] for r in rows if r["x"] == case_views(rows)[1]}) > 1]
+              if len(case_views(rows)[6]) > 1]
     if not groups:
         return None
     fig, flat = _panels(plt, len(groups))
     for ax, (key, rows) in zip(flat, groups):
-        _, top_x, at_top, _, _, ts, by_threads = case_views(rows)
+        _, top_x, at_top, _, _, _, ts, by_threads = case_views(rows)
         t0 = ts[0]
         ax.plot(ts, [t / t0 for t in ts], color="0.6", linestyle="--", linewidth=1,
                 label="ideal (linear speed-up)")
@@ -179,13 +179,13 @@ def _plot_speedup(plt, doc, suite, groups, colours, path):
 
 
 def _plot_size(plt, doc, suite, groups, colours, path):
-    groups = [(k, rows) for k, rows in groups if len(case_views(rows)[3]) > 1]
+    groups = [(k, rows) for k, rows in groups if len(case_views(rows)[4]) > 1]
     if not groups:
         return None
     fig, flat = _panels(plt, len(groups))
     cases = {(c["suite"], c["case"]): c for c in doc["cases"]}
     for ax, (key, rows) in zip(flat, groups):
-        tmax, _, _, xs, by_size, _, _ = case_views(rows)
+        _, _, _, t_ladder, xs, by_size, _, _ = case_views(rows)
         for name in dict.fromkeys(r["contender"] for r in rows):
             pts = [(x, by_size[(name, x)]["median_s"]) for x in xs
                    if (name, x) in by_size and by_size[(name, x)]["median_s"]]
@@ -193,7 +193,7 @@ def _plot_size(plt, doc, suite, groups, colours, path):
                 ax.plot(*zip(*pts), color=colours[name], label=name, **_style(name))
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_title(_short(f"{doc_title(doc, key)}, {tmax} thr"), fontsize=9)
+        ax.set_title(_short(f"{doc_title(doc, key)}, {t_ladder} thr"), fontsize=9)
         ax.set_xlabel(cases.get(key, {}).get("x_label", "input size"))
         ax.set_ylabel("median time per call (s)")
         ax.grid(alpha=0.3, which="both")
@@ -222,7 +222,8 @@ def _plot_ratios(plt, doc, suite, groups, colours, path):
     yticks, ylabels, seen = [], [], set()
     for heading, bars in groups_bars:
         ax.text(0.003, y - 0.05, heading, transform=ax.get_yaxis_transform(), ha="left",
-                va="center", fontsize=8.5, fontweight="bold")
+                va="center", fontsize=8.5, fontweight="bold", zorder=6,
+                bbox=dict(facecolor="white", edgecolor="none", pad=1.0))
         y += 1
         for name, ratio in bars:
             ax.barh(y, ratio, color=colours[name], height=0.75,

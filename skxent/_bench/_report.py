@@ -140,17 +140,28 @@ def _cell(row):
 
 
 def case_views(rows):
-    """For one case's rows: ``(tmax, top_x, at_top, by_size, by_threads)`` (see markdown)."""
-    tmax = max(r["threads"] for r in rows)
-    at_tmax = [r for r in rows if r["threads"] == tmax]
-    top_x = max(r["x"] for r in at_tmax)
-    at_top = [r for r in at_tmax if r["x"] == top_x]
-    xs = sorted({r["x"] for r in at_tmax})
-    by_size = {(r["contender"], r["x"]): r for r in at_tmax}
+    """One case's rows seen three ways.
+
+    Returns ``(t_top, top_x, at_top, t_ladder, xs, by_size, ts, by_threads)``: the largest size
+    ``top_x`` and the largest thread count measured there ``t_top`` with the rows of that point
+    (``at_top``: the summary and the ratio bars); the thread count of the size ladder (the one
+    with the most sizes, ``t_ladder``), its sizes ``xs`` and rows by ``(contender, x)``; the
+    thread counts measured at the largest size ``ts`` and rows by ``(contender, threads)``.
+    """
+    top_x = max(r["x"] for r in rows)
     top_rows = [r for r in rows if r["x"] == top_x]
     ts = sorted({r["threads"] for r in top_rows})
+    t_top = ts[-1]
+    at_top = [r for r in top_rows if r["threads"] == t_top]
+    n_sizes = {}
+    for r in rows:
+        n_sizes.setdefault(r["threads"], set()).add(r["x"])
+    t_ladder = max(n_sizes, key=lambda t: (len(n_sizes[t]), t))
+    ladder = [r for r in rows if r["threads"] == t_ladder]
+    xs = sorted({r["x"] for r in ladder})
+    by_size = {(r["contender"], r["x"]): r for r in ladder}
     by_threads = {(r["contender"], r["threads"]): r for r in top_rows}
-    return tmax, top_x, at_top, xs, by_size, ts, by_threads
+    return t_top, top_x, at_top, t_ladder, xs, by_size, ts, by_threads
 
 
 def markdown(doc):
@@ -205,7 +216,7 @@ def markdown(doc):
                 lines += [f"![{os.path.splitext(os.path.basename(p))[0]}]({os.path.basename(p)})"
                           for p in pngs]
         title = cases.get(key, {}).get("title", key[1])
-        tmax, top_x, at_top, xs, by_size, ts, by_threads = case_views(rows)
+        tmax, top_x, at_top, t_ladder, xs, by_size, ts, by_threads = case_views(rows)
         lines += ["", f"### {title} (`{key[1]}`)", "",
                   f"At {at_top[0]['size_label']}, {tmax} thread(s):", "",
                   "| contender | median | rounds | ratio (peer / skxent) | note |",
@@ -224,7 +235,7 @@ def markdown(doc):
         names = _contenders(rows)
         if len(xs) > 1:
             labels = {r["x"]: r["size_label"] for r in rows}
-            lines += ["", f"Median by input size, {tmax} thread(s):", "",
+            lines += ["", f"Median by input size, {t_ladder} thread(s):", "",
                       "| contender | " + " | ".join(labels[x] for x in xs) + " |",
                       "|---|" + "---:|" * len(xs)]
             for n in names:

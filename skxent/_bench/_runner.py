@@ -2,8 +2,8 @@
 
 Design note
 -----------
-The plan of a case is its size ladder at the largest thread count, then its largest size at
-every other thread count: the first shows how the cost grows with the input, the second how it
+The plan of a case is its size ladder at the largest thread count (the fewest for fits, see
+``_cases``), then its largest size at every other thread count: the first shows how the cost grows with the input, the second how it
 scales with cores, and together they cost ``sizes + threads - 1`` points instead of the full grid.
 Each point runs under ``threadpool_limits(t)`` (every OpenMP and BLAS pool of the process, the
 view scikit-learn's estimators and NumPy act on) with PyTorch's pool set to ``t`` too and the
@@ -34,13 +34,14 @@ __all__ = ["Progress", "RunResult", "plan", "run"]
 def plan(cases, level, quick, threads):
     """``[(case, size, [thread counts])]`` in execution order (see the design note)."""
     threads = sorted(set(threads))
-    tmax = threads[-1]
     out = []
     for case in cases:
+        t_ladder = threads[0] if case.ladder_at == "min" else threads[-1]
         sizes = case.sizes_for(level, quick)
         for s in sizes[:-1]:
-            out.append((case, s, [tmax]))
-        out.append((case, sizes[-1], [tmax] + [t for t in reversed(threads) if t != tmax]))
+            out.append((case, s, [t_ladder]))
+        out.append((case, sizes[-1], [t_ladder] + [t for t in reversed(threads)
+                                                   if t != t_ladder]))
     return out
 
 
