@@ -51,7 +51,14 @@ def probabilities(n, k=METRIC_K, dtype=np.float64):
 
 
 def limits(n_threads):
-    """Context limiting every OpenMP and BLAS pool to ``n_threads``."""
+    """Limit every OpenMP and BLAS pool to ``n_threads`` until ``release``."""
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=n_threads)
+
+
+def release(bench):
+    """Undo ``bench.limit`` (asv calls teardown even when setup skipped the benchmark)."""
+    limit = getattr(bench, "limit", None)
+    if limit is not None:
+        limit.restore_original_limits()

@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from .common import N_THREADS, limits
+from .common import N_THREADS, limits, release
 
 N = 50_000
 
@@ -53,7 +53,7 @@ class SoftmaxRegressionFit:
         self.limit = limits(n_threads)
 
     def teardown(self, layout, n_threads):
-        self.limit.restore_original_limits()
+        release(self)
 
     def time_fit(self, layout, n_threads):
         from skxent.linear_model import SoftmaxRegression
@@ -82,7 +82,7 @@ class MultiLabelLogisticFit:
         self.limit = limits(n_threads)
 
     def teardown(self, n_threads):
-        self.limit.restore_original_limits()
+        release(self)
 
     def time_fit(self, n_threads):
         from skxent.linear_model import MultiLabelLogistic

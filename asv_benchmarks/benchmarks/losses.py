@@ -10,7 +10,7 @@ call). A regression here is a kernel, dispatch or validation slowdown; asv's own
 
 import numpy as np
 
-from .common import (N_THREADS, SIGMOID_K, SIGMOID_N, SOFTMAX_K, SOFTMAX_N, limits,
+from .common import (N_THREADS, SIGMOID_K, SIGMOID_N, SOFTMAX_K, SOFTMAX_N, limits, release,
                      sigmoid_data, softmax_data)
 
 
@@ -27,7 +27,7 @@ class SoftmaxCrossEntropy:
         self.limit = limits(n_threads)
 
     def teardown(self, dtype, n_threads):
-        self.limit.restore_original_limits()
+        release(self)
 
     def time_loss(self, dtype, n_threads):
         self.f(self.labels, self.logits, from_logits=True, n_threads=n_threads)
@@ -50,7 +50,7 @@ class SigmoidCrossEntropy:
         self.limit = limits(n_threads)
 
     def teardown(self, dtype, n_threads):
-        self.limit.restore_original_limits()
+        release(self)
 
     def time_loss(self, dtype, n_threads):
         self.f(self.targets, self.logits, from_logits=True, n_threads=n_threads)

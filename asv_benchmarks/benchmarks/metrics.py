@@ -11,7 +11,7 @@ OpenMP's maximum, set here by ``threadpool_limits``.
 
 import numpy as np
 
-from .common import N_THREADS, limits, probabilities
+from .common import N_THREADS, limits, probabilities, release
 
 
 class LogLoss:
@@ -27,7 +27,7 @@ class LogLoss:
         self.limit = limits(n_threads)
 
     def teardown(self, n_samples, dtype, n_threads):
-        self.limit.restore_original_limits()
+        release(self)
 
     def time_log_loss(self, n_samples, dtype, n_threads):
         self.f(self.y, self.p)
@@ -48,7 +48,7 @@ class OptionalMetrics:
         self.limit = limits(n_threads)
 
     def teardown(self, metric, n_threads):
-        self.limit.restore_original_limits()
+        release(self)
 
     def time_metric(self, metric, n_threads):
         self.f(self.y, self.p)

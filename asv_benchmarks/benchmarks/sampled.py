@@ -10,7 +10,7 @@ so shows here first.
 
 import numpy as np
 
-from .common import N_THREADS, limits
+from .common import N_THREADS, limits, release
 
 BATCH, DIM, NUM_SAMPLED, CLASSES = 1024, 128, 64, 100_000
 
@@ -36,7 +36,7 @@ class SampledLosses:
         self.limit = limits(n_threads)
 
     def teardown(self, loss, n_threads):
-        self.limit.restore_original_limits()
+        release(self)
 
     def time_loss(self, loss, n_threads):
         self.f(self.W, self.b, self.labels, self.x, NUM_SAMPLED, CLASSES, n_threads=n_threads)

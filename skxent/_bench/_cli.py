@@ -142,8 +142,6 @@ def _validate(args):
         missing = find_missing(names)
         if missing:
             raise UsageError(f"--peers: {', '.join(missing)} requested but not installed")
-    else:
-        names = [n for n in names if n not in find_missing(names)]
     for opt in ("repeats", "warmup"):
         v = getattr(args, opt)
         if v is not None and v < (1 if opt == "repeats" else 0):
@@ -264,13 +262,15 @@ def main(argv=None):
     except UsageError as exc:
         print(f"skxent-bench: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    from . import _peers
     from ._peers import PeerUnavailable
     from ._runner import Progress
 
     try:
-        cases = _select_cases(suites, names)
+        installed = [n for n in names if n not in _peers.find_missing([n])]
+        cases = _select_cases(suites, installed)
         notes = []
-        if "fit" in suites and "dask-ml" not in names:
+        if "fit" in suites and "dask-ml" not in installed:
             notes.append("fit: the binary case runs only with dask-ml, its peer (not installed "
                          "or not requested)")
         if "metrics" in suites:

@@ -114,9 +114,10 @@ class Progress:
     def start(self, index, case, size_label, threads, weight, n_rounds):
         self.point = {"index": index, "case": case, "size": size_label, "threads": threads,
                       "weight": weight, "rounds": n_rounds, "t0": time.perf_counter()}
-        self._last = time.perf_counter()
         if self.tty:
+            self._last = 0.0
             self.tick("setup", 0, 1, "")
+        self._last = time.perf_counter()
 
     def tick(self, stage, i, n, name):
         """The harness's ``progress`` callback."""

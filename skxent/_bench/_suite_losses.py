@@ -15,7 +15,8 @@ it says:
   timed); its per-sample gradient is not divided by ``n``, which only favours it;
 * skxent runs through the public API (``categorical_cross_entropy`` / ``binary_cross_entropy``),
   which allocates the gradient it returns on every call; the ``skxent (grad_out)`` row uses the
-  private ``_cce`` / ``_bce`` with a preallocated gradient, like scikit-learn's row;
+  private entry point (``_private.preallocated_loss``) with a preallocated gradient, like
+  scikit-learn's row;
 * the floor, ``np.sum(y_pred)``, is one read of the logits;
 * every contender's loss is checked against a float64 NumPy reference before timing.
 
@@ -27,6 +28,7 @@ import numpy as np
 
 from ._cases import Case, Contender, Point
 from ._harness import FLOOR, floor
+from ._private import preallocated_loss
 
 SOFTMAX_K = 10
 SIGMOID_K = 20
@@ -77,10 +79,12 @@ def _softmax_point(grad):
             c["skxent"] = Contender(lambda: L.categorical_cross_entropy(
                 labels, logits, from_logits=True, return_grad=True, n_threads=threads)[0],
                 role="skxent")
-            g_out = np.empty((n, k), dtype=dtype)
-            c["skxent (grad_out)"] = Contender(lambda: L._cce(
-                labels, logits, from_logits=True, grad_out=g_out, n_threads=threads)[0],
-                role="skxent-variant")
+            pre = preallocated_loss("categorical")
+            if pre is not None:
+                g_out = np.empty((n, k), dtype=dtype)
+                c["skxent (grad_out)"] = Contender(lambda: pre(
+                    labels, logits, grad_out=g_out, n_threads=threads)[0],
+                    role="skxent-variant")
         else:
             c["skxent"] = Contender(lambda: L.categorical_cross_entropy(
                 labels, logits, from_logits=True, n_threads=threads), role="skxent")
@@ -161,10 +165,12 @@ def _sigmoid_point(grad):
             c["skxent"] = Contender(lambda: L.binary_cross_entropy(
                 targets, logits, from_logits=True, return_grad=True, n_threads=threads)[0],
                 role="skxent")
-            g_out = np.empty((n, k), dtype=dtype)
-            c["skxent (grad_out)"] = Contender(lambda: L._bce(
-                targets, logits, from_logits=True, grad_out=g_out, n_threads=threads)[0],
-                role="skxent-variant")
+            pre = preallocated_loss("binary")
+            if pre is not None:
+                g_out = np.empty((n, k), dtype=dtype)
+                c["skxent (grad_out)"] = Contender(lambda: pre(
+                    targets, logits, grad_out=g_out, n_threads=threads)[0],
+                    role="skxent-variant")
         else:
             c["skxent"] = Contender(lambda: L.binary_cross_entropy(
                 targets, logits, from_logits=True, n_threads=threads), role="skxent")
