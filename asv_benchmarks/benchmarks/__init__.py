@@ -1,0 +1,1 @@
+"""asv benchmarks of skxent: the cases of ``skxent-bench``, timed per commit."""
