@@ -341,8 +341,8 @@ def test_sigint_stops_a_real_run_and_writes_the_results(tmp_path):
         stderr=subprocess.PIPE, text=True, env=env)
     try:
         deadline = time.time() + 60
-        for line in proc.stderr:  # wait until the first point is done
-            if line.startswith("[1/") or time.time() > deadline:
+        for line in proc.stderr:  # wait until the first point is done: "[1/16] ... (1.2 s): ..."
+            if re.match(r"\[1/\d+\] .*\(\d+\.\d s\): ", line) or time.time() > deadline:
                 break
         proc.send_signal(signal.SIGINT)
         rest = proc.communicate(timeout=60)[1]
