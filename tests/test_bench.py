@@ -115,7 +115,7 @@ def test_quick_run_reports_progress_and_markdown_tables(quick_run):
     assert "wrote results.json, results.md" in err
     md = open(os.path.join(out, "results.md")).read()
     assert md.startswith("# skxent-bench results")
-    assert "## Summary: ratios at the largest size and thread count" in md
+    assert "## Summary: ratios at the largest size, per thread count" in md
     assert "| contender | median | rounds | ratio (peer / skxent) | note |" in md
     assert "Median by input size, 1 thread(s):" in md
     assert "load average (1/5/15 min): before" in md
