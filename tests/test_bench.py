@@ -115,7 +115,7 @@ def test_quick_run_reports_progress_and_markdown_tables(quick_run):
     assert "wrote results.json, results.md" in err
     md = open(os.path.join(out, "results.md")).read()
     assert md.startswith("# skxent-bench results")
-    assert "## Summary: ratios at the largest size and thread count" in md
+    assert "## Summary: ratios at the largest size, per thread count" in md
     assert "| contender | median | rounds | ratio (peer / skxent) | note |" in md
     assert "Median by input size, 1 thread(s):" in md
     assert "load average (1/5/15 min): before" in md
@@ -341,8 +341,8 @@ def test_sigint_stops_a_real_run_and_writes_the_results(tmp_path):
         stderr=subprocess.PIPE, text=True, env=env)
     try:
         deadline = time.time() + 60
-        for line in proc.stderr:  # wait until the first point is done
-            if line.startswith("[1/") or time.time() > deadline:
+        for line in proc.stderr:  # wait until the first point is done: "[1/16] ... (1.2 s): ..."
+            if re.match(r"\[1/\d+\] .*\(\d+\.\d s\): ", line) or time.time() > deadline:
                 break
         proc.send_signal(signal.SIGINT)
         rest = proc.communicate(timeout=60)[1]

@@ -11,8 +11,9 @@ it measured), one small panel per case:
 * ``<suite>_size.png``: median time against the input size on log-log axes, one line per
   contender: a slope of 1 is linear cost; a flat start is per-call overhead.
 * ``<suite>_ratios.png``: horizontal bars of peer time / skxent time per case and contender, at
-  the largest size and thread count, on a log axis with the parity line at 1 (right of it,
-  skxent is faster).
+  the largest size, one bar per thread count measured there (fewer threads: hatched), on a log
+  axis with the parity line at 1 (right of it, skxent is faster). Both thread counts, because on
+  a busy machine a ratio at the largest count alone can be a story about the other jobs.
 
 Every figure has a title, units and legend, and a caption naming the machine (CPU, cores, SIMD
 level, load average), because a plot copied out of its folder loses the JSON beside it.
@@ -205,16 +206,18 @@ def _plot_size(plt, doc, suite, groups, colours, path):
 
 
 def _plot_ratios(plt, doc, suite, groups, colours, path):
-    groups_bars = []  # (case heading, [(contender, ratio)])
+    groups_bars = []  # (case heading, [(contender, threads, ratio)])
     for key, rows in groups:
-        tmax, _, at_top, *_ = case_views(rows)
-        bars = [(r["contender"], r["ratio"]) for r in at_top
-                if r["role"] not in ("skxent", "floor") and r["ratio"] is not None]
+        _, _, at_top, _, _, _, ts, by_threads = case_views(rows)
+        names = dict.fromkeys(r["contender"] for r in at_top
+                              if r["role"] not in ("skxent", "floor"))
+        bars = [(n, t, by_threads[(n, t)]["ratio"]) for n in names for t in ts
+                if (n, t) in by_threads and by_threads[(n, t)]["ratio"] is not None]
         if bars:
-            groups_bars.append((f"{doc_title(doc, key)}: {at_top[0]['size_label']}, "
-                                f"{tmax} thread{'s' if tmax > 1 else ''}", bars))
+            groups_bars.append((f"{doc_title(doc, key)}: {at_top[0]['size_label']}", bars))
     if not groups_bars:
         return None
+    t_max = max(t for _, b in groups_bars for _, t, _ in b)
     n_rows = sum(len(b) + 1 for _, b in groups_bars)
     height = 0.3 * n_rows + 1.9
     fig, ax = plt.subplots(figsize=(10, height))
@@ -225,25 +228,30 @@ def _plot_ratios(plt, doc, suite, groups, colours, path):
                 va="center", fontsize=8.5, fontweight="bold", zorder=6,
                 bbox=dict(facecolor="white", edgecolor="none", pad=1.0))
         y += 1
-        for name, ratio in bars:
+        for name, t, ratio in bars:
+            # fewer threads than the most: the same colour, lighter and hatched
+            style = {} if t == t_max else dict(alpha=0.55, hatch="//", edgecolor="white")
             ax.barh(y, ratio, color=colours[name], height=0.75,
-                    label=name if name not in seen else None)
+                    label=name if name not in seen else None, **style)
             seen.add(name)
             ax.text(ratio * 1.03, y, f"{ratio:.2f}x", va="center", fontsize=8)
             yticks.append(y)
-            ylabels.append(name)
+            ylabels.append(f"{name}, {t} thr")
             y += 1
+        y += 0.2
     ax.set_xscale("log")
     ax.axvline(1.0, color="k", linewidth=1)
     ax.set_yticks(yticks, ylabels, fontsize=8)
     ax.set_ylim(y - 0.4, -0.6)
-    values = [r for _, b in groups_bars for _, r in b]
+    values = [r for _, b in groups_bars for _, _, r in b]
     ax.set_xlim(min(0.5, min(values) / 1.5), max(2.0, max(values) * 2.0))
     ax.set_xlabel("peer time / skxent time (log scale; > 1: skxent is faster)")
     ax.grid(alpha=0.3, axis="x", which="both")
-    fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.6 / height, bottom=1.1 / height)
-    fig.suptitle(f"skxent-bench: {suite}: time ratios at the largest size", fontsize=13,
-                 fontweight="bold", y=1 - 0.12 / height, va="top")
+    # room on the left for the longest contender label (8 pt: ~0.065 inch a character)
+    left = min(0.55, 0.04 + 0.065 * max(len(label) for label in ylabels) / 10)
+    fig.subplots_adjust(left=left, right=0.97, top=1 - 0.6 / height, bottom=1.1 / height)
+    fig.suptitle(f"skxent-bench: {suite}: time ratios at the largest size, per thread count",
+                 fontsize=13, fontweight="bold", y=1 - 0.12 / height, va="top")
     _caption_text(fig, doc)
     _save(fig, path)
     plt.close(fig)

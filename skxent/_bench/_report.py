@@ -190,20 +190,21 @@ def markdown(doc):
     cases = {(c["suite"], c["case"]): c for c in doc["cases"]}
     grouped = _by_case(doc["results"])
 
-    lines += ["", "## Summary: ratios at the largest size and thread count", "",
+    lines += ["", "## Summary: ratios at the largest size, per thread count", "",
               "| suite | case | size | threads | skxent | contender | ratio |",
               "|---|---|---|---:|---:|---|---:|"]
     for key, rows in grouped.items():
-        tmax, top_x, at_top, *_ = case_views(rows)
-        base = next((r for r in at_top if r["role"] == "skxent"), None)
-        for r in at_top:
-            if r["role"] in ("skxent", "skxent-variant") or r["median_s"] is None:
-                continue
-            lines.append(f"| {key[0]} | {key[1]} | {r['size_label']} | {tmax} | "
-                         f"{_fmt_time(base['median_s'] if base else None)} | {r['contender']} | "
-                         f"{r['ratio']:.2f} |" if r["ratio"] is not None else
-                         f"| {key[0]} | {key[1]} | {r['size_label']} | {tmax} | - | "
-                         f"{r['contender']} | - |")
+        *_, ts, by_threads = case_views(rows)
+        for t in ts:
+            point = [r for (n, tt), r in by_threads.items() if tt == t]
+            base = next((r for r in point if r["role"] == "skxent"), None)
+            for r in point:
+                if r["role"] in ("skxent", "skxent-variant") or r["median_s"] is None:
+                    continue
+                ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else "-"
+                lines.append(f"| {key[0]} | {key[1]} | {r['size_label']} | {t} | "
+                             f"{_fmt_time(base['median_s'] if base else None)} | "
+                             f"{r['contender']} | {ratio} |")
 
     suite = None
     for key, rows in grouped.items():

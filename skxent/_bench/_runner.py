@@ -210,6 +210,7 @@ def run(cases, *, level, quick, threads, peers, progress, repeats=None, warmup=N
                 progress.start(index, f"{case.suite}/{case.name}", label, t, weights[index],
                                settings[0])
                 rows = _run_point(case, data, t, peers, base_row, settings, progress, result)
+                result.points_done += 1  # before the line that says so (a Ctrl-C may follow it)
                 progress.finish(_point_summary(rows))
                 for row in rows:
                     if row.get("agrees") is False:
@@ -217,7 +218,6 @@ def run(cases, *, level, quick, threads, peers, progress, repeats=None, warmup=N
                             f"WARNING: {row['contender']} returned {row['value']!r}, the "
                             f"reference is {row['reference']!r} ({case.suite}/{case.name} "
                             f"{label}): its time does not measure the same computation")
-                result.points_done += 1
                 index += 1
             del data
     except KeyboardInterrupt:

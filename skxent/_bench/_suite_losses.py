@@ -18,7 +18,8 @@ it says:
   private entry point (``_private.preallocated_loss``) with a preallocated gradient, like
   scikit-learn's row;
 * the floor, ``np.sum(y_pred)``, is one read of the logits;
-* every contender's loss is checked against a float64 NumPy reference before timing.
+* every contender's loss is checked against a float64 NumPy reference before timing (that call
+  is also the first touch of any memory it allocates); then 2 warm-up rounds and 5 timed ones.
 
 Sizes: softmax ``n x 10`` (1e6 rows at the default size, the targets' problem), sigmoid
 ``n x 20`` (5e5 rows); the size axis of the plots is the number of logits ``n x k``.
@@ -260,7 +261,7 @@ def cases():
                 data=lambda n, dt=dtype: _softmax_data(n, np.dtype(dt)),
                 point=_softmax_point(grad),
                 cost=lambda n, per=per: per * n * SOFTMAX_K,
-                n_contenders=5 if grad else 4, repeats=7, warmup=3,
+                n_contenders=5 if grad else 4, repeats=5, warmup=2,
             ))
             out.append(Case(
                 suite="losses", name=f"sigmoid_{tag}_{short}",
@@ -271,6 +272,6 @@ def cases():
                 data=lambda n, dt=dtype: _sigmoid_data(n, np.dtype(dt)),
                 point=_sigmoid_point(grad),
                 cost=lambda n, per=per: 1.5 * per * n * SIGMOID_K,
-                n_contenders=5 if grad else 4, repeats=7, warmup=3,
+                n_contenders=5 if grad else 4, repeats=5, warmup=2,
             ))
     return out
