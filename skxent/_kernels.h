@@ -970,7 +970,16 @@ typedef struct {
     double grad_scale;
 } sk_kl_args;
 
-#define SK_KL_ROW_ARRAYS 16 /* per-row workspace arrays of sk_kl_chunk */
+#define SK_KL_ROW_ARRAYS 14 /* per-row workspace arrays of sk_kl_chunk */
+
+/* The inner loops of sk_kl_chunk read and write up to nine streams of one workspace; GCC
+ * cannot prove them disjoint and gives up above ten run-time alias checks (the loops then run
+ * scalar, ~5x slower). They are disjoint slices: say so. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define SK_IVDEP _Pragma("GCC ivdep")
+#else
+#define SK_IVDEP
+#endif
 
 /* a + b == s + *lo exactly (Knuth's TwoSum, any order of magnitudes); lo = 0 when s is not
  * finite. */
@@ -1078,9 +1087,11 @@ SK_INLINE double sk_log_dd(double u, double *lo)
  *     phi(x) = 2^n p(r) + [2^n r + (2^n - 1 - x)]    for |n| <= 52,
  * where the bracket, the only place where phi can cancel, is formed from exact pieces
  * (2^n (x - n ln2_hi) is exact, 2^n - 1 - x an exact pair); beyond, phi = e^x - (1 + x) or
- * (-1 - x) + e^x, which do not cancel. e^x - 1 is x + phi(x) for x >= -ln2 / 2, else e^x - 1. */
+ * (-1 - x) + e^x, which do not cancel. e^x - 1 is x + phi(x) for x >= -ln2 / 2, else e^x - 1.
+ * lowp (a constant; float32 data, whose results are rounded to 2**-24): a degree-5 fit of Q,
+ * 2.9e-9 relative. */
 SK_INLINE void sk_kl_exp3(double xh, double xl, double w, double *wy, double *wphi,
-                          double *wem1)
+                          double *wem1, const int lowp)
 {
     const double LOG2E = 1.4426950408889634074;
     const double LN2_HI = 6.93147180369123816490e-01; /* n * LN2_HI exact for |n| < 2**21 */
@@ -1092,18 +1103,28 @@ SK_INLINE void sk_kl_exp3(double xh, double xl, double w, double *wy, double *wp
     const double r1 = xc - n * LN2_HI;                 /* exact (Cody-Waite) */
     const double rlo = xlc - n * LN2_LO;
     const double r = r1 + rlo;
-    double q = 1.6068222324553252e-10;
-    q = q * r + 2.091811394828465e-09;
-    q = q * r + 2.5052131880386958e-08;
-    q = q * r + 2.7557263350520835e-07;
-    q = q * r + 2.7557319174224947e-06;
-    q = q * r + 2.4801587336367172e-05;
-    q = q * r + 0.00019841269841301644;
-    q = q * r + 0.0013888888888879106;
-    q = q * r + 0.008333333333333326;
-    q = q * r + 0.04166666666666668;
-    q = q * r + 0.16666666666666666;
-    q = q * r + 0.5;
+    double q;
+    if (lowp) {
+        q = 0.00019890990824673654;
+        q = q * r + 0.0013933649996309251;
+        q = q * r + 0.0083333109254809;
+        q = q * r + 0.041666464925285904;
+        q = q * r + 0.16666666681623232;
+        q = q * r + 0.500000001346581;
+    } else {
+        q = 1.6068222324553252e-10;
+        q = q * r + 2.091811394828465e-09;
+        q = q * r + 2.5052131880386958e-08;
+        q = q * r + 2.7557263350520835e-07;
+        q = q * r + 2.7557319174224947e-06;
+        q = q * r + 2.4801587336367172e-05;
+        q = q * r + 0.00019841269841301644;
+        q = q * r + 0.0013888888888879106;
+        q = q * r + 0.008333333333333326;
+        q = q * r + 0.04166666666666668;
+        q = q * r + 0.16666666666666666;
+        q = q * r + 0.5;
+    }
     const double p = (r * r) * q;                      /* e^r - 1 - r */
     /* w 2^n in two steps: no intermediate overflow or double rounding while w e^x is finite */
     const double n1 = (n * 0.5 + SK_EXP_SHIFT) - SK_EXP_SHIFT;
@@ -1120,7 +1141,10 @@ SK_INLINE void sk_kl_exp3(double xh, double xl, double w, double *wy, double *wp
     const double wphi_lo = w * ((-1.0 - xh) - xl) + y;
     *wy = y;
     *wphi = n > 52.0 ? wphi_hi : (n < -52.0 ? wphi_lo : w * phi_mid);
-    *wem1 = (xh >= -0.34657359027997264 && n <= 52.0) ? w * (xh + (xl + phi_mid)) : y - w;
+    /* nested selects, not (a & b) ? : GCC 12 does not vectorise a select on a combined
+     * comparison once the caller selects on it again */
+    const double em1_mid = w * (xh + (xl + phi_mid));
+    *wem1 = xh < -0.34657359027997264 ? y - w : (n > 52.0 ? y - w : em1_mid);
 }
 
 /* g(v) = v - log1p(v) >= 0 for v >= -1, a few ulps relative: with s = v / (2 + v),
@@ -1145,7 +1169,151 @@ SK_INLINE double sk_kl_g(double v, double lp)
     A = A * z + 0.20000000000000578;
     A = A * z + 0.3333333333333333;
     const double central = s * (v - 2.0 * z * A);
-    return (s >= -0.4 && s <= 0.4) ? central : v - lp;
+    return s < -0.4 ? v - lp : (s > 0.4 ? v - lp : central); /* nested: see sk_kl_exp3 */
+}
+
+/* sk_load_T through 8 x 8 register tiles for C-ordered rows (K >= 8, R >= 8): the generic
+ * loader gathers one element at a time and took a sixth of this kernel's time, reading two
+ * (n, K) arrays. Other layouts and the edges go through sk_load_T's loops. */
+SK_INLINE void sk_kl_load_T(const sk_view *v, int64_t b0, int64_t nb, int64_t K, int64_t R,
+                            double *restrict dst)
+{
+#if SK_HAVE_TILES
+    if (R > 1 && v->s1 == 1 && K >= 8 && nb >= 8) {
+        const int64_t s0 = v->s0, r8 = nb / 8 * 8, k8 = K / 8 * 8;
+        for (int64_t r = 0; r < r8; r += 8) {
+            for (int64_t k = 0; k < k8; k += 8) {
+                sk_v8d t[8];
+                if (v->f32) {
+                    for (int l = 0; l < 8; l++) {
+                        sk_v8f f;
+                        memcpy(&f, (const float *)v->p + (b0 + r + l) * s0 + k, sizeof f);
+                        t[l] = __builtin_convertvector(f, sk_v8d);
+                    }
+                } else {
+                    for (int l = 0; l < 8; l++)
+                        memcpy(&t[l], (const double *)v->p + (b0 + r + l) * s0 + k, sizeof t[l]);
+                }
+                sk_transpose8(t);
+                for (int c = 0; c < 8; c++) memcpy(dst + (k + c) * R + r, &t[c], sizeof t[c]);
+            }
+            for (int64_t k = k8; k < K; k++)
+                for (int l = 0; l < 8; l++) dst[k * R + r + l] = sk_get(v, b0 + r + l, k);
+        }
+        for (int64_t r = r8; r < nb; r++)
+            for (int64_t k = 0; k < K; k++) dst[k * R + r] = sk_get(v, b0 + r, k);
+        return;
+    }
+#endif
+    sk_load_T(v, b0, nb, K, R, dst);
+}
+
+/* Row maxima of a T-layout block (the first one wins NaN ties as sk_rows_max_T, without the
+ * argmax pass). */
+SK_INLINE void sk_kl_rows_max(const double *restrict d, int64_t nb, int64_t K, int64_t R,
+                              double *restrict m)
+{
+    if (R == 1) {
+        double lane[SK_LANES];
+        for (int l = 0; l < SK_LANES; l++) lane[l] = d[0];
+        int64_t k = 0;
+        for (; k + SK_LANES <= K; k += SK_LANES)
+            for (int l = 0; l < SK_LANES; l++) lane[l] = d[k + l] > lane[l] ? d[k + l] : lane[l];
+        double mx = d[0];
+        for (; k < K; k++) mx = d[k] > mx ? d[k] : mx;
+        for (int l = 0; l < SK_LANES; l++) mx = lane[l] > mx ? lane[l] : mx;
+        m[0] = mx;
+        return;
+    }
+    for (int64_t r = 0; r < nb; r++) m[r] = d[r];
+    for (int64_t k = 1; k < K; k++) {
+        SK_IVDEP
+        for (int64_t r = 0; r < nb; r++) m[r] = d[k * R + r] > m[r] ? d[k * R + r] : m[r];
+    }
+}
+
+/* The first element pass of the logits path (T-layout block): d = (x - m) / T as an exact
+ * pair; for the classes with target mass a = d - log y as a pair (log y from sk_log_dd, or
+ * the log target in l on entry). OUT x: a (classes with mass) or d (the others); l: their low
+ * parts; s1: y a (for the centre); s2: target mass on -inf logits. The flags are constants
+ * after inlining: `scaled` (T != 1), `logt` (log targets), `lowp` (float32 data: the pairs'
+ * low parts, below 2**-53 relative, cannot matter for results rounded to 2**-24, so they are
+ * not formed, and log y is sk_log's). */
+SK_INLINE void sk_kl_centre_pass(double *restrict x, const double *restrict yb,
+                                 double *restrict l, double *restrict s1, double *restrict s2,
+                                 const double *restrict m, int64_t nb, int64_t K, int64_t R,
+                                 double T, const int scaled, const int logt, const int lowp)
+{
+    for (int64_t k = 0; k < K; k++) {
+        SK_IVDEP
+        for (int64_t r = 0; r < nb; r++) {
+            const int64_t j = k * R + r;
+            const double y = yb[j];
+            double ly, lylo = 0.0, dlo = 0.0, alo = 0.0, d, ah;
+            if (logt)
+                ly = l[j];
+            else if (lowp)
+                ly = sk_log(y);
+            else
+                ly = sk_log_dd(y, &lylo);
+            if (lowp) {
+                d = x[j] - m[r]; /* exact: float32 values in double */
+                if (scaled) d = d / T;
+            } else {
+                d = sk_two_diff(x[j], m[r], &dlo);
+                if (scaled) {
+                    const double dd = d;
+                    d = dd / T;
+                    const double rem = d - d == 0.0 ? fma(-d, T, dd) : 0.0; /* exact */
+                    dlo = (rem + dlo) / T;
+                }
+            }
+            const int reg = (y > 0.0) & (d > -INFINITY);
+            if (lowp)
+                ah = d - ly;
+            else
+                ah = sk_two_sum(d, -ly, &alo);
+            x[j] = reg ? ah : d;
+            l[j] = reg ? (alo + dlo) - lylo : dlo;
+            s1[j] = reg ? y * ah : 0.0;
+            s2[j] = (y > 0.0) & (d == -INFINITY) ? y : 0.0; /* NaN: not a mask */
+        }
+    }
+}
+
+/* The second element pass: t = a - c (classes with mass) or d - c (the others) through
+ * sk_kl_exp3. OUT s1: y t; s2: y phi(t) (mass) or e^{d - c} (the others); with `want` (a
+ * constant: gradient or probabilities asked for) wy: w e^x and g1: y expm1(t) or e^{d - c}. */
+SK_INLINE void sk_kl_exp_pass(const double *restrict yb, const double *restrict x,
+                              const double *restrict l, const double *restrict sig,
+                              double *restrict s1, double *restrict s2, double *restrict wyb,
+                              double *restrict g1, int64_t nb, int64_t K, int64_t R,
+                              const int want, const int lowp)
+{
+    for (int64_t k = 0; k < K; k++) {
+        SK_IVDEP
+        for (int64_t r = 0; r < nb; r++) {
+            const int64_t j = k * R + r;
+            const double y = yb[j], hi = x[j];
+            const int reg = (y > 0.0) & (hi > -INFINITY);
+            double xh, xlo = 0.0;
+            if (lowp) {
+                xh = hi - sig[r];
+            } else {
+                double xl;
+                const double xh0 = sk_two_diff(hi, sig[r], &xl);
+                xh = sk_two_sum(xh0, xl + l[j], &xlo);
+            }
+            double wy, wphi, wem1;
+            sk_kl_exp3(xh, xlo, reg ? y : 1.0, &wy, &wphi, &wem1, lowp);
+            s1[j] = reg ? y * xh : 0.0;
+            s2[j] = reg ? wphi : wy;
+            if (want) {
+                wyb[j] = wy;
+                g1[j] = reg ? wem1 : wy;
+            }
+        }
+    }
 }
 
 /* One chunk of rows [r0, r1). ws: 8 * cap + SK_KL_ROW_ARRAYS * R doubles. */
@@ -1159,6 +1327,8 @@ static void sk_kl_chunk(const sk_kl_args *a, int64_t r0, int64_t r1, double *ws,
     const int logits = a->from_logits, logt = a->log_target;
     const double T = a->temperature, scale = a->grad_scale;
     const int scaled = T != 1.0;
+    const int lowp = a->x.f32 && a->y.f32; /* float32 data, float32 results */
+    const int want = a->grad_out != NULL || a->proba_out != NULL;
     /* T-layout blocks */
     double *xb = ws, *yb = ws + cap, *lb = ws + 2 * cap, *s1 = ws + 3 * cap, *s2 = ws + 4 * cap,
            *wyb = ws + 5 * cap, *g1 = ws + 6 * cap, *gb = ws + 7 * cap;
@@ -1166,79 +1336,56 @@ static void sk_kl_chunk(const sk_kl_args *a, int64_t r0, int64_t r1, double *ws,
     double *m = ws + 8 * cap, *Ss = m + R, *Se = Ss + R, *Am = Se + R, *Sm = Am + R,
            *sig = Sm + R, *Rr = sig + R, *PZ = Rr + R, *tmp = PZ + R, *opv = tmp + R,
            *Wr = opv + R, *term = Wr + R, *coef = term + R, *Sa = coef + R;
-    int64_t *amax = (int64_t *)(Sa + R);
     double lane_sum = 0.0, c_sum = 0.0;
 
     for (int64_t b0 = r0; b0 < r1; b0 += R) {
         const int64_t nb = (r1 - b0) < R ? (r1 - b0) : R;
-        const int64_t nk = K * R; /* flat T-layout loops run over whole blocks (stale rows
-                                   * past nb hold finite leftovers and are never stored) */
-        sk_load_T(&a->x, b0, nb, K, R, xb);
+        const int64_t nk = K * R; /* flat loops run over whole blocks: the stale rows past nb
+                                   * are computed and never used */
+        sk_kl_load_T(&a->x, b0, nb, K, R, xb);
         if (logt) {
-            sk_load_T(&a->y, b0, nb, K, R, lb);
-            for (int64_t j = 0; j < nk; j++) {
-                yb[j] = sk_exp_neg(lb[j] < 0.0 ? lb[j] : 0.0);
-                s2[j] = 0.0;
-            }
+            sk_kl_load_T(&a->y, b0, nb, K, R, lb);
+            SK_IVDEP
+            for (int64_t j = 0; j < nk; j++) yb[j] = sk_exp_neg(lb[j] < 0.0 ? lb[j] : 0.0);
         } else {
-            sk_load_T(&a->y, b0, nb, K, R, yb);
-            if (logits)
-                for (int64_t j = 0; j < nk; j++) lb[j] = sk_log_dd(yb[j], s2 + j);
+            sk_kl_load_T(&a->y, b0, nb, K, R, yb);
         }
         /* S = sum y as a pair Ss + Se */
         sk_rows_sum2_T(yb, nb, K, R, Ss, Se);
         for (int64_t r = 0; r < nb; r++) Sa[r] = Ss[r] + Se[r];
 
         if (logits) {
-            sk_rows_max_T(xb, nb, K, R, m, amax);
-            /* d = (x - m) / T as hi + lo; a = d - log y as hi + lo (classes with mass);
-             * s1: y a (for the centre), s2: mass on -inf logits */
-            for (int64_t k = 0; k < K; k++)
-                for (int64_t r = 0; r < nb; r++) {
-                    const int64_t j = k * R + r;
-                    double dlo;
-                    double d = sk_two_diff(xb[j], m[r], &dlo);
-                    if (scaled) {
-                        const double dd = d;
-                        d = dd / T;
-                        const double rem = d - d == 0.0 ? fma(-d, T, dd) : 0.0;
-                        dlo = (rem + dlo) / T;
-                    }
-                    const double y = yb[j];
-                    const int reg = (y > 0.0) & (d > -INFINITY);
-                    double alo;
-                    const double ah = sk_two_sum(d, -lb[j], &alo);
-                    xb[j] = reg ? ah : d;
-                    lb[j] = reg ? (alo + dlo) - s2[j] : dlo;
-                    s1[j] = reg ? y * ah : 0.0;
-                    s2[j] = (y > 0.0) & (d == -INFINITY) ? y : 0.0; /* NaN: not a mask */
-                }
+            sk_kl_rows_max(xb, nb, K, R, m);
+            /* d = (x - m) / T; a = d - log y (classes with mass); s1: y a (for the centre),
+             * s2: mass on -inf logits. One inlined copy per combination of the flags. */
+#define SK_KL_CENTRE(SC, LT, LP) sk_kl_centre_pass(xb, yb, lb, s1, s2, m, nb, K, R, T, SC, LT, LP)
+            if (lowp) {
+                if (scaled) { if (logt) SK_KL_CENTRE(1, 1, 1); else SK_KL_CENTRE(1, 0, 1); }
+                else { if (logt) SK_KL_CENTRE(0, 1, 1); else SK_KL_CENTRE(0, 0, 1); }
+            } else {
+                if (scaled) { if (logt) SK_KL_CENTRE(1, 1, 0); else SK_KL_CENTRE(1, 0, 0); }
+                else { if (logt) SK_KL_CENTRE(0, 1, 0); else SK_KL_CENTRE(0, 0, 0); }
+            }
+#undef SK_KL_CENTRE
             sk_rows_sum_T(s1, nb, K, R, Am, tmp);
             sk_rows_sum_T(s2, nb, K, R, Sm, tmp);
+            SK_IVDEP
             for (int64_t r = 0; r < nb; r++) {
                 const double Sreg = Sa[r] - Sm[r];
                 double c = Sreg > 0.0 ? Am[r] / Sreg : 0.0;
                 sig[r] = c < -600.0 ? -600.0 : c;
             }
             /* t = a - c (classes with mass), d - c (the others), through exp / phi / expm1 */
-            for (int64_t k = 0; k < K; k++)
-                for (int64_t r = 0; r < nb; r++) {
-                    const int64_t j = k * R + r;
-                    const double y = yb[j], hi = xb[j];
-                    const int reg = (y > 0.0) & (hi > -INFINITY);
-                    double xl;
-                    const double xh0 = sk_two_diff(hi, sig[r], &xl);
-                    double xlo;
-                    const double xh = sk_two_sum(xh0, xl + lb[j], &xlo);
-                    double wy, wphi, wem1;
-                    sk_kl_exp3(xh, xlo, reg ? y : 1.0, &wy, &wphi, &wem1);
-                    s1[j] = reg ? y * xh : 0.0;
-                    s2[j] = reg ? wphi : wy;
-                    wyb[j] = wy;
-                    g1[j] = reg ? wem1 : wy;
-                }
+            if (lowp) {
+                if (want) sk_kl_exp_pass(yb, xb, lb, sig, s1, s2, wyb, g1, nb, K, R, 1, 1);
+                else sk_kl_exp_pass(yb, xb, lb, sig, s1, s2, wyb, g1, nb, K, R, 0, 1);
+            } else {
+                if (want) sk_kl_exp_pass(yb, xb, lb, sig, s1, s2, wyb, g1, nb, K, R, 1, 0);
+                else sk_kl_exp_pass(yb, xb, lb, sig, s1, s2, wyb, g1, nb, K, R, 0, 0);
+            }
             sk_rows_sum_T(s1, nb, K, R, Rr, tmp);
             sk_rows_sum_T(s2, nb, K, R, PZ, tmp);
+            SK_IVDEP
             for (int64_t r = 0; r < nb; r++) {
                 const double Sreg = Sa[r] - Sm[r];
                 const double W = Rr[r] + PZ[r];
@@ -1249,7 +1396,7 @@ static void sk_kl_chunk(const sk_kl_args *a, int64_t r0, int64_t r1, double *ws,
                 opv[r] = Sreg + W;
                 const double swi = swl ? swl[b0 + r] : 1.0;
                 /* target mass on a -inf logit: +inf, unless the row is NaN anyway */
-                const double klm = Sm[r] > 0.0 && kl == kl ? INFINITY : kl;
+                const double klm = Sm[r] > 0.0 ? (kl == kl ? INFINITY : kl) : kl;
                 term[r] = swi == 0.0 ? 0.0 : swi * klm;
                 coef[r] = swi;
             }
@@ -1266,11 +1413,13 @@ static void sk_kl_chunk(const sk_kl_args *a, int64_t r0, int64_t r1, double *ws,
             if (a->grad_out) {
                 for (int64_t r = 0; r < nb; r++) tmp[r] = coef[r] * scale / (T * opv[r]);
                 for (int64_t k = 0; k < K; k++)
+                    SK_IVDEP
                     for (int64_t r = 0; r < nb; r++) {
                         const int64_t j = k * R + r;
                         const double y = yb[j];
-                        const int reg = (y > 0.0) & (xb[j] > -INFINITY);
-                        const double C = reg ? Wr[r] - Sm[r] : opv[r];
+                        /* W - (S - S') on the classes with mass (finite logit), else 1 + V */
+                        const double C = y > 0.0 ? (xb[j] > -INFINITY ? Wr[r] - Sm[r] : opv[r])
+                                                 : opv[r];
                         gb[j] = coef[r] == 0.0 ? 0.0 : (Sa[r] * g1[j] - y * C) * tmp[r];
                     }
                 sk_store_T(a->grad_out, a->out_f32, b0, gb, nb, K, R);
@@ -1278,6 +1427,7 @@ static void sk_kl_chunk(const sk_kl_args *a, int64_t r0, int64_t r1, double *ws,
         } else {
             /* probabilities q as given: the near / far split of the section note */
             for (int64_t k = 0; k < K; k++)
+                SK_IVDEP
                 for (int64_t r = 0; r < nb; r++) {
                     const int64_t j = k * R + r;
                     const double q = xb[j], y = yb[j];
@@ -1298,12 +1448,13 @@ static void sk_kl_chunk(const sk_kl_args *a, int64_t r0, int64_t r1, double *ws,
                     const int near = v <= 4.0 / 3.0;
                     const double gv = sk_kl_g(near ? v : 0.0, lp);
                     s1[j] = reg ? (near ? y * gv : -y * lp) : 0.0;
-                    s2[j] = reg & near ? -dh : 0.0;
-                    wyb[j] = reg & near ? -dl : 0.0;
+                    s2[j] = reg ? (near ? -dh : 0.0) : 0.0;
+                    wyb[j] = reg ? (near ? -dl : 0.0) : 0.0;
                 }
             sk_rows_sum_T(s1, nb, K, R, Am, tmp);
             sk_rows_sum_T(s2, nb, K, R, Rr, tmp);
             sk_rows_sum_T(wyb, nb, K, R, PZ, tmp);
+            SK_IVDEP
             for (int64_t r = 0; r < nb; r++) {
                 const double swi = swl ? swl[b0 + r] : 1.0;
                 const double kl = Am[r] + (Rr[r] + PZ[r]);
@@ -1312,10 +1463,11 @@ static void sk_kl_chunk(const sk_kl_args *a, int64_t r0, int64_t r1, double *ws,
             }
             if (a->grad_out) {
                 for (int64_t k = 0; k < K; k++)
+                    SK_IVDEP
                     for (int64_t r = 0; r < nb; r++) {
                         const int64_t j = k * R + r;
                         const double y = yb[j];
-                        gb[j] = (coef[r] == 0.0 || !(y > 0.0)) ? 0.0 : -coef[r] * y / xb[j];
+                        gb[j] = coef[r] == 0.0 ? 0.0 : (y > 0.0 ? -coef[r] * y / xb[j] : 0.0);
                     }
                 sk_store_T(a->grad_out, a->out_f32, b0, gb, nb, K, R);
             }
