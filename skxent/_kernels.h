@@ -970,7 +970,7 @@ typedef struct {
     double grad_scale;
 } sk_kl_args;
 
-#define SK_KL_ROW_ARRAYS 14 /* per-row workspace arrays of sk_kl_chunk */
+#define SK_KL_ROW_ARRAYS 15 /* per-row workspace arrays of sk_kl_chunk */
 
 /* The inner loops of sk_kl_chunk read and write up to nine streams of one workspace; GCC
  * cannot prove them disjoint and gives up above ten run-time alias checks (the loops then run
@@ -1235,15 +1235,24 @@ SK_INLINE void sk_kl_rows_max(const double *restrict d, int64_t nb, int64_t K, i
 /* The first element pass of the logits path (T-layout block): d = (x - m) / T as an exact
  * pair; for the classes with target mass a = d - log y as a pair (log y from sk_log_dd, or
  * the log target in l on entry). OUT x: a (classes with mass) or d (the others); l: their low
- * parts; s1: y a (for the centre); s2: target mass on -inf logits. The flags are constants
- * after inlining: `scaled` (T != 1), `logt` (log targets), `lowp` (float32 data: the pairs'
- * low parts, below 2**-53 relative, cannot matter for results rounded to 2**-24, so they are
- * not formed, and log y is sk_log's). */
+ * parts. Row sums: S = sum y (a pair Ss + Se), A = sum y a (for the centre: any value near
+ * the mean will do, so a plain sum) and Sm, the target mass on -inf logits (plain). With
+ * `fused` (R >= 8 rows side by side) they are accumulated here, vertically; otherwise (one long
+ * row) the caller sums s1 = y a and s2 = the masked mass over the lanes. The flags are
+ * constants after inlining: `scaled` (T != 1), `logt` (log targets), `lowp` (float32 data: the
+ * pairs' low parts, below 2**-53 relative, cannot matter for results rounded to 2**-24, so
+ * they are not formed, and log y is sk_log's). */
 SK_INLINE void sk_kl_centre_pass(double *restrict x, const double *restrict yb,
                                  double *restrict l, double *restrict s1, double *restrict s2,
-                                 const double *restrict m, int64_t nb, int64_t K, int64_t R,
-                                 double T, const int scaled, const int logt, const int lowp)
+                                 const double *restrict m, double *restrict Ss,
+                                 double *restrict Se, double *restrict Am, double *restrict Sm,
+                                 int64_t nb, int64_t K, int64_t R, double T, const int scaled,
+                                 const int logt, const int lowp, const int fused)
 {
+    if (fused) {
+        SK_IVDEP
+        for (int64_t r = 0; r < nb; r++) Ss[r] = Se[r] = Am[r] = Sm[r] = 0.0;
+    }
     for (int64_t k = 0; k < K; k++) {
         SK_IVDEP
         for (int64_t r = 0; r < nb; r++) {
@@ -1275,21 +1284,39 @@ SK_INLINE void sk_kl_centre_pass(double *restrict x, const double *restrict yb,
                 ah = sk_two_sum(d, -ly, &alo);
             x[j] = reg ? ah : d;
             l[j] = reg ? (alo + dlo) - lylo : dlo;
-            s1[j] = reg ? y * ah : 0.0;
-            s2[j] = (y > 0.0) & (d == -INFINITY) ? y : 0.0; /* NaN: not a mask */
+            const double ya = reg ? y * ah : 0.0;
+            const double ym = (y > 0.0) & (d == -INFINITY) ? y : 0.0; /* NaN: not a mask */
+            if (fused) {
+                double lo;
+                Ss[r] = sk_two_sum(Ss[r], y, &lo);
+                Se[r] += lo;
+                Am[r] += ya;
+                Sm[r] += ym;
+            } else {
+                s1[j] = ya;
+                s2[j] = ym;
+            }
         }
     }
 }
 
 /* The second element pass: t = a - c (classes with mass) or d - c (the others) through
- * sk_kl_exp3. OUT s1: y t; s2: y phi(t) (mass) or e^{d - c} (the others); with `want` (a
- * constant: gradient or probabilities asked for) wy: w e^x and g1: y expm1(t) or e^{d - c}. */
+ * sk_kl_exp3. Row sums: R = sum y t (plain: its rounding cancels, see the section note) and
+ * PZ = sum of y phi(t) (mass) and e^{d - c} (the others), non-negative terms, Kahan-compensated
+ * (PZ + PZc); accumulated here with `fused`, else left in s1 and s2 for the caller. With
+ * `want` (a constant: gradient or probabilities asked for) wy: w e^x and g1: y expm1(t) or
+ * e^{d - c}. */
 SK_INLINE void sk_kl_exp_pass(const double *restrict yb, const double *restrict x,
                               const double *restrict l, const double *restrict sig,
                               double *restrict s1, double *restrict s2, double *restrict wyb,
-                              double *restrict g1, int64_t nb, int64_t K, int64_t R,
-                              const int want, const int lowp)
+                              double *restrict g1, double *restrict Rr, double *restrict PZ,
+                              double *restrict PZc, int64_t nb, int64_t K, int64_t R,
+                              const int want, const int lowp, const int fused)
 {
+    if (fused) {
+        SK_IVDEP
+        for (int64_t r = 0; r < nb; r++) Rr[r] = PZ[r] = PZc[r] = 0.0;
+    }
     for (int64_t k = 0; k < K; k++) {
         SK_IVDEP
         for (int64_t r = 0; r < nb; r++) {
@@ -1306,13 +1333,24 @@ SK_INLINE void sk_kl_exp_pass(const double *restrict yb, const double *restrict 
             }
             double wy, wphi, wem1;
             sk_kl_exp3(xh, xlo, reg ? y : 1.0, &wy, &wphi, &wem1, lowp);
-            s1[j] = reg ? y * xh : 0.0;
-            s2[j] = reg ? wphi : wy;
+            const double yt = reg ? y * xh : 0.0;
+            const double pz = reg ? wphi : wy;
+            if (fused) {
+                Rr[r] += yt;
+                sk_kahan_add(PZ + r, PZc + r, pz);
+            } else {
+                s1[j] = yt;
+                s2[j] = pz;
+            }
             if (want) {
                 wyb[j] = wy;
                 g1[j] = reg ? wem1 : wy;
             }
         }
+    }
+    if (fused) {
+        SK_IVDEP
+        for (int64_t r = 0; r < nb; r++) PZ[r] -= PZc[r];
     }
 }
 
@@ -1335,7 +1373,8 @@ static void sk_kl_chunk(const sk_kl_args *a, int64_t r0, int64_t r1, double *ws,
     /* per-row arrays */
     double *m = ws + 8 * cap, *Ss = m + R, *Se = Ss + R, *Am = Se + R, *Sm = Am + R,
            *sig = Sm + R, *Rr = sig + R, *PZ = Rr + R, *tmp = PZ + R, *opv = tmp + R,
-           *Wr = opv + R, *term = Wr + R, *coef = term + R, *Sa = coef + R;
+           *Wr = opv + R, *term = Wr + R, *coef = term + R, *Sa = coef + R, *PZc = Sa + R;
+    const int fused = R > 1; /* rows side by side: row sums accumulated in the passes */
     double lane_sum = 0.0, c_sum = 0.0;
 
     for (int64_t b0 = r0; b0 < r1; b0 += R) {
@@ -1350,15 +1389,16 @@ static void sk_kl_chunk(const sk_kl_args *a, int64_t r0, int64_t r1, double *ws,
         } else {
             sk_kl_load_T(&a->y, b0, nb, K, R, yb);
         }
-        /* S = sum y as a pair Ss + Se */
-        sk_rows_sum2_T(yb, nb, K, R, Ss, Se);
-        for (int64_t r = 0; r < nb; r++) Sa[r] = Ss[r] + Se[r];
+        /* S = sum y as a pair Ss + Se, for the logits path (rows side by side: in its first
+         * pass) */
+        if (logits && !fused) sk_rows_sum2_T(yb, nb, K, R, Ss, Se);
 
         if (logits) {
             sk_kl_rows_max(xb, nb, K, R, m);
             /* d = (x - m) / T; a = d - log y (classes with mass); s1: y a (for the centre),
              * s2: mass on -inf logits. One inlined copy per combination of the flags. */
-#define SK_KL_CENTRE(SC, LT, LP) sk_kl_centre_pass(xb, yb, lb, s1, s2, m, nb, K, R, T, SC, LT, LP)
+#define SK_KL_CENTRE(SC, LT, LP) sk_kl_centre_pass(xb, yb, lb, s1, s2, m, Ss, Se, Am, Sm, \
+                                                  nb, K, R, T, SC, LT, LP, fused)
             if (lowp) {
                 if (scaled) { if (logt) SK_KL_CENTRE(1, 1, 1); else SK_KL_CENTRE(1, 0, 1); }
                 else { if (logt) SK_KL_CENTRE(0, 1, 1); else SK_KL_CENTRE(0, 0, 1); }
@@ -1367,24 +1407,30 @@ static void sk_kl_chunk(const sk_kl_args *a, int64_t r0, int64_t r1, double *ws,
                 else { if (logt) SK_KL_CENTRE(0, 1, 0); else SK_KL_CENTRE(0, 0, 0); }
             }
 #undef SK_KL_CENTRE
-            sk_rows_sum_T(s1, nb, K, R, Am, tmp);
-            sk_rows_sum_T(s2, nb, K, R, Sm, tmp);
+            if (!fused) {
+                sk_rows_sum_T(s1, nb, K, R, Am, tmp);
+                sk_rows_sum_T(s2, nb, K, R, Sm, tmp);
+            }
             SK_IVDEP
             for (int64_t r = 0; r < nb; r++) {
+                Sa[r] = Ss[r] + Se[r];
                 const double Sreg = Sa[r] - Sm[r];
                 double c = Sreg > 0.0 ? Am[r] / Sreg : 0.0;
                 sig[r] = c < -600.0 ? -600.0 : c;
             }
             /* t = a - c (classes with mass), d - c (the others), through exp / phi / expm1 */
-            if (lowp) {
-                if (want) sk_kl_exp_pass(yb, xb, lb, sig, s1, s2, wyb, g1, nb, K, R, 1, 1);
-                else sk_kl_exp_pass(yb, xb, lb, sig, s1, s2, wyb, g1, nb, K, R, 0, 1);
+#define SK_KL_EXP(W, LP, F) sk_kl_exp_pass(yb, xb, lb, sig, s1, s2, wyb, g1, Rr, PZ, PZc, \
+                                             nb, K, R, W, LP, F)
+            if (fused) {
+                if (lowp) { if (want) SK_KL_EXP(1, 1, 1); else SK_KL_EXP(0, 1, 1); }
+                else { if (want) SK_KL_EXP(1, 0, 1); else SK_KL_EXP(0, 0, 1); }
             } else {
-                if (want) sk_kl_exp_pass(yb, xb, lb, sig, s1, s2, wyb, g1, nb, K, R, 1, 0);
-                else sk_kl_exp_pass(yb, xb, lb, sig, s1, s2, wyb, g1, nb, K, R, 0, 0);
+                if (lowp) { if (want) SK_KL_EXP(1, 1, 0); else SK_KL_EXP(0, 1, 0); }
+                else { if (want) SK_KL_EXP(1, 0, 0); else SK_KL_EXP(0, 0, 0); }
+                sk_rows_sum_T(s1, nb, K, R, Rr, tmp);
+                sk_rows_sum_T(s2, nb, K, R, PZ, tmp);
             }
-            sk_rows_sum_T(s1, nb, K, R, Rr, tmp);
-            sk_rows_sum_T(s2, nb, K, R, PZ, tmp);
+#undef SK_KL_EXP
             SK_IVDEP
             for (int64_t r = 0; r < nb; r++) {
                 const double Sreg = Sa[r] - Sm[r];
