@@ -67,6 +67,21 @@ cdef extern from "_kernels.h" nogil:
         void *hess_out
         double grad_scale
 
+    ctypedef struct sk_kl_args:
+        int64_t n, K
+        sk_view x
+        sk_view y
+        const double *sw
+        int from_logits
+        int log_target
+        double temperature
+        int out_f32
+        void *loss_out
+        void *grad_out
+        void *proba_out
+        void *curv_out
+        double grad_scale
+
     ctypedef struct sk_rows_args:
         int64_t n, K
         sk_view x
@@ -96,6 +111,7 @@ cdef extern from "_kernels.h" nogil:
 
     int sk_cce(const sk_cce_args *a, int n_threads, sk_acc *out)
     int sk_bce(const sk_bce_args *a, int n_threads, sk_acc *out)
+    int sk_kl(const sk_kl_args *a, int n_threads, sk_acc *out)
     int sk_rows(const sk_rows_args *a, int n_threads)
     int sk_elem(const sk_elem_args *a, int n_threads)
     int sk_scan(sk_scan_args *a, int n_threads, int64_t *first, double *nbad_rows)
@@ -284,6 +300,54 @@ def bce(cnp.ndarray x, cnp.ndarray y, *, object sw=None, object pw=None, double 
     cdef int rc
     with nogil:
         rc = sk_bce(&a, n_threads, &acc)
+    _check(rc)
+    return acc.sum
+
+
+def kl(cnp.ndarray x, cnp.ndarray y, *, object sw=None, bint from_logits, bint log_target=False,
+       double temperature=1.0, object loss_out=None, object grad_out=None,
+       object proba_out=None, object curv_out=None, double grad_scale=1.0, int n_threads=1):
+    """Kullback-Leibler divergence kernel KL(y || q), row-wise over (n, K) (keyword arguments).
+
+    x : ndarray (n, K) float32/float64, any strides. IN logits (``from_logits``; divided by
+        ``temperature``) or probabilities q.
+    y : ndarray (n, K) float32/float64, any strides. IN target probabilities, or their logs
+        (``log_target``).
+    sw : (n,) float64 contiguous or None.
+    loss_out : (n,) of x's dtype, C-contiguous, or None. OUT weighted per-sample divergences.
+    grad_out : (n, K) of x's dtype, C-contiguous, or None. OUT gradient with respect to x times
+        grad_scale.
+    proba_out, curv_out : (n, K) and (n,) of x's dtype, C-contiguous, or None (logits only). OUT
+        q = softmax(x / T) and a_i = grad_scale * sw_i * sum_k y_ik / T**2: the Hessian of
+        sample i's term times grad_scale is ``a_i (diag(q) - q q^T)``.
+
+    Returns the sum of the weighted terms.
+    """
+    cdef sk_kl_args a
+    cdef sk_acc acc
+    a.n = x.shape[0]
+    a.K = x.shape[1]
+    if y.ndim != 2 or y.shape[0] != a.n or y.shape[1] != a.K:
+        raise ValueError("targets must have the shape of y_pred")
+    if not temperature > 0.0:
+        raise ValueError("temperature must be > 0")
+    a.x = _view2d(x)
+    a.y = _view2d(y)
+    a.sw = _f64_vec(sw, a.n, "sample weights")
+    a.from_logits = from_logits
+    a.log_target = log_target
+    a.temperature = temperature
+    a.out_f32 = a.x.f32
+    a.loss_out = _out_ptr(loss_out, a.out_f32, a.n)
+    a.grad_out = _out_ptr(grad_out, a.out_f32, a.n * a.K)
+    a.proba_out = _out_ptr(proba_out, a.out_f32, a.n * a.K)
+    a.curv_out = _out_ptr(curv_out, a.out_f32, a.n)
+    if (a.proba_out != NULL or a.curv_out != NULL) and not from_logits:
+        raise ValueError("proba_out and curv_out need logits")
+    a.grad_scale = grad_scale
+    cdef int rc
+    with nogil:
+        rc = sk_kl(&a, n_threads, &acc)
     _check(rc)
     return acc.sum
 

@@ -39,6 +39,7 @@ thread resolution (``_config``) only.
 """
 
 import math
+import numbers
 import warnings
 from collections import namedtuple
 
@@ -65,8 +66,10 @@ __all__ = [
     "LossFamily",
     "CategoricalFamily",
     "BinaryFamily",
+    "KLDivergenceFamily",
     "CATEGORICAL",
     "BINARY",
+    "KL",
     "FAMILIES",
     "REDUCTIONS",
     "divide",
@@ -199,12 +202,18 @@ class LossFamily:
         a per-output objective exists.
     integer_labels : bool
         ``y_true`` may hold integer class indices (one per row).
+    distribution_labels : bool
+        ``y_true`` may hold rows of class probabilities of ``y_pred``'s shape.
+    smoothing : bool
+        The family takes ``label_smoothing``.
     """
 
     name = None
     pred_ndim = (2,)
     separable_outputs = False
     integer_labels = False
+    distribution_labels = False
+    smoothing = True
 
     def __repr__(self):
         return f"<skxent loss family {self.name!r}>"
@@ -298,6 +307,7 @@ class CategoricalFamily(LossFamily):
     pred_ndim = (2,)
     separable_outputs = False
     integer_labels = True
+    distribution_labels = True
 
     def check_options(self, *, from_logits, dtype, n_outputs, eps="auto", label_smoothing=0.0,
                       ignore_index=None, class_weight=None, **unused):
@@ -492,11 +502,149 @@ class BinaryFamily(LossFamily):
         return U
 
 
+def _check_temperature(temperature, from_logits):
+    """A finite float > 0; only 1 with probabilities (it divides logits)."""
+    if isinstance(temperature, (bool, np.bool_)) or not isinstance(temperature, numbers.Real):
+        raise TypeError(f"temperature must be a float > 0, got {temperature!r}")
+    T = float(temperature)
+    if not (T > 0.0 and math.isfinite(T)):
+        raise ValueError(f"temperature must be a finite float > 0, got {temperature!r}")
+    if not from_logits and T != 1.0:
+        raise ValueError(
+            f"temperature={temperature!r} divides logits: with probabilities "
+            "(from_logits=False) it must be 1.0")
+    return T
+
+
+class KLDivergenceFamily(LossFamily):
+    """``KL(y_true || q)`` along the classes of each row: the distillation family
+    (``kl_divergence``); ``q = softmax(y_pred / temperature)`` or the probabilities ``y_pred``.
+
+    The weight of a sample is its ``sample_weight`` (the targets' mass does not weight it), so
+    the reductions' denominators are known without a kernel pass, as for the binary family.
+    The Hessian with respect to the logits is the softmax family's, ``a_i (diag(q) - q q^T)``
+    with ``a_i = sum_k y_ik / T**2`` times the weights: the kernel writes the same data.
+    """
+
+    name = "kl_divergence"
+    pred_ndim = (2,)
+    separable_outputs = False
+    integer_labels = False
+    distribution_labels = True
+    smoothing = False
+
+    def check_options(self, *, from_logits, dtype, n_outputs, log_target=False,
+                      temperature=1.0, **unused):
+        from_logits = check_bool(from_logits, "from_logits")
+        check_bool(log_target, "log_target")
+        _check_temperature(temperature, from_logits)
+
+    def check_label_shape(self, label_shape, pred_shape):
+        if tuple(label_shape) != tuple(pred_shape):
+            raise ValueError(
+                f"y_true: shape {tuple(label_shape)} does not match y_pred's "
+                f"{tuple(pred_shape)} (both hold a distribution over the classes per sample)")
+
+    def loss_shape(self, pred_shape):
+        return (pred_shape[0],)
+
+    def class_axis_last(self, y_true, y_pred, axis):
+        """``(y_true, y_pred, moved)``: views with the class axis last (a transpose, never a
+        copy of ``y_pred``; dask arrays stay lazy), and whether they were transposed. Arrays
+        (NumPy or dask) are taken as they are, anything else through ``np.asarray``.
+
+        Checks ``axis`` against ``y_pred``'s dimensions and the two shapes against each other
+        in the caller's layout (so errors show the shapes as given).
+        """
+        y_pred, y_true = (a if hasattr(a, "T") and hasattr(a, "ndim") else np.asarray(a)
+                          for a in (y_pred, y_true))
+        ndim = y_pred.ndim
+        if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
+            raise TypeError(f"axis must be an int, got {axis!r}")
+        if ndim > 2:
+            raise ValueError(
+                f"y_pred: shape {tuple(y_pred.shape)}: N-D inputs (more than 2 dimensions) come "
+                "with a later version of kl_divergence; move the class axis last and reshape to "
+                "(n_samples, n_classes)")
+        if not -max(ndim, 1) <= axis < max(ndim, 1):
+            raise ValueError(
+                f"axis {axis} is out of range for a {ndim}-D y_pred (shape "
+                f"{tuple(y_pred.shape)})")
+        self.check_label_shape(np.shape(y_true), y_pred.shape)
+        if ndim == 2 and axis % 2 == 0:
+            return y_true.T, y_pred.T, True
+        return y_true, y_pred, False
+
+    def prepare(self, y_true, y_pred, *, from_logits, sample_weight=None, log_target=False,
+                temperature=1.0, n_threads=None, validate=True, warn=True):
+        from_logits = check_bool(from_logits, "from_logits")
+        log_target = check_bool(log_target, "log_target")
+        T = _check_temperature(temperature, from_logits)
+        nt = effective_n_threads(n_threads)
+
+        x = as_float_array(y_pred, "y_pred", ndim=self.pred_ndim)
+        n, K = x.shape
+        if K == 0:
+            raise ValueError("y_pred: needs at least one class (got shape (n, 0))")
+        y = as_float_array(y_true, "y_true")
+        self.check_label_shape(y.shape, x.shape)
+        if validate:
+            if log_target:
+                check_range(y, "y_true", -math.inf, 0.0, what="log-probabilities",
+                            n_threads=nt)
+            else:
+                check_range(y, "y_true", 0.0, 1.0, what="probabilities", n_threads=nt)
+        sw = check_weights(sample_weight, "sample_weight", n)
+        nbad = 0
+        if not from_logits and validate:
+            tol = row_tolerance(0.0, x.dtype)
+            nbad = check_range(x, "y_pred", 0.0, 1.0, what="probabilities", n_threads=nt,
+                               row_tol=tol)
+            if nbad and warn:
+                warn_rows_off(nbad, n, tol, stacklevel=4)
+
+        # one term per sample, w_i = sample_weight_i: the denominators need no pass
+        nterms = float(n)
+        if sw is None:
+            wsum, nnz = nterms, nterms
+        else:
+            wsum, nnz = float(sw.sum()), float(np.count_nonzero(sw))
+        args = {"from_logits": from_logits}
+        if sw is not None:
+            args["sw"] = sw
+        if log_target:
+            args["log_target"] = True
+        if T != 1.0:
+            args["temperature"] = T
+        return Prepared(x, (y, args), nt, nbad, Sums(0.0, wsum, nnz, nterms))
+
+    def run(self, prep, *, loss_out=None, grad_out=None, scale=1.0, **hessian):
+        y, kw = prep.kernel_args
+        if loss_out is not None or grad_out is not None or hessian:
+            kw = dict(kw, loss_out=loss_out, grad_out=grad_out, grad_scale=scale, **hessian)
+        s = _core.kl(prep.x, y, n_threads=prep.n_threads, **kw)
+        return prep.sums._replace(loss=s)
+
+    def denominators(self, prep):
+        return prep.sums
+
+    def total_weight(self, y_true, n_outputs, *, sample_weight=None, dtype=np.float64,
+                     n_threads=1, **options):
+        if sample_weight is None:
+            return float(np.shape(y_true)[0])
+        return float(np.asarray(sample_weight, dtype=np.float64).sum())
+
+    # the softmax family's Hessian data: probabilities q and a per-sample curvature
+    hessian_buffers = CategoricalFamily.hessian_buffers
+    apply_hessian = CategoricalFamily.apply_hessian
+
+
 CATEGORICAL = CategoricalFamily()
 BINARY = BinaryFamily()
+KL = KLDivergenceFamily()
 
 #: The registry: every family by name. Generic tests run over it.
-FAMILIES = {f.name: f for f in (CATEGORICAL, BINARY)}
+FAMILIES = {f.name: f for f in (CATEGORICAL, BINARY, KL)}
 
 
 def _family_by_name(name):

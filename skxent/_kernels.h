@@ -906,6 +906,637 @@ static int sk_bce(const sk_bce_args *a, int n_threads, sk_acc *out)
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* Kullback-Leibler divergence KL(y || q), row-wise over (n, K)                               */
+/*
+ * KL = sum_{y_k > 0} y_k (log y_k - log q_k) per row (0 log 0 = 0), S = sum_k y_k (rows need
+ * not sum to one: S - 1 is part of the exact value and is kept from a compensated sum).
+ *
+ * From logits (u = z / T, d_k = u_k - max u carried as an exact pair, q = softmax(u)). For the
+ * classes with target mass write a_k = d_k - log y_k, which is log q_k - log y_k up to the
+ * log-partition, and centre it: t_k = a_k - c with c the y-weighted mean of a. Then
+ * y_k e^{t_k} = e^{d_k - c}, so the partition sum relative to c splits as
+ *     sum_k e^{d_k - c} = S + sum_{y>0} y_k (t_k + phi(t_k)) + sum_{y=0} e^{d_k - c},
+ * with phi(t) = e^t - 1 - t >= 0, and
+ *     KL = S log1p(V) - R,  V = (S - 1) + R + P + Z,
+ *     R = sum_{y>0} y_k t_k,  P = sum_{y>0} y_k phi(t_k),  Z = sum_{y=0} e^{d_k - c}.
+ * This holds for any centre. With c the mean, a student close to its teacher has small t_k, P
+ * and Z *are* the divergence (P ~ sum y t^2 / 2, sums of non-negative terms, phi evaluated to
+ * a few ulps relative), and R is only a rounding residual that enters V and the result with
+ * opposite signs, so its own rounding cancels to first order. (CE - H, or sum y (log y - log q)
+ * with a rounded log-softmax, subtract numbers of the size of the entropy: an absolute error of
+ * a few eps times the entropy.) What is left is the error delta_k of t_k, which moves KL by
+ * sum_k (S q_k - y_k) delta_k ~ sqrt(2 KL) delta: log y_k is therefore computed as a pair
+ * (sk_log_dd, ~1e-17 absolute instead of an ulp of |log y|) and d_k is exact, so that
+ * delta ~ 1e-17 + eps |t|. S is summed as a pair (sk_rows_sum2_T), so that a row summing to
+ * 1 + 3e-17 contributes exactly that 3e-17 (the divergence of a float teacher with itself).
+ * The centre is clamped at -600 from below: a centre that low means the
+ * targets sit on classes the logits put hundreds below the max, KL is large, and e^{d - c}
+ * would overflow. A class with target mass and a -inf logit makes KL +inf (its gradient stays
+ * finite).
+ * Gradient with respect to the logits, (S q_k - y_k) / T: with W = R + P + Z and S' the target
+ * mass on classes with finite logits (S' = S except for the +inf rows),
+ *     y_k > 0:  S q_k - y_k = (S y_k expm1(t_k) - y_k (W - (S - S'))) / (S' + W),
+ *     y_k = 0:  S q_k       =  S e^{d_k - c} / (S' + W),
+ * so the small difference q_k - y_k of a close student is never formed from rounded q_k, y_k.
+ *
+ * From probabilities q (used as given, not renormalised): with v_k = (q_k - y_k) / y_k (the
+ * numerator an exact pair), each class's y_k log(y_k / q_k) = y_k g(v_k) + (y_k - q_k),
+ * g(v) = v - log1p(v) >= 0, and
+ *     KL = sum_{near} y_k g(v_k) + sum_{near} (y_k - q_k) - sum_{far} y_k log1p(v_k),
+ * "near" meaning q_k <= 7/3 y_k: there the first two sums are the divergence of a close q
+ * without cancellation (the second is an exact-pair sum); far classes, whose y g(v) ~ q and
+ * y - q ~ -q would cancel, use their own term. g comes from its series in s = v / (2 + v)
+ * for |s| <= 0.4. The gradient is -y_k / q_k.
+ *
+ * Log targets (log_target): y_k = exp(l_k) rounded to double, the logs l_k used exactly. The
+ * rounding of y_k moves S, hence KL, by up to ~eps S (a first-order effect of any unnormalised
+ * change of y): log targets are not relatively exact for divergences below ~1e-14.
+ */
+
+typedef struct {
+    int64_t n, K;
+    sk_view x;              /* IN (n, K) logits (from_logits) or probabilities */
+    sk_view y;              /* IN (n, K) target probabilities, or log-probabilities */
+    const double *sw;       /* IN (n,) sample weights, or NULL */
+    int from_logits;
+    int log_target;
+    double temperature;     /* logits are divided by it (from_logits only), > 0 */
+    int out_f32;            /* dtype of the outputs */
+    void *loss_out;         /* OUT (n,) weighted per-sample divergences, or NULL */
+    void *grad_out;         /* OUT (n, K) C-contiguous gradient times grad_scale, or NULL */
+    void *proba_out;        /* OUT (n, K) C-contiguous q = softmax(x / T) (logits only), or NULL */
+    void *curv_out;         /* OUT (n,) a_i = grad_scale sw_i S_i / T^2 (logits only), or NULL:
+                             * the Hessian of sample i's term is a_i (diag(q) - q q^T) */
+    double grad_scale;
+} sk_kl_args;
+
+#define SK_KL_ROW_ARRAYS 15 /* per-row workspace arrays of sk_kl_chunk */
+
+/* The inner loops of sk_kl_chunk read and write up to nine streams of one workspace; GCC
+ * cannot prove them disjoint and gives up above ten run-time alias checks (the loops then run
+ * scalar, ~5x slower). They are disjoint slices: say so. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define SK_IVDEP _Pragma("GCC ivdep")
+#else
+#define SK_IVDEP
+#endif
+
+/* a + b == s + *lo exactly (Knuth's TwoSum, any order of magnitudes); lo = 0 when s is not
+ * finite. */
+SK_INLINE double sk_two_sum(double a, double b, double *lo)
+{
+    const double s = a + b;
+    const double bb = s - a;
+    const double l = (a - (s - bb)) + (b - bb);
+    *lo = s - s == 0.0 ? l : 0.0;
+    return s;
+}
+
+/* 2**n for an integral n in [-1022, 1023]. */
+SK_INLINE double sk_pow2(double n)
+{
+    return sk_as_f64((sk_as_u64(n + SK_EXP_SHIFT) + 1023u) << 52);
+}
+
+/* Row sums in T-layout as pairs, sum_k v[k, r] == s[r] + e[r] to O(K eps^2) sum |v|: each
+ * addition's exact error (TwoSum) is accumulated in e (Ogita, Rump and Oishi's Sum2: as if
+ * summed in twice the precision). Kahan's pair is not enough here: the rounding of its
+ * corrected summand is lost, an error of ~eps per row that S - 1 would keep. R == 1: eight
+ * lanes, then the lanes. */
+SK_INLINE void sk_rows_sum2_T(const double *v, int64_t nb, int64_t K, int64_t R, double *s,
+                              double *e)
+{
+    double lo;
+    if (R == 1) {
+        double acc[SK_LANES] = {0, 0, 0, 0, 0, 0, 0, 0}, err[SK_LANES] = {0, 0, 0, 0, 0, 0, 0, 0};
+        int64_t j = 0;
+        for (; j + SK_LANES <= K; j += SK_LANES)
+            for (int l = 0; l < SK_LANES; l++) {
+                acc[l] = sk_two_sum(acc[l], v[j + l], &lo);
+                err[l] += lo;
+            }
+        double ss = 0.0, ee = 0.0;
+        for (int l = 0; l < SK_LANES; l++) {
+            ss = sk_two_sum(ss, acc[l], &lo);
+            ee += lo + err[l];
+        }
+        for (; j < K; j++) {
+            ss = sk_two_sum(ss, v[j], &lo);
+            ee += lo;
+        }
+        s[0] = ss;
+        e[0] = ee;
+        return;
+    }
+    for (int64_t r = 0; r < nb; r++) s[r] = e[r] = 0.0;
+    for (int64_t k = 0; k < K; k++)
+        for (int64_t r = 0; r < nb; r++) {
+            s[r] = sk_two_sum(s[r], v[k * R + r], &lo);
+            e[r] += lo;
+        }
+}
+
+/* log(u) for u > 0 as a pair hi + *lo, |lo| <= ulp(hi) / 2, accurate to ~1e-17 absolute (sk_log's
+ * algorithm with its last additions kept exact: log u = k ln2 + f - g, g = f - log1p(f) =
+ * hfsq - s (hfsq + R), |g| <= 0.086). A rounded log errs by up to an ulp of |log u| (9e-16 for
+ * u ~ 1e-3), which would cost the divergence of a close student ~5 digits and its gradient
+ * |log y| ulps. Special values: u == 0 gives -inf, +inf gives +inf, u < 0 or NaN gives NaN
+ * (lo 0). */
+SK_INLINE double sk_log_dd(double u, double *lo)
+{
+    const double LN2_HI = 6.93147180369123816490e-01;
+    const double LN2_LO = 1.90821492927058770002e-10;
+    const double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01;
+    const double Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01;
+    const double Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01;
+    const double Lg7 = 1.479819860511658591e-01;
+    const int sub = u < 0x1p-1022;
+    const double us = sub ? u * 0x1p54 : u;
+    const uint64_t b = sk_as_u64(us);
+    const double e = sk_as_f64(0x4330000000000000ull | (b >> 52)) - 4503599627370496.0;
+    double f = sk_as_f64((b & 0x000fffffffffffffull) | 0x3ff0000000000000ull); /* [1, 2) */
+    const int big = f > 1.4142135623730951;
+    f = big ? f * 0.5 : f;
+    const double k = e - 1023.0 + (big ? 1.0 : 0.0) - (sub ? 54.0 : 0.0);
+    const double fm = f - 1.0;
+    const double s = fm / (2.0 + fm);
+    const double z = s * s;
+    const double w = z * z;
+    const double t1 = w * (Lg2 + w * (Lg4 + w * Lg6));
+    const double t2 = z * (Lg1 + w * (Lg3 + w * (Lg5 + w * Lg7)));
+    const double hfsq = 0.5 * fm * fm;
+    const double g = hfsq - s * (hfsq + (t1 + t2));
+    double l1;
+    const double h0 = sk_two_sum(k * LN2_HI, fm, &l1);
+    const double l0 = l1 + (k * LN2_LO - g);
+    /* renormalise (|h0| >= |l0|: Fast2Sum), so that hi is log u rounded */
+    const double h = h0 + l0;
+    const int special = !(u > 0.0) || u == INFINITY;
+    *lo = special ? 0.0 : l0 - (h - h0);
+    double res = u == 0.0 ? -INFINITY : h;
+    res = u == INFINITY ? u : res;
+    res = (u < 0.0 || u != u) ? NAN : res;
+    return res;
+}
+
+/* The exponential family at x = xh + xl (|xl| <= ulp(xh)), weighted by w >= 0:
+ *     *wy = w e^x,  *wphi = w (e^x - 1 - x),  *wem1 = w (e^x - 1),
+ * each to a few ulps relative for x in [-inf, 1400], as long as w e^x is finite (w 2^n is
+ * formed in two exact steps). x = n ln2 + r, |r| <= ln2 / 2, e^r = 1 + r + p(r) with
+ * p(r) = r^2 Q(r) (a degree-11 fit of Q for relative accuracy, mpmath-computed: 1.2e-16), and
+ *     phi(x) = 2^n p(r) + [2^n r + (2^n - 1 - x)]    for |n| <= 52,
+ * where the bracket, the only place where phi can cancel, is formed from exact pieces
+ * (2^n (x - n ln2_hi) is exact, 2^n - 1 - x an exact pair); beyond, phi = e^x - (1 + x) or
+ * (-1 - x) + e^x, which do not cancel. e^x - 1 is x + phi(x) for x >= -ln2 / 2, else e^x - 1.
+ * lowp (a constant; float32 data, whose results are rounded to 2**-24): a degree-5 fit of Q,
+ * 2.9e-9 relative. */
+SK_INLINE void sk_kl_exp3(double xh, double xl, double w, double *wy, double *wphi,
+                          double *wem1, const int lowp)
+{
+    const double LOG2E = 1.4426950408889634074;
+    const double LN2_HI = 6.93147180369123816490e-01; /* n * LN2_HI exact for |n| < 2**21 */
+    const double LN2_LO = 1.90821492927058770002e-10;
+    const int under = xh < -1100.0;                    /* e^x == 0 in double */
+    const double xc = under ? -1100.0 : (xh > 1400.0 ? 1400.0 : xh); /* NaN stays NaN */
+    const double xlc = under ? 0.0 : xl;
+    const double n = (xc * LOG2E + SK_EXP_SHIFT) - SK_EXP_SHIFT;
+    const double r1 = xc - n * LN2_HI;                 /* exact (Cody-Waite) */
+    const double rlo = xlc - n * LN2_LO;
+    const double r = r1 + rlo;
+    double q;
+    if (lowp) {
+        q = 0.00019890990824673654;
+        q = q * r + 0.0013933649996309251;
+        q = q * r + 0.0083333109254809;
+        q = q * r + 0.041666464925285904;
+        q = q * r + 0.16666666681623232;
+        q = q * r + 0.500000001346581;
+    } else {
+        q = 1.6068222324553252e-10;
+        q = q * r + 2.091811394828465e-09;
+        q = q * r + 2.5052131880386958e-08;
+        q = q * r + 2.7557263350520835e-07;
+        q = q * r + 2.7557319174224947e-06;
+        q = q * r + 2.4801587336367172e-05;
+        q = q * r + 0.00019841269841301644;
+        q = q * r + 0.0013888888888879106;
+        q = q * r + 0.008333333333333326;
+        q = q * r + 0.04166666666666668;
+        q = q * r + 0.16666666666666666;
+        q = q * r + 0.5;
+    }
+    const double p = (r * r) * q;                      /* e^r - 1 - r */
+    /* w 2^n in two steps: no intermediate overflow or double rounding while w e^x is finite */
+    const double n1 = (n * 0.5 + SK_EXP_SHIFT) - SK_EXP_SHIFT;
+    const double ws = (w * sk_pow2(n1)) * sk_pow2(n - n1);
+    const double y = under ? 0.0 : ws + ws * (r + p);
+    /* phi for |n| <= 52 (nb == n there; outside the value is not used) */
+    const double nb = n < -52.0 ? -52.0 : (n > 52.0 ? 52.0 : n);
+    const double P = sk_pow2(nb);
+    double dl;
+    const double dh = sk_two_diff(P - 1.0, xh, &dl);  /* 2^n - 1 - xh, exact */
+    const double B = (P * r1 + dh) + ((dl + P * rlo) - xl);
+    const double phi_mid = P * p + B;
+    const double wphi_hi = y - w * ((1.0 + xh) + xl);
+    const double wphi_lo = w * ((-1.0 - xh) - xl) + y;
+    *wy = y;
+    *wphi = n > 52.0 ? wphi_hi : (n < -52.0 ? wphi_lo : w * phi_mid);
+    /* nested selects, not (a & b) ? : GCC 12 does not vectorise a select on a combined
+     * comparison once the caller selects on it again */
+    const double em1_mid = w * (xh + (xl + phi_mid));
+    *wem1 = xh < -0.34657359027997264 ? y - w : (n > 52.0 ? y - w : em1_mid);
+}
+
+/* g(v) = v - log1p(v) >= 0 for v >= -1, a few ulps relative: with s = v / (2 + v),
+ * log1p(v) = 2 atanh(s) = 2 s + 2 s^3 A(s^2) and v - 2 s = s v, so g = s (v - 2 s^2 A(s^2))
+ * (no cancellation) for |s| <= 0.4 (a degree-11 fit of A on [0, 0.16], mpmath-computed:
+ * 1.4e-16 relative); beyond, v - lp with lp = log1p(v) from the caller (who computes it as
+ * log(q / y)), losing at most a factor 3 of lp's ulp. */
+SK_INLINE double sk_kl_g(double v, double lp)
+{
+    const double s = v / (2.0 + v);
+    const double z = s * s;
+    double A = 0.10299039804478094;
+    A = A * z + 0.012409216679900406;
+    A = A * z + 0.05572847950700126;
+    A = A * z + 0.051331527604288316;
+    A = A * z + 0.05895898101265352;
+    A = A * z + 0.06665734121371869;
+    A = A * z + 0.07692349695221036;
+    A = A * z + 0.09090907896839008;
+    A = A * z + 0.11111111131072787;
+    A = A * z + 0.14285714285542347;
+    A = A * z + 0.20000000000000578;
+    A = A * z + 0.3333333333333333;
+    const double central = s * (v - 2.0 * z * A);
+    return s < -0.4 ? v - lp : (s > 0.4 ? v - lp : central); /* nested: see sk_kl_exp3 */
+}
+
+/* sk_load_T through 8 x 8 register tiles for C-ordered rows (K >= 8, R >= 8): the generic
+ * loader gathers one element at a time and took a sixth of this kernel's time, reading two
+ * (n, K) arrays. Other layouts and the edges go through sk_load_T's loops. */
+SK_INLINE void sk_kl_load_T(const sk_view *v, int64_t b0, int64_t nb, int64_t K, int64_t R,
+                            double *restrict dst)
+{
+#if SK_HAVE_TILES
+    if (R > 1 && v->s1 == 1 && K >= 8 && nb >= 8) {
+        const int64_t s0 = v->s0, r8 = nb / 8 * 8, k8 = K / 8 * 8;
+        for (int64_t r = 0; r < r8; r += 8) {
+            for (int64_t k = 0; k < k8; k += 8) {
+                sk_v8d t[8];
+                if (v->f32) {
+                    for (int l = 0; l < 8; l++) {
+                        sk_v8f f;
+                        memcpy(&f, (const float *)v->p + (b0 + r + l) * s0 + k, sizeof f);
+                        t[l] = __builtin_convertvector(f, sk_v8d);
+                    }
+                } else {
+                    for (int l = 0; l < 8; l++)
+                        memcpy(&t[l], (const double *)v->p + (b0 + r + l) * s0 + k, sizeof t[l]);
+                }
+                sk_transpose8(t);
+                for (int c = 0; c < 8; c++) memcpy(dst + (k + c) * R + r, &t[c], sizeof t[c]);
+            }
+            for (int64_t k = k8; k < K; k++)
+                for (int l = 0; l < 8; l++) dst[k * R + r + l] = sk_get(v, b0 + r + l, k);
+        }
+        for (int64_t r = r8; r < nb; r++)
+            for (int64_t k = 0; k < K; k++) dst[k * R + r] = sk_get(v, b0 + r, k);
+        return;
+    }
+#endif
+    sk_load_T(v, b0, nb, K, R, dst);
+}
+
+/* Row maxima of a T-layout block (the first one wins NaN ties as sk_rows_max_T, without the
+ * argmax pass). */
+SK_INLINE void sk_kl_rows_max(const double *restrict d, int64_t nb, int64_t K, int64_t R,
+                              double *restrict m)
+{
+    if (R == 1) {
+        double lane[SK_LANES];
+        for (int l = 0; l < SK_LANES; l++) lane[l] = d[0];
+        int64_t k = 0;
+        for (; k + SK_LANES <= K; k += SK_LANES)
+            for (int l = 0; l < SK_LANES; l++) lane[l] = d[k + l] > lane[l] ? d[k + l] : lane[l];
+        double mx = d[0];
+        for (; k < K; k++) mx = d[k] > mx ? d[k] : mx;
+        for (int l = 0; l < SK_LANES; l++) mx = lane[l] > mx ? lane[l] : mx;
+        m[0] = mx;
+        return;
+    }
+    for (int64_t r = 0; r < nb; r++) m[r] = d[r];
+    for (int64_t k = 1; k < K; k++) {
+        SK_IVDEP
+        for (int64_t r = 0; r < nb; r++) m[r] = d[k * R + r] > m[r] ? d[k * R + r] : m[r];
+    }
+}
+
+/* The first element pass of the logits path (T-layout block): d = (x - m) / T as an exact
+ * pair; for the classes with target mass a = d - log y as a pair (log y from sk_log_dd, or
+ * the log target in l on entry). OUT x: a (classes with mass) or d (the others); l: their low
+ * parts. Row sums: S = sum y (a pair Ss + Se), A = sum y a (for the centre: any value near
+ * the mean will do, so a plain sum) and Sm, the target mass on -inf logits (plain). With
+ * `fused` (R >= 8 rows side by side) they are accumulated here, vertically; otherwise (one long
+ * row) the caller sums s1 = y a and s2 = the masked mass over the lanes. The flags are
+ * constants after inlining: `scaled` (T != 1), `logt` (log targets), `lowp` (float32 data: the
+ * pairs' low parts, below 2**-53 relative, cannot matter for results rounded to 2**-24, so
+ * they are not formed, and log y is sk_log's). */
+SK_INLINE void sk_kl_centre_pass(double *restrict x, const double *restrict yb,
+                                 double *restrict l, double *restrict s1, double *restrict s2,
+                                 const double *restrict m, double *restrict Ss,
+                                 double *restrict Se, double *restrict Am, double *restrict Sm,
+                                 int64_t nb, int64_t K, int64_t R, double T, const int scaled,
+                                 const int logt, const int lowp, const int fused)
+{
+    if (fused) {
+        SK_IVDEP
+        for (int64_t r = 0; r < nb; r++) Ss[r] = Se[r] = Am[r] = Sm[r] = 0.0;
+    }
+    for (int64_t k = 0; k < K; k++) {
+        SK_IVDEP
+        for (int64_t r = 0; r < nb; r++) {
+            const int64_t j = k * R + r;
+            const double y = yb[j];
+            double ly, lylo = 0.0, dlo = 0.0, alo = 0.0, d, ah;
+            if (logt)
+                ly = l[j];
+            else if (lowp)
+                ly = sk_log(y);
+            else
+                ly = sk_log_dd(y, &lylo);
+            if (lowp) {
+                d = x[j] - m[r]; /* exact: float32 values in double */
+                if (scaled) d = d / T;
+            } else {
+                d = sk_two_diff(x[j], m[r], &dlo);
+                if (scaled) {
+                    const double dd = d;
+                    d = dd / T;
+                    const double rem = d - d == 0.0 ? fma(-d, T, dd) : 0.0; /* exact */
+                    dlo = (rem + dlo) / T;
+                }
+            }
+            const int reg = (y > 0.0) & (d > -INFINITY);
+            if (lowp)
+                ah = d - ly;
+            else
+                ah = sk_two_sum(d, -ly, &alo);
+            x[j] = reg ? ah : d;
+            l[j] = reg ? (alo + dlo) - lylo : dlo;
+            const double ya = reg ? y * ah : 0.0;
+            const double ym = (y > 0.0) & (d == -INFINITY) ? y : 0.0; /* NaN: not a mask */
+            if (fused) {
+                double lo;
+                Ss[r] = sk_two_sum(Ss[r], y, &lo);
+                Se[r] += lo;
+                Am[r] += ya;
+                Sm[r] += ym;
+            } else {
+                s1[j] = ya;
+                s2[j] = ym;
+            }
+        }
+    }
+}
+
+/* The second element pass: t = a - c (classes with mass) or d - c (the others) through
+ * sk_kl_exp3. Row sums: R = sum y t (plain: its rounding cancels, see the section note) and
+ * PZ = sum of y phi(t) (mass) and e^{d - c} (the others), non-negative terms, Kahan-compensated
+ * (PZ + PZc); accumulated here with `fused`, else left in s1 and s2 for the caller. With
+ * `want` (a constant: gradient or probabilities asked for) wy: w e^x and g1: y expm1(t) or
+ * e^{d - c}. */
+SK_INLINE void sk_kl_exp_pass(const double *restrict yb, const double *restrict x,
+                              const double *restrict l, const double *restrict sig,
+                              double *restrict s1, double *restrict s2, double *restrict wyb,
+                              double *restrict g1, double *restrict Rr, double *restrict PZ,
+                              double *restrict PZc, int64_t nb, int64_t K, int64_t R,
+                              const int want, const int lowp, const int fused)
+{
+    if (fused) {
+        SK_IVDEP
+        for (int64_t r = 0; r < nb; r++) Rr[r] = PZ[r] = PZc[r] = 0.0;
+    }
+    for (int64_t k = 0; k < K; k++) {
+        SK_IVDEP
+        for (int64_t r = 0; r < nb; r++) {
+            const int64_t j = k * R + r;
+            const double y = yb[j], hi = x[j];
+            const int reg = (y > 0.0) & (hi > -INFINITY);
+            double xh, xlo = 0.0;
+            if (lowp) {
+                xh = hi - sig[r];
+            } else {
+                double xl;
+                const double xh0 = sk_two_diff(hi, sig[r], &xl);
+                xh = sk_two_sum(xh0, xl + l[j], &xlo);
+            }
+            double wy, wphi, wem1;
+            sk_kl_exp3(xh, xlo, reg ? y : 1.0, &wy, &wphi, &wem1, lowp);
+            const double yt = reg ? y * xh : 0.0;
+            const double pz = reg ? wphi : wy;
+            if (fused) {
+                Rr[r] += yt;
+                sk_kahan_add(PZ + r, PZc + r, pz);
+            } else {
+                s1[j] = yt;
+                s2[j] = pz;
+            }
+            if (want) {
+                wyb[j] = wy;
+                g1[j] = reg ? wem1 : wy;
+            }
+        }
+    }
+    if (fused) {
+        SK_IVDEP
+        for (int64_t r = 0; r < nb; r++) PZ[r] -= PZc[r];
+    }
+}
+
+/* One chunk of rows [r0, r1). ws: 8 * cap + SK_KL_ROW_ARRAYS * R doubles. */
+SK_TARGET_CLONES
+static void sk_kl_chunk(const sk_kl_args *a, int64_t r0, int64_t r1, double *ws, int64_t cap,
+                        sk_acc *acc)
+{
+    const double *restrict swl = a->sw;
+    const int64_t K = a->K;
+    const int64_t R = sk_block_rows(K, cap);
+    const int logits = a->from_logits, logt = a->log_target;
+    const double T = a->temperature, scale = a->grad_scale;
+    const int scaled = T != 1.0;
+    const int lowp = a->x.f32 && a->y.f32; /* float32 data, float32 results */
+    const int want = a->grad_out != NULL || a->proba_out != NULL;
+    /* T-layout blocks */
+    double *xb = ws, *yb = ws + cap, *lb = ws + 2 * cap, *s1 = ws + 3 * cap, *s2 = ws + 4 * cap,
+           *wyb = ws + 5 * cap, *g1 = ws + 6 * cap, *gb = ws + 7 * cap;
+    /* per-row arrays */
+    double *m = ws + 8 * cap, *Ss = m + R, *Se = Ss + R, *Am = Se + R, *Sm = Am + R,
+           *sig = Sm + R, *Rr = sig + R, *PZ = Rr + R, *tmp = PZ + R, *opv = tmp + R,
+           *Wr = opv + R, *term = Wr + R, *coef = term + R, *Sa = coef + R, *PZc = Sa + R;
+    const int fused = R > 1; /* rows side by side: row sums accumulated in the passes */
+    double lane_sum = 0.0, c_sum = 0.0;
+
+    for (int64_t b0 = r0; b0 < r1; b0 += R) {
+        const int64_t nb = (r1 - b0) < R ? (r1 - b0) : R;
+        const int64_t nk = K * R; /* flat loops run over whole blocks: the stale rows past nb
+                                   * are computed and never used */
+        sk_kl_load_T(&a->x, b0, nb, K, R, xb);
+        if (logt) {
+            sk_kl_load_T(&a->y, b0, nb, K, R, lb);
+            SK_IVDEP
+            for (int64_t j = 0; j < nk; j++) yb[j] = sk_exp_neg(lb[j] < 0.0 ? lb[j] : 0.0);
+        } else {
+            sk_kl_load_T(&a->y, b0, nb, K, R, yb);
+        }
+        /* S = sum y as a pair Ss + Se, for the logits path (rows side by side: in its first
+         * pass) */
+        if (logits && !fused) sk_rows_sum2_T(yb, nb, K, R, Ss, Se);
+
+        if (logits) {
+            sk_kl_rows_max(xb, nb, K, R, m);
+            /* d = (x - m) / T; a = d - log y (classes with mass); s1: y a (for the centre),
+             * s2: mass on -inf logits. One inlined copy per combination of the flags. */
+#define SK_KL_CENTRE(SC, LT, LP) sk_kl_centre_pass(xb, yb, lb, s1, s2, m, Ss, Se, Am, Sm, \
+                                                  nb, K, R, T, SC, LT, LP, fused)
+            if (lowp) {
+                if (scaled) { if (logt) SK_KL_CENTRE(1, 1, 1); else SK_KL_CENTRE(1, 0, 1); }
+                else { if (logt) SK_KL_CENTRE(0, 1, 1); else SK_KL_CENTRE(0, 0, 1); }
+            } else {
+                if (scaled) { if (logt) SK_KL_CENTRE(1, 1, 0); else SK_KL_CENTRE(1, 0, 0); }
+                else { if (logt) SK_KL_CENTRE(0, 1, 0); else SK_KL_CENTRE(0, 0, 0); }
+            }
+#undef SK_KL_CENTRE
+            if (!fused) {
+                sk_rows_sum_T(s1, nb, K, R, Am, tmp);
+                sk_rows_sum_T(s2, nb, K, R, Sm, tmp);
+            }
+            SK_IVDEP
+            for (int64_t r = 0; r < nb; r++) {
+                Sa[r] = Ss[r] + Se[r];
+                const double Sreg = Sa[r] - Sm[r];
+                double c = Sreg > 0.0 ? Am[r] / Sreg : 0.0;
+                sig[r] = c < -600.0 ? -600.0 : c;
+            }
+            /* t = a - c (classes with mass), d - c (the others), through exp / phi / expm1 */
+#define SK_KL_EXP(W, LP, F) sk_kl_exp_pass(yb, xb, lb, sig, s1, s2, wyb, g1, Rr, PZ, PZc, \
+                                             nb, K, R, W, LP, F)
+            if (fused) {
+                if (lowp) { if (want) SK_KL_EXP(1, 1, 1); else SK_KL_EXP(0, 1, 1); }
+                else { if (want) SK_KL_EXP(1, 0, 1); else SK_KL_EXP(0, 0, 1); }
+            } else {
+                if (lowp) { if (want) SK_KL_EXP(1, 1, 0); else SK_KL_EXP(0, 1, 0); }
+                else { if (want) SK_KL_EXP(1, 0, 0); else SK_KL_EXP(0, 0, 0); }
+                sk_rows_sum_T(s1, nb, K, R, Rr, tmp);
+                sk_rows_sum_T(s2, nb, K, R, PZ, tmp);
+            }
+#undef SK_KL_EXP
+            SK_IVDEP
+            for (int64_t r = 0; r < nb; r++) {
+                const double Sreg = Sa[r] - Sm[r];
+                const double W = Rr[r] + PZ[r];
+                /* S' - 1 from the pair: exact for rows summing to ~1 */
+                const double V = (((Ss[r] - 1.0) + Se[r]) - Sm[r]) + W;
+                const double kl = Sreg * sk_log1p(V) - Rr[r];
+                Wr[r] = W;
+                opv[r] = Sreg + W;
+                const double swi = swl ? swl[b0 + r] : 1.0;
+                /* target mass on a -inf logit: +inf, unless the row is NaN anyway */
+                const double klm = Sm[r] > 0.0 ? (kl == kl ? INFINITY : kl) : kl;
+                term[r] = swi == 0.0 ? 0.0 : swi * klm;
+                coef[r] = swi;
+            }
+            if (a->curv_out) {
+                for (int64_t r = 0; r < nb; r++) tmp[r] = coef[r] * scale * Sa[r] / (T * T);
+                sk_store(a->curv_out, a->out_f32, b0, tmp, nb);
+            }
+            if (a->proba_out) {
+                for (int64_t r = 0; r < nb; r++) tmp[r] = 1.0 / opv[r];
+                for (int64_t k = 0; k < K; k++)
+                    for (int64_t r = 0; r < nb; r++) gb[k * R + r] = wyb[k * R + r] * tmp[r];
+                sk_store_T(a->proba_out, a->out_f32, b0, gb, nb, K, R);
+            }
+            if (a->grad_out) {
+                for (int64_t r = 0; r < nb; r++) tmp[r] = coef[r] * scale / (T * opv[r]);
+                for (int64_t k = 0; k < K; k++)
+                    SK_IVDEP
+                    for (int64_t r = 0; r < nb; r++) {
+                        const int64_t j = k * R + r;
+                        const double y = yb[j];
+                        /* W - (S - S') on the classes with mass (finite logit), else 1 + V */
+                        const double C = y > 0.0 ? (xb[j] > -INFINITY ? Wr[r] - Sm[r] : opv[r])
+                                                 : opv[r];
+                        gb[j] = coef[r] == 0.0 ? 0.0 : (Sa[r] * g1[j] - y * C) * tmp[r];
+                    }
+                sk_store_T(a->grad_out, a->out_f32, b0, gb, nb, K, R);
+            }
+        } else {
+            /* probabilities q as given: the near / far split of the section note */
+            for (int64_t k = 0; k < K; k++)
+                SK_IVDEP
+                for (int64_t r = 0; r < nb; r++) {
+                    const int64_t j = k * R + r;
+                    const double q = xb[j], y = yb[j];
+                    const int reg = y > 0.0;
+                    double dl;
+                    const double dh = sk_two_diff(q, y, &dl);
+                    const double ys = reg ? y : 1.0;
+                    const double v = dh / ys + dl / ys;
+                    /* log1p(v) = log(q / y), from the quotient (one rounding) rather than from
+                     * v, whose rounding would dominate log(1 + v) for q << y; it is used only
+                     * away from v = 0. q / y can overflow for a subnormal y. */
+                    const double u = q / ys;
+                    const int huge = u > 0x1p1000;
+                    const double lp = huge ? sk_log((q * 0x1p-64) / ys) + 64.0 * 0.69314718055994531
+                                           : sk_log(u);
+                    /* near (q < 2.33 y): y g(v) + (y - q); far (q much larger than y, where
+                     * y g(v) ~ q and y - q ~ -q would cancel): y log(y / q) itself */
+                    const int near = v <= 4.0 / 3.0;
+                    const double gv = sk_kl_g(near ? v : 0.0, lp);
+                    s1[j] = reg ? (near ? y * gv : -y * lp) : 0.0;
+                    s2[j] = reg ? (near ? -dh : 0.0) : 0.0;
+                    wyb[j] = reg ? (near ? -dl : 0.0) : 0.0;
+                }
+            sk_rows_sum_T(s1, nb, K, R, Am, tmp);
+            sk_rows_sum_T(s2, nb, K, R, Rr, tmp);
+            sk_rows_sum_T(wyb, nb, K, R, PZ, tmp);
+            SK_IVDEP
+            for (int64_t r = 0; r < nb; r++) {
+                const double swi = swl ? swl[b0 + r] : 1.0;
+                const double kl = Am[r] + (Rr[r] + PZ[r]);
+                term[r] = swi == 0.0 ? 0.0 : swi * kl;
+                coef[r] = swi * scale;
+            }
+            if (a->grad_out) {
+                for (int64_t k = 0; k < K; k++)
+                    SK_IVDEP
+                    for (int64_t r = 0; r < nb; r++) {
+                        const int64_t j = k * R + r;
+                        const double y = yb[j];
+                        gb[j] = coef[r] == 0.0 ? 0.0 : (y > 0.0 ? -coef[r] * y / xb[j] : 0.0);
+                    }
+                sk_store_T(a->grad_out, a->out_f32, b0, gb, nb, K, R);
+            }
+        }
+        if (a->loss_out) sk_store(a->loss_out, a->out_f32, b0, term, nb);
+        sk_kahan_add(&lane_sum, &c_sum, sk_lane_sum(term, nb));
+    }
+    acc->sum = lane_sum - c_sum;
+}
+
+static void sk_kl_chunk_fn(const void *args, int64_t r0, int64_t r1, double *ws, int64_t cap,
+                           sk_acc *acc)
+{
+    sk_kl_chunk((const sk_kl_args *)args, r0, r1, ws, cap, acc);
+}
+
+static int sk_kl(const sk_kl_args *a, int n_threads, sk_acc *out)
+{
+    return sk_run_rows(sk_kl_chunk_fn, a, a->n, a->K, a->n * a->K, n_threads, 8,
+                       SK_KL_ROW_ARRAYS, out);
+}
+
+/* ---------------------------------------------------------------------------------------- */
 /* skxent.special                                                                             */
 
 #define SK_LSE 0
@@ -1112,7 +1743,9 @@ static int sk_scan(sk_scan_args *a, int n_threads, int64_t *first, double *nbad_
     a->first_bad = (int64_t *)malloc((size_t)nchunks * sizeof(int64_t));
     if (!a->first_bad) return SK_ENOMEM;
     sk_acc tot;
-    int rc = sk_run_rows(sk_scan_chunk_fn, a, a->n, a->K, a->n * a->K, n_threads, 2, 0, &tot);
+    /* workspace: the block (cap) and the row sums with their compensations (cap + 2 R: for
+     * K = 1 a block has R = cap rows) */
+    int rc = sk_run_rows(sk_scan_chunk_fn, a, a->n, a->K, a->n * a->K, n_threads, 2, 2, &tot);
     if (rc == SK_OK) {
         for (int64_t c = 0; c < nchunks; c++)
             if (a->first_bad[c] >= 0) { *first = a->first_bad[c]; break; }

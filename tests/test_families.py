@@ -9,8 +9,9 @@ definition from the per-term losses, finite-difference gradients, the Hessian da
 write (against finite differences of the gradient, and without changing the loss or the
 gradient), the family's total weight, pickling, and accuracy against the 60-digit reference of
 ``_reference.py``. The only per-family test code is :data:`REFERENCES` (the exact definition of
-a family's loss) and the label generator, which reads the family's ``integer_labels``
-attribute.
+a family's loss) and the label generator, which reads the family's ``integer_labels`` and
+``distribution_labels`` attributes; label smoothing is passed to the families whose
+``smoothing`` attribute says they take it.
 
 Inputs are logits: the probability paths and each family's own options (ignore_index,
 pos_weight, ...) have family-specific tests in ``test_losses_*.py``.
@@ -21,7 +22,7 @@ import pickle
 import numpy as np
 import pytest
 
-from _reference import LAYOUTS, assert_within, bce_ref, cce_ref, check_fd, make_layout
+from _reference import LAYOUTS, assert_within, bce_ref, cce_ref, check_fd, kl_ref, make_layout
 from skxent import _engine
 from skxent._engine import FAMILIES
 
@@ -30,18 +31,24 @@ DTYPES = (np.float32, np.float64)
 REDUCTIONS = _engine.REDUCTIONS
 
 #: The exact (mpmath) definition of each family's loss, same keywords as the engine.
-REFERENCES = {"categorical": cce_ref, "binary": bce_ref}
+REFERENCES = {"categorical": cce_ref, "binary": bce_ref, "kl_divergence": kl_ref}
 
 
 def _labels(family, rng, shape, *, soft=False):
-    """Valid labels of ``family`` for logits of ``shape`` (integer class indices when the
-    family takes them, else targets in [0, 1] of the logits' shape)."""
+    """Valid labels of ``family`` for logits of ``shape``: integer class indices when the
+    family takes them, else rows of class probabilities (one-hot, or soft) when it takes
+    those, else targets in [0, 1] of the logits' shape."""
     n, K = shape
     if family.integer_labels and not soft:
         return rng.integers(0, K, size=n)
-    if family.integer_labels:
-        return rng.dirichlet(np.ones(K), size=n)
+    if family.distribution_labels:
+        return rng.dirichlet(np.ones(K), size=n) if soft else np.eye(K)[rng.integers(0, K, n)]
     return (rng.random(shape) < 0.4).astype(np.float64) if not soft else rng.random(shape)
+
+
+def _smoothing(family, e):
+    """``label_smoothing=e`` for the families that take it."""
+    return {"label_smoothing": e} if family.smoothing else {}
 
 
 def _problem(family, rng, *, n=37, K=5, dtype=np.float64, soft=False, weighted=True):
@@ -131,19 +138,22 @@ def test_reductions_are_their_definitions_over_the_per_term_losses(family, soft)
 @pytest.mark.parametrize("soft", [False, True])
 def test_gradient_matches_finite_differences(family, reduction, soft):
     y, z, sw = _problem(family, np.random.default_rng(4), n=6, K=4, soft=soft)
+    smooth = _smoothing(family, 0.1)
     _, grad = _loss(family, y, z, sample_weight=sw, reduction=reduction, return_grad=True,
-                    label_smoothing=0.1)
-    check_fd(lambda Z: _loss(family, y, Z, sample_weight=sw, reduction=reduction,
-                             label_smoothing=0.1), z, grad)
+                    **smooth)
+    check_fd(lambda Z: _loss(family, y, Z, sample_weight=sw, reduction=reduction, **smooth),
+             z, grad)
 
 
 @pytest.mark.parametrize("soft", [False, True])
 @pytest.mark.parametrize("smoothing", [0.0, 0.2])
 def test_hessian_data_from_the_kernel_matches_finite_differences_of_the_gradient(
         family, soft, smoothing):
+    if smoothing and not family.smoothing:
+        pytest.skip("the family takes no label_smoothing")
     rng = np.random.default_rng(5)
     y, z, sw = _problem(family, rng, n=9, K=4, soft=soft)
-    kw = dict(sample_weight=sw, label_smoothing=smoothing)
+    kw = dict(sample_weight=sw, **_smoothing(family, smoothing))
     prep = family.prepare(y, z, from_logits=True, **kw)
     hess = family.hessian_buffers(prep)
     family.run(prep, **hess)

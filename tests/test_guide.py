@@ -2,7 +2,7 @@
 
 Design note
 -----------
-Each row of the guide's table maps a peer function (TensorFlow, Keras, PyTorch,
+Each row of the guide's table maps a peer function (TensorFlow, Keras, PyTorch, optax,
 scikit-learn) to an skxent call. Here each row has
 
 * ``formula``: a NumPy implementation of the peer's *documented* formula,
@@ -11,8 +11,8 @@ scikit-learn) to an skxent call. Here each row has
   reduction (TF v1: ``SUM_BY_NONZERO_WEIGHTS``, Keras: ``sum_over_batch_size``,
   PyTorch: ``mean`` over weights or elements);
 * ``skxent``: the call written in the table, verbatim;
-* ``peer``: the real library call, run only when torch / tensorflow are
-  installed (never required).
+* ``peer``: the real library call, run only when torch / tensorflow / optax
+  are installed (never required).
 
 ``test_guide_row_matches_peer_formula`` checks skxent against the formula
 (relative 1e-12 for the rows marked exact, the documented bound otherwise);
@@ -32,6 +32,7 @@ from numpy.testing import assert_allclose
 
 from skxent.losses import binary_cross_entropy as bce
 from skxent.losses import categorical_cross_entropy as cce
+from skxent.losses import kl_divergence as kld
 from skxent.special import log_softmax as sx_log_softmax
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -88,6 +89,17 @@ def tf1_sum_by_nonzero_weights(losses, weights):
 
 def keras_clip(p):
     return np.clip(p, 1e-7, 1 - 1e-7)
+
+
+def xlogy(x, y):
+    """x log y with 0 log 0 = 0 (scipy.special.xlogy), as PyTorch's and optax's KL use."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(x == 0, 0.0, x * np.log(y))
+
+
+# teacher distributions with exact zeros (0 log 0 = 0 in every KL below but Keras's)
+_YZ = np.where(D["Ysoft"] < 0.05, 0.0, D["Ysoft"])
+_YZ /= _YZ.sum(axis=1, keepdims=True)
 
 
 def keras_bce_probs(y, p):
@@ -406,6 +418,59 @@ row("torch.nn.functional.binary_cross_entropy_with_logits",
         weight=torch.from_numpy(D["w"][:, None]), pos_weight=torch.from_numpy(D["q"])),
     lib="torch")
 
+
+
+def _torch_kl_formula(Y, log_target=False):
+    logY = np.log(Y) if log_target else None
+    per = (np.exp(logY) * (logY - np_log_softmax(D["z"])) if log_target
+           else xlogy(Y, Y) - Y * np_log_softmax(D["z"]))
+    return per.sum() / N  # "batchmean": the sum over all elements / batch size
+
+
+row("torch.nn.functional.kl_div(reduction='batchmean')",
+    formula=lambda: _torch_kl_formula(_YZ),
+    skxent=lambda: kld(_YZ, D["z"], from_logits=True),
+    peer=lambda torch: torch.nn.functional.kl_div(
+        torch.log_softmax(torch.from_numpy(D["z"]), dim=-1), torch.from_numpy(_YZ),
+        reduction="batchmean"),
+    lib="torch")
+row("torch.nn.functional.kl_div(log_target=True)",
+    formula=lambda: _torch_kl_formula(D["Ysoft"], log_target=True),
+    skxent=lambda: kld(np.log(D["Ysoft"]), D["z"], from_logits=True, log_target=True),
+    peer=lambda torch: torch.nn.functional.kl_div(
+        torch.log_softmax(torch.from_numpy(D["z"]), dim=-1),
+        torch.from_numpy(np.log(D["Ysoft"])), reduction="batchmean", log_target=True),
+    lib="torch")
+
+
+def _keras_kl_formula():
+    # keras.losses.kl_divergence: both clipped to [epsilon, 1], sum y log(y / p) per sample;
+    # KLDivergence reduces with "sum_over_batch_size"
+    y, p = np.clip(_YZ, 1e-7, 1), np.clip(D["p_cat"], 1e-7, 1)
+    return np.sum(np.sum(y * np.log(y / p), axis=-1) * D["w"]) / N
+
+
+row("keras.losses.KLDivergence",
+    formula=_keras_kl_formula,
+    skxent=lambda: kld(np.clip(_YZ, 1e-7, 1), np.clip(D["p_cat"], 1e-7, 1), from_logits=False,
+                       sample_weight=D["w"], reduction="sum_over_batch_size"),
+    peer=lambda tf: tf.keras.losses.KLDivergence()(_YZ, D["p_cat"], sample_weight=D["w"]),
+    peer_rtol=1e-5, lib="tensorflow")
+
+# optax (JAX)
+
+
+def _optax_kl_formula():
+    # optax.losses.kl_divergence(log_predictions, targets): sum(xlogy(t, t) - t * log_p, -1)
+    return np.sum(xlogy(_YZ, _YZ) - _YZ * np_log_softmax(D["z"]), axis=-1)
+
+
+row("optax.losses.kl_divergence",
+    formula=_optax_kl_formula,
+    skxent=lambda: kld(_YZ, np_log_softmax(D["z"]), from_logits=True, reduction="none"),
+    peer=lambda optax: optax.losses.kl_divergence(np_log_softmax(D["z"]), _YZ),
+    peer_rtol=1e-6, lib="optax")  # JAX computes in float32 unless x64 is enabled
+
 # scikit-learn
 
 
@@ -490,6 +555,11 @@ def torch():
     return pytest.importorskip("torch")
 
 
+@pytest.fixture(scope="module")
+def optax():
+    return pytest.importorskip("optax")
+
+
 @pytest.mark.parametrize("name", sorted(n for n in ROWS if ROWS[n]["peer"] is not None))
 def test_guide_row_matches_real_peer(name, request):
     r = ROWS[name]
@@ -544,7 +614,7 @@ def test_guide_table_lists_every_row():
         tested.add(base.rsplit(".", 1)[-1])
     table_short = {p.rsplit(".", 1)[-1] for p in table_peers}
     # every function in the table has a test row, every tested function is in the table
-    missing_tests = table_short - tested - {"make_scorer", "bce", "cce"}
+    missing_tests = table_short - tested - {"make_scorer", "bce", "cce", "kld"}
     missing_rows = tested - table_short
     assert not missing_tests, missing_tests
     assert not missing_rows, missing_rows
@@ -584,3 +654,23 @@ def test_keras_categorical_probability_row_is_right_in_float32():
     expected = -np.log(np.float32(1e-7))  # Keras clips the 5e-8 at its epsilon 1e-7
     assert_allclose(got[0], expected, rtol=1e-6)
     assert abs(float(got[0]) - 16.118) < 1e-3
+
+
+def test_guide_keras_kl_clipping_difference_is_as_documented():
+    """Keras clips both arguments to [1e-7, 1]: a class without target mass contributes
+    1e-7 log(1e-7 / p), and a zero probability under target mass gives a finite loss, where
+    skxent's unclipped divergence is 0 and +inf."""
+    y = np.array([[0.5, 0.5, 0.0]])
+    p = np.array([[0.6, 0.3, 0.1]])
+    q = np.array([[0.0, 0.5, 0.5]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        unclipped = kld(y, p, from_logits=False, reduction="none")[0]
+        clipped = kld(np.clip(y, 1e-7, 1), np.clip(p, 1e-7, 1), from_logits=False,
+                      reduction="none")[0]
+        assert kld(y, q, from_logits=False, reduction="none")[0] == np.inf
+        finite = kld(np.clip(y, 1e-7, 1), np.clip(q, 1e-7, 1), from_logits=False,
+                     reduction="none")[0]
+    assert_allclose(unclipped, 0.5 * np.log(0.5 / 0.6) + 0.5 * np.log(0.5 / 0.3), rtol=1e-15)
+    assert_allclose(clipped - unclipped, 1e-7 * np.log(1e-7 / 0.1), rtol=1e-8)
+    assert_allclose(finite, 0.5 * np.log(0.5 / 1e-7) + 1e-7 * np.log(1e-7 / 0.5), rtol=1e-14)
