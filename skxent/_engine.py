@@ -50,12 +50,15 @@ from ._validation import (
     REDUCTIONS,
     as_float_array,
     check_bool,
+    check_elementwise_weights,
+    check_focal_gamma,
     check_ignore_index,
     check_int_labels,
     check_range,
     check_reduction,
     check_smoothing,
     check_weights,
+    check_where,
     resolve_eps,
 )
 
@@ -199,12 +202,17 @@ class LossFamily:
         a per-output objective exists.
     integer_labels : bool
         ``y_true`` may hold integer class indices (one per row).
+    row_options : tuple of str
+        Keyword options that are arrays laid out like ``y_pred`` (indexed by its first axis
+        when they have its number of rows and dimensions; otherwise broadcast over the
+        rows): the Dask backend cuts them to ``y_pred``'s row chunks.
     """
 
     name = None
     pred_ndim = (2,)
     separable_outputs = False
     integer_labels = False
+    row_options = ()
 
     def __repr__(self):
         return f"<skxent loss family {self.name!r}>"
@@ -215,9 +223,10 @@ class LossFamily:
     # -- to implement ----------------------------------------------------------------------
 
     def check_options(self, *, from_logits, dtype, n_outputs, eps="auto", label_smoothing=0.0,
-                      **options):
+                      focal_gamma=0.0, pred_shape=None, **options):
         """The checks of the non-array arguments, in the order :meth:`prepare` makes them
-        (the Dask backend runs them once on the client)."""
+        (the Dask backend runs them once on the client; ``pred_shape`` the whole
+        ``y_pred``'s shape, for options that must broadcast to it)."""
         raise NotImplementedError
 
     def prepare(self, y_true, y_pred, *, from_logits, sample_weight=None, n_threads=None,
@@ -240,6 +249,11 @@ class LossFamily:
     def hessian_buffers(self, prep):
         """Output buffers (kernel keyword -> array) for the Hessian data of :meth:`run`."""
         raise NotImplementedError
+
+    def diagonal_hessian_buffers(self, prep):
+        """The output buffer (kernel keyword -> array) for the diagonal of the Hessian of each
+        term with respect to its logits: an array of ``y_pred``'s shape (logits only)."""
+        return {"hess_out": np.empty(prep.x.shape, dtype=prep.x.dtype)}
 
     def total_weight(self, y_true, n_outputs, *, sample_weight=None, dtype=np.float64,
                      n_threads=1, **options):
@@ -292,10 +306,11 @@ class CategoricalFamily(LossFamily):
     integer_labels = True
 
     def check_options(self, *, from_logits, dtype, n_outputs, eps="auto", label_smoothing=0.0,
-                      ignore_index=None, class_weight=None, **unused):
+                      focal_gamma=0.0, ignore_index=None, class_weight=None, **unused):
         if not check_bool(from_logits, "from_logits"):
             resolve_eps(eps, dtype)
         check_smoothing(label_smoothing)
+        check_focal_gamma(focal_gamma)
         check_ignore_index(ignore_index)
         check_weights(class_weight, "class_weight", n_outputs, what="class")
 
@@ -309,10 +324,11 @@ class CategoricalFamily(LossFamily):
         return (pred_shape[0],)
 
     def prepare(self, y_true, y_pred, *, from_logits, sample_weight=None, class_weight=None,
-                label_smoothing=0.0, ignore_index=None, eps="auto", clip_max=1.0,
-                n_threads=None, validate=True, warn=True):
+                label_smoothing=0.0, focal_gamma=0.0, ignore_index=None, eps="auto",
+                clip_max=1.0, n_threads=None, validate=True, warn=True):
         from_logits = check_bool(from_logits, "from_logits")
         smooth = check_smoothing(label_smoothing)
+        gamma = check_focal_gamma(focal_gamma)
         ignore = check_ignore_index(ignore_index)
         nt = effective_n_threads(n_threads)
 
@@ -366,6 +382,8 @@ class CategoricalFamily(LossFamily):
             args["cw"] = cw
         if smooth:
             args["smooth"] = smooth
+        if gamma:
+            args["gamma"] = gamma
         if ignore is not None:
             args["ignore"] = ignore
         if not from_logits:
@@ -386,6 +404,10 @@ class CategoricalFamily(LossFamily):
         return float(self.denominators(prep).wsum)
 
     def hessian_buffers(self, prep):
+        if prep.kernel_args.get("gamma"):
+            raise ValueError(
+                "the full Hessian data (softmax and curvature) describe the plain "
+                "cross-entropy; with focal_gamma only its diagonal is available")
         n, K = prep.x.shape
         return {"proba_out": np.empty((n, K), dtype=prep.x.dtype),
                 "curv_out": np.empty(n, dtype=prep.x.dtype)}
@@ -401,19 +423,29 @@ class CategoricalFamily(LossFamily):
 
 
 class BinaryFamily(LossFamily):
-    """Independent yes/no targets, elementwise: the sigmoid family (``binary_cross_entropy``)."""
+    """Independent yes/no targets, elementwise: the sigmoid family (``binary_cross_entropy``).
+
+    Its own options: ``pos_weight`` (per label), ``where`` (a mask broadcastable to
+    ``y_pred``), ``sample_weight`` per sample or per element (broadcastable). The denominators
+    are known without a kernel pass (from the weights alone) unless there is a mask; with a
+    mask the kernel counts them, in the loss pass or a weights-only pre-pass.
+    """
 
     name = "binary"
     pred_ndim = (1, 2)
     separable_outputs = True
     integer_labels = False
+    row_options = ("where",)
 
     def check_options(self, *, from_logits, dtype, n_outputs, eps="auto", label_smoothing=0.0,
-                      pos_weight=None, **unused):
+                      focal_gamma=0.0, pos_weight=None, where=None, pred_shape=None, **unused):
         if not check_bool(from_logits, "from_logits"):
             resolve_eps(eps, dtype)
         check_smoothing(label_smoothing)
+        check_focal_gamma(focal_gamma)
         check_weights(pos_weight, "pos_weight", n_outputs, what="label")
+        if where is not None and pred_shape is not None:
+            check_where(np.empty(np.shape(where), dtype=_where_dtype(where)), pred_shape)
 
     def check_label_shape(self, label_shape, pred_shape):
         if tuple(label_shape) != tuple(pred_shape):
@@ -425,61 +457,74 @@ class BinaryFamily(LossFamily):
         return tuple(pred_shape)
 
     def prepare(self, y_true, y_pred, *, from_logits, sample_weight=None, pos_weight=None,
-                label_smoothing=0.0, eps="auto", clip_max="auto", n_threads=None,
-                validate=True, warn=True):
+                label_smoothing=0.0, focal_gamma=0.0, where=None, eps="auto", clip_max="auto",
+                n_threads=None, validate=True, warn=True):
         from_logits = check_bool(from_logits, "from_logits")
         smooth = check_smoothing(label_smoothing)
+        gamma = check_focal_gamma(focal_gamma)
         nt = effective_n_threads(n_threads)
 
         x = as_float_array(y_pred, "y_pred", ndim=self.pred_ndim)
         y = as_float_array(y_true, "y_true")
         self.check_label_shape(y.shape, x.shape)
+        mask = check_where(where, x.shape)
         n = x.shape[0]
         L = x.shape[1] if x.ndim == 2 else 1
         if validate:
-            check_range(y, "y_true", 0.0, 1.0, what="targets", n_threads=nt)
-        sw = check_weights(sample_weight, "sample_weight", n)
+            check_range(y, "y_true", 0.0, 1.0, what="targets", n_threads=nt, where=mask)
+        sw, wsum, nnz = check_elementwise_weights(sample_weight, "sample_weight", x.shape)
         pw = check_weights(pos_weight, "pos_weight", L, what="label")
 
         auto_max = isinstance(clip_max, str) and clip_max == "auto"
         clip_lo, clip_hi = _clip(from_logits, eps, x.dtype,
                                  lambda lo: 1.0 - lo if auto_max else float(clip_max))
         if not from_logits and validate:
-            check_range(x, "y_pred", 0.0, 1.0, what="probabilities", n_threads=nt)
+            check_range(x, "y_pred", 0.0, 1.0, what="probabilities", n_threads=nt, where=mask)
 
-        # every element is a term, w_ij = sample_weight_i: the denominators need no pass
-        nterms = float(n * L)
-        if sw is None:
-            wsum, nnz = nterms, nterms
-        else:
-            wsum, nnz = float(L * sw.sum()), float(L * np.count_nonzero(sw))
         args = {"from_logits": from_logits}
         if sw is not None:
             args["sw"] = sw
+        if mask is not None:
+            args["where"] = mask
+            args["count"] = True
         if pw is not None:
             args["pw"] = pw
         if smooth:
             args["smooth"] = smooth
+        if gamma:
+            args["gamma"] = gamma
         if not from_logits:
             args["clip_lo"], args["clip_hi"] = clip_lo, clip_hi
-        return Prepared(x, (y, args), nt, 0, Sums(0.0, wsum, nnz, nterms))
+        sums = None
+        if mask is None:
+            # every element is a term weighing its sample weight: no pass needed
+            nterms = float(n * L)
+            sums = Sums(0.0, nterms, nterms, nterms) if sw is None else \
+                Sums(0.0, wsum, nnz, nterms)
+        return Prepared(x, (y, args), nt, 0, sums)
 
     def run(self, prep, *, loss_out=None, grad_out=None, scale=1.0, **hessian):
         y, kw = prep.kernel_args
         if loss_out is not None or grad_out is not None or hessian:
             kw = dict(kw, loss_out=loss_out, grad_out=grad_out, grad_scale=scale, **hessian)
         s = _core.bce(prep.x, y, n_threads=prep.n_threads, **kw)
-        return prep.sums._replace(loss=s)
+        if prep.sums is None:
+            return Sums(*s)
+        return prep.sums._replace(loss=s[0])
 
     def denominators(self, prep):
-        return prep.sums
+        if prep.sums is not None:
+            return prep.sums
+        y, kw = prep.kernel_args
+        return Sums(*_core.bce(prep.x, y, n_threads=prep.n_threads, weights_only=True, **kw))
 
     def total_weight(self, y_true, n_outputs, *, sample_weight=None, dtype=np.float64,
                      n_threads=1, **options):
-        # every output of a sample carries the sample's weight
+        # every output of a sample carries the sample's weight (or its own, per element)
         if sample_weight is None:
             return float(np.shape(y_true)[0])
-        return float(np.asarray(sample_weight, dtype=np.float64).sum())
+        shape = (np.shape(y_true)[0], n_outputs)
+        return check_elementwise_weights(sample_weight, "sample_weight", shape)[1] / n_outputs
 
     def hessian_buffers(self, prep):
         return {"hess_out": np.empty(prep.x.shape, dtype=prep.x.dtype)}
@@ -487,6 +532,11 @@ class BinaryFamily(LossFamily):
     def apply_hessian(self, data, U):
         U *= data["hess_out"].reshape(U.shape)
         return U
+
+
+def _where_dtype(where):
+    dt = getattr(where, "dtype", None)
+    return dt if dt is not None else np.asarray(where).dtype
 
 
 CATEGORICAL = CategoricalFamily()
@@ -514,37 +564,45 @@ def _grad_out_array(grad_out, shape, dtype):
 
 
 def loss(family, y_true, y_pred, *, from_logits, reduction="mean", return_grad=False,
-         grad_out=None, n_threads=None, validate=True, **options):
-    """A family's loss with the API's reductions, and its gradient.
+         return_hess=False, grad_out=None, n_threads=None, validate=True, **options):
+    """A family's loss with the API's reductions, its gradient and its Hessian's diagonal.
 
-    ``options``: the family's keywords (weights, smoothing, ``eps``, ``ignore_index``...;
-    ``clip_max`` for scikit-learn's clipping at ``1 - eps``). ``validate=False`` skips value
-    scans the caller has done; ``grad_out`` writes the gradient into a caller-owned buffer
-    (possibly ``y_pred`` itself).
+    ``options``: the family's keywords (weights, smoothing, ``focal_gamma``, ``eps``,
+    ``ignore_index``, ``where``...; ``clip_max`` for scikit-learn's clipping at ``1 - eps``).
+    ``validate=False`` skips value scans the caller has done; ``grad_out`` writes the gradient
+    into a caller-owned buffer (possibly ``y_pred`` itself).
 
     Returns the reduced loss (a NumPy scalar of ``y_pred``'s dtype) or the per-term losses
-    (``reduction="none"``), and the gradient with ``return_grad``.
+    (``reduction="none"``); with ``return_grad`` also the gradient; with ``return_hess``
+    (logits only) the gradient and the diagonal of the Hessian with respect to the logits.
 
     A reduced loss's gradient needs the denominator before the pass that writes it: a cheap
-    weights-only pass gives it (O(n) for integer labels), and the loss reuses those sums, so
-    ``return_grad`` never changes the loss.
+    weights-only pass gives it (O(n) for integer labels; none for the binary family without a
+    mask), and the loss reuses those sums, so ``return_grad`` never changes the loss.
     """
-    return_grad = check_bool(return_grad, "return_grad") or grad_out is not None
+    return_hess = check_bool(return_hess, "return_hess")
+    return_grad = check_bool(return_grad, "return_grad") or grad_out is not None or return_hess
     reduction = check_reduction(reduction)
+    if return_hess and not check_bool(from_logits, "from_logits"):
+        raise ValueError("return_hess=True needs from_logits=True: the Hessian is taken with "
+                         "respect to the logits")
     prep = family.prepare(y_true, y_pred, from_logits=from_logits, n_threads=n_threads,
                           validate=validate, **options)
     x = prep.x
     loss_out = np.empty(family.loss_shape(x.shape), dtype=x.dtype) \
         if reduction == "none" else None
     grad = _grad_out_array(grad_out, x.shape, x.dtype) if return_grad else None
+    hess = family.diagonal_hessian_buffers(prep) if return_hess else {}
 
     scale = 1.0
     stats = None
     if grad is not None and reduction not in ("none", "sum"):
         stats = family.denominators(prep)
         scale = reduce(reduction, stats)[1]
-    sums = family.run(prep, loss_out=loss_out, grad_out=grad, scale=scale)
+    sums = family.run(prep, loss_out=loss_out, grad_out=grad, scale=scale, **hess)
     if stats is not None:
         sums = stats._replace(loss=sums.loss)
     value = loss_out if reduction == "none" else x.dtype.type(reduce(reduction, sums)[0])
+    if return_hess:
+        return value, grad, next(iter(hess.values()))
     return (value, grad) if return_grad else value
