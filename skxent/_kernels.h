@@ -459,7 +459,7 @@ typedef struct {
 } sk_cce_args;
 
 #define SK_CCE_ROW_ARRAYS 16 /* per-row workspace arrays of sk_cce_chunk */
-#define SK_CCE_CAP_ARRAYS 9  /* workspace arrays of cap doubles of sk_cce_chunk */
+#define SK_CCE_CAP_ARRAYS 9  /* workspace arrays of cap doubles of sk_cce_chunk (3 focal only) */
 
 /* OUT q (K*R, T-layout): q_k = class_weight_k * y'_k, the labels after smoothing. IN yb: raw
  * label block (label matrices) -- integer labels build the smoothed one-hot directly. */
@@ -500,10 +500,15 @@ SK_INLINE void sk_cce_proba(const sk_cce_args *a, int64_t b0, int64_t nb, int64_
     sk_store_T(a->proba_out, a->out_f32, b0, g, nb, K, R);
 }
 
+/* Paths off the plain cross-entropy's (focal, Hessian diagonal) are functions of their own,
+ * called once per block: inlined into sk_cce_chunk they made GCC compile the plain loops
+ * worse (35% slower plain loss, the same effect as the seventh stream of sk_bce_chunk). */
+#define SK_OUTLINE SK_TARGET_CLONES static __attribute__((noinline))
+
 /* OUT a->hess_out rows b0 .. b0+nb for the plain cross-entropy: the diagonal of
  * cv_r (diag(p) - p p^T), cv_r p_k (1 - p_k) = cv_r e_k s'_k / s^2 with s'_k the other classes'
  * mass (s' at the argmax, s - e_k >= 1 elsewhere), never 1 - p_k. g (K*R), tmp (nb): scratch. */
-SK_INLINE void sk_cce_hdiag(const sk_cce_args *a, int64_t b0, int64_t nb, int64_t K, int64_t R,
+SK_OUTLINE void sk_cce_hdiag(const sk_cce_args *a, int64_t b0, int64_t nb, int64_t K, int64_t R,
                             const double *e, const double *sp, const int64_t *amax,
                             const double *cv, double *g, double *tmp)
 {
@@ -518,7 +523,7 @@ SK_INLINE void sk_cce_hdiag(const sk_cce_args *a, int64_t b0, int64_t nb, int64_
     sk_store_T(a->hess_out, a->out_f32, b0, g, nb, K, R);
 }
 
-/* Focal loss from logits, rows b0 .. b0+nb, after sk_softmax_stage and sk_cce_q.
+/* Focal loss from logits, rows b0 .. b0+nb (runs sk_softmax_stage and sk_cce_q).
  * Per class (p = e/s, 1 - p = s'_k/s, -log p = gap_k + L, w = (1 - p)^g):
  *   term      = sum_k q_k w_k (gap_k + L)
  *   u_k       = -q_k p_k dphi/dp = q_k w_k (1 + g tau_k),  tau_k = -p log p / (1 - p)
@@ -532,15 +537,16 @@ SK_INLINE void sk_cce_hdiag(const sk_cce_args *a, int64_t b0, int64_t nb, int64_
  * V = sum_k a_k, V'_j = V - a_j (V'_a accumulated directly). (1 - p_k)^g is
  * exp(g log(1 - p_k)) with the log as a double-double: log of 1 - p (Fast2Sum, exact) where
  * p <= 1/2, log(s') - L at a dominant argmax. */
-SK_INLINE void sk_cce_focal_logits(const sk_cce_args *a, int64_t b0, int64_t nb, int64_t K,
-                                   int64_t R, const double *d, const double *e, const double *q,
-                                   const double *m, const double *sp, const double *L,
-                                   const int64_t *amax, const double *coef, double *term,
-                                   double *wv, double *uv, double *hv, double *g, double *C,
-                                   double *la, double *U, double *Ua, double *V, double *Va,
-                                   double *tmp)
+SK_OUTLINE void sk_cce_focal_logits(const sk_cce_args *a, int64_t b0, int64_t nb, int64_t K,
+                                   int64_t R, const double *yb, double *d, double *e, double *q,
+                                   double *m, double *sp, double *L, int64_t *amax,
+                                   const double *coef, double *term, double *wv, double *uv,
+                                   double *hv, double *g, double *C, double *la, double *U,
+                                   double *Ua, double *V, double *Va, double *tmp)
 {
     const double gam = a->gamma, scale = a->grad_scale;
+    sk_softmax_stage(&a->x, b0, nb, K, R, d, e, m, sp, L, amax, tmp);
+    sk_cce_q(a, b0, nb, R, yb, q);
     for (int64_t k = 0; k < K; k++)
         for (int64_t r = 0; r < nb; r++) {
             const int64_t j = k * R + r;
@@ -621,7 +627,45 @@ SK_INLINE void sk_cce_focal_logits(const sk_cce_args *a, int64_t b0, int64_t nb,
     }
 }
 
-/* One chunk of rows [r0, r1). ws: SK_CCE_CAP_ARRAYS * cap + SK_CCE_ROW_ARRAYS * R doubles. */
+/* Focal loss from probabilities clipped to [clip_lo, clip_hi], rows b0 .. b0+nb (loads the
+ * block into d and the weighted labels into q): -sum_k q_k (1 - p_k)^g log p_k, with
+ * d/dp_k = -q_k (1 - p_k)^g (1/p_k - g log p_k / (1 - p_k)) (both parts of the bracket
+ * non-negative). e, wv, g, la, tmp: scratch. */
+SK_OUTLINE void sk_cce_focal_proba(const sk_cce_args *a, int64_t b0, int64_t nb, int64_t K,
+                                   int64_t R, const double *yb, double *d, double *q,
+                                   const double *coef, double *term, double *e, double *wv,
+                                   double *g, double *la, double *tmp)
+{
+    const double clo = a->clip_lo, chi = a->clip_hi, gam = a->gamma, scale = a->grad_scale;
+    sk_load_T(&a->x, b0, nb, K, R, d);
+    sk_cce_q(a, b0, nb, R, yb, q);
+    const int64_t nk = K * R;
+    for (int64_t j = 0; j < nk; j++) {
+        const double pc = sk_clamp(d[j], clo, chi);
+        const double lg = sk_log(pc);
+        const double u = 1.0 - pc, c = (1.0 - u) - pc;
+        double ll;
+        const double lh = sk_log_dd(u, &ll);
+        const double w = sk_pow_dd(lh, ll + (u > 0.0 ? c / u : 0.0), gam);
+        const double rp = u > 0.0 ? lg / u : -1.0;
+        e[j] = q[j] > 0.0 ? -q[j] * w * lg : 0.0;
+        wv[j] = q[j] > 0.0 ? q[j] * w * (1.0 / pc - gam * rp) : 0.0;
+    }
+    sk_rows_sum_T(e, nb, K, R, la, tmp);
+    for (int64_t r = 0; r < nb; r++) term[r] = coef[r] == 0.0 ? 0.0 : coef[r] * la[r];
+    if (a->grad_out) {
+        for (int64_t k = 0; k < K; k++)
+            for (int64_t r = 0; r < nb; r++) {
+                const int64_t j = k * R + r;
+                const int inside = d[j] >= clo && d[j] <= chi;
+                g[j] = (coef[r] != 0.0 && q[j] > 0.0 && inside) ? -coef[r] * scale * wv[j] : 0.0;
+            }
+        sk_store_T(a->grad_out, a->out_f32, b0, g, nb, K, R);
+    }
+}
+
+/* One chunk of rows [r0, r1). ws: SK_CCE_CAP_ARRAYS * cap + SK_CCE_ROW_ARRAYS * R doubles
+ * (6 cap arrays, the row arrays, then the focal paths' 3 cap arrays). */
 SK_TARGET_CLONES
 static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *ws, int64_t cap,
                          sk_acc *acc)
@@ -635,11 +679,12 @@ static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *w
     const int64_t K = a->K;
     const int64_t R = sk_block_rows(K, cap);
     double *d = ws, *e = ws + 2 * cap, *yb = ws + 3 * cap, *q = ws + 4 * cap, *g = ws + 5 * cap;
-    double *wv = ws + 6 * cap, *uv = ws + 7 * cap, *hv = ws + 8 * cap; /* focal only */
-    double *m = ws + SK_CCE_CAP_ARRAYS * cap, *sp = m + R, *L = sp + R, *term = L + R,
-           *wrow = term + R, *pv = wrow + R, *coef = pv + R, *C = coef + R, *Ca = C + R,
-           *la = Ca + R, *U = la + R, *Ua = U + R, *V = Ua + R, *Va = V + R, *tmp = Va + R;
+    double *m = ws + 6 * cap, *sp = m + R, *L = sp + R, *term = L + R, *wrow = term + R,
+           *pv = wrow + R, *coef = pv + R, *C = coef + R, *Ca = C + R, *la = Ca + R, *tmp = la + R;
     int64_t *amax = (int64_t *)(tmp + R);
+    /* the focal paths' arrays after the plain ones (whose layout stays as it was) */
+    double *U = (double *)(amax + R), *Ua = U + R, *V = Ua + R, *Va = V + R;
+    double *wv = Va + R, *uv = wv + cap, *hv = uv + cap;
     const int simple = tl != NULL && a->smooth == 0.0; /* integer labels, no smoothing */
     const double scale = a->grad_scale;
     double lane_sum = 0.0, lane_w = 0.0, nnz = 0.0, nterms = 0.0, c_sum = 0.0, c_w = 0.0;
@@ -681,10 +726,8 @@ static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *w
         }
 
         if (a->from_logits && a->gamma != 0.0) {
-            sk_softmax_stage(&a->x, b0, nb, K, R, d, e, m, sp, L, amax, tmp);
-            sk_cce_q(a, b0, nb, R, yb, q);
-            sk_cce_focal_logits(a, b0, nb, K, R, d, e, q, m, sp, L, amax, coef, term, wv, uv,
-                                hv, g, C, la, U, Ua, V, Va, tmp);
+            sk_cce_focal_logits(a, b0, nb, K, R, yb, d, e, q, m, sp, L, amax, coef, term, wv,
+                                uv, hv, g, C, la, U, Ua, V, Va, tmp);
         } else if (a->from_logits && simple) {
             sk_softmax_stage(&a->x, b0, nb, K, R, d, e, m, sp, L, amax, tmp);
             for (int64_t r = 0; r < nb; r++) {
@@ -762,36 +805,7 @@ static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *w
                 sk_store_T(a->grad_out, a->out_f32, b0, g, nb, K, R);
             }
         } else if (a->gamma != 0.0) {
-            /* focal, probabilities clipped to [clip_lo, clip_hi]:
-             * -sum_k q_k (1 - p_k)^g log p_k, d/dp_k = -q_k (1 - p_k)^g (1/p_k - g log p_k /
-             * (1 - p_k)) (both parts of the bracket non-negative) */
-            const double clo = a->clip_lo, chi = a->clip_hi, gam = a->gamma;
-            sk_load_T(&a->x, b0, nb, K, R, d);
-            sk_cce_q(a, b0, nb, R, yb, q);
-            const int64_t nk = K * R;
-            for (int64_t j = 0; j < nk; j++) {
-                const double pc = sk_clamp(d[j], clo, chi);
-                const double lg = sk_log(pc);
-                const double u = 1.0 - pc, c = (1.0 - u) - pc;
-                double ll;
-                const double lh = sk_log_dd(u, &ll);
-                const double w = sk_pow_dd(lh, ll + (u > 0.0 ? c / u : 0.0), gam);
-                const double rp = u > 0.0 ? lg / u : -1.0;
-                e[j] = q[j] > 0.0 ? -q[j] * w * lg : 0.0;
-                wv[j] = q[j] > 0.0 ? q[j] * w * (1.0 / pc - gam * rp) : 0.0;
-            }
-            sk_rows_sum_T(e, nb, K, R, la, tmp);
-            for (int64_t r = 0; r < nb; r++) term[r] = coef[r] == 0.0 ? 0.0 : coef[r] * la[r];
-            if (a->grad_out) {
-                for (int64_t k = 0; k < K; k++)
-                    for (int64_t r = 0; r < nb; r++) {
-                        const int64_t j = k * R + r;
-                        const int inside = d[j] >= clo && d[j] <= chi;
-                        g[j] = (coef[r] != 0.0 && q[j] > 0.0 && inside)
-                                   ? -coef[r] * scale * wv[j] : 0.0;
-                    }
-                sk_store_T(a->grad_out, a->out_f32, b0, g, nb, K, R);
-            }
+            sk_cce_focal_proba(a, b0, nb, K, R, yb, d, q, coef, term, e, wv, g, la, tmp);
         } else if (simple && !a->grad_out) {
             /* probabilities, integer labels, loss only: gather p_t, never read the rest */
             const double clo = a->clip_lo, chi = a->clip_hi;
