@@ -985,11 +985,12 @@ static int sk_cce(const sk_cce_args *a, int n_threads, sk_acc *out)
  * (l = log1p(exp(-|x|))) kept as double-doubles, so that the powers exp(-g A), exp(-g B) are
  * accurate for large |x| too (sk_pow_dd): rounding g A to one double would cost up to
  * g |x| / 2 ulps. p A -> 0 as p -> 0 (x = -inf) is taken as its limit. */
-SK_INLINE void sk_focal_parts(double x, double *sig, double *sigm, double *A, double *Alo,
-                              double *B, double *Blo)
+SK_INLINE void sk_focal_parts(double x, int lowp, double *sig, double *sigm, double *A,
+                              double *Alo, double *B, double *Blo)
 {
-    double ex;
-    const double l = sk_log1pexp_neg_abs(x, &ex);
+    const double ax = x < 0.0 ? -x : x;
+    const double ex = lowp ? sk_exp_neg_lowp(-ax) : sk_exp_neg(-ax);
+    const double l = sk_log1p(ex);
     const double inv = 1.0 / (1.0 + ex);
     *sig = x >= 0.0 ? inv : ex * inv;
     *sigm = x >= 0.0 ? ex * inv : inv;
@@ -997,13 +998,21 @@ SK_INLINE void sk_focal_parts(double x, double *sig, double *sigm, double *A, do
     *B = sk_two_diff(x > 0.0 ? x : 0.0, -l, Blo);
 }
 
-/* loss and derivative of one element from a logit (both parts). */
-SK_INLINE double sk_focal_logit(double x, double pos, double neg, double g, double *grad)
+/* w**g from its log h + hl <= 0: the double-double power, or (lowp: float32 data, whose
+ * results need ~1e-8 relative) a plain product and the short exp. */
+SK_INLINE double sk_focal_pow(double h, double hl, double g, int lowp)
+{
+    return lowp ? sk_exp_neg_lowp(g * h) : sk_pow_dd(h, hl, g);
+}
+
+/* loss and derivative of one element from a logit (both parts). lowp: float32 data. */
+SK_INLINE double sk_focal_logit(double x, double pos, double neg, double g, int lowp,
+                                double *grad)
 {
     double sig, sigm, A, Alo, B, Blo;
-    sk_focal_parts(x, &sig, &sigm, &A, &Alo, &B, &Blo);
-    const double wp = sk_pow_dd(-B, -Blo, g); /* (1 - p)^g */
-    const double wn = sk_pow_dd(-A, -Alo, g); /* p^g */
+    sk_focal_parts(x, lowp, &sig, &sigm, &A, &Alo, &B, &Blo);
+    const double wp = sk_focal_pow(-B, -Blo, g, lowp); /* (1 - p)^g */
+    const double wn = sk_focal_pow(-A, -Alo, g, lowp); /* p^g */
     const double sA = sig > 0.0 ? sig * A : 0.0;
     const double sB = sigm > 0.0 ? sigm * B : 0.0;
     *grad = (neg > 0.0 ? neg * wn * (sig + g * sB) : 0.0) -
@@ -1012,15 +1021,22 @@ SK_INLINE double sk_focal_logit(double x, double pos, double neg, double g, doub
 }
 
 /* The same for a hard target (y1: the positive part only, weight c; else the negative part
- * only): one power instead of two. */
-SK_INLINE double sk_focal_logit_hard(double x, int y1, double c, double g, double *grad)
+ * only): one power instead of two, one double-double instead of two. */
+SK_INLINE double sk_focal_logit_hard(double x, int y1, double c, double g, int lowp,
+                                     double *grad)
 {
-    double sig, sigm, A, Alo, B, Blo;
-    sk_focal_parts(x, &sig, &sigm, &A, &Alo, &B, &Blo);
-    /* positive: (1 - p)^g A, derivative -(1 - p)^g ((1 - p) + g p A); negative: mirrored */
-    const double Z = y1 ? B : A, Zlo = y1 ? Blo : Alo, T = y1 ? A : B;
+    const double ax = x < 0.0 ? -x : x;
+    const double ex = lowp ? sk_exp_neg_lowp(-ax) : sk_exp_neg(-ax);
+    const double l = sk_log1p(ex);
+    const double inv = 1.0 / (1.0 + ex);
+    const double sig = x >= 0.0 ? inv : ex * inv, sigm = x >= 0.0 ? ex * inv : inv;
+    const double xp = x > 0.0 ? x : 0.0, xm = x < 0.0 ? -x : 0.0;
+    /* positive: (1 - p)^g A, derivative -(1 - p)^g ((1 - p) + g p A), Z = B, T = A;
+     * negative: p^g B, derivative p^g (p + g (1 - p) B), Z = A, T = B */
+    double Zlo;
+    const double Z = sk_two_diff(y1 ? xp : xm, -l, &Zlo), T = (y1 ? xm : xp) + l;
     const double s1 = y1 ? sig : sigm, s2 = y1 ? sigm : sig;
-    const double w = sk_pow_dd(-Z, -Zlo, g);
+    const double w = sk_focal_pow(-Z, -Zlo, g, lowp);
     const double sT = s1 > 0.0 ? s1 * T : 0.0;
     const double d = c * w * (s2 + g * sT);
     *grad = c > 0.0 ? (y1 ? -d : d) : 0.0;
@@ -1031,7 +1047,7 @@ SK_INLINE double sk_focal_logit_hard(double x, int y1, double c, double g, doubl
 SK_INLINE double sk_focal_logit_hess(double x, double pos, double neg, double g)
 {
     double sig, sigm, A, Alo, B, Blo;
-    sk_focal_parts(x, &sig, &sigm, &A, &Alo, &B, &Blo);
+    sk_focal_parts(x, 0, &sig, &sigm, &A, &Alo, &B, &Blo);
     const double wp = sk_pow_dd(-B, -Blo, g);
     const double wn = sk_pow_dd(-A, -Alo, g);
     const double g1 = 2.0 * g + 1.0, g2 = g * g;
@@ -1083,6 +1099,83 @@ typedef struct {
     int count;              /* accumulate wsum, nnz and nterms (a mask makes them data) */
     int weights_only;       /* only the counts: x and y are not read, nothing is written */
 } sk_bce_args;
+
+/* The focal blocks of sk_bce_chunk, out of line (see SK_OUTLINE): from logits, the loss and
+ * gradient (hard: 0/1 targets, one power per element) and the second derivative; IN the
+ * block's nk elements xb, yb, pwb, swb; OUT lb, gb, hb. */
+SK_OUTLINE void sk_bce_focal_logits(const sk_bce_args *a, int64_t nk, int hard,
+                                    const double *restrict xb, const double *restrict yb,
+                                    const double *restrict pwb, const double *restrict swb,
+                                    double *restrict lb, double *restrict gb,
+                                    double *restrict hb)
+{
+    const double e = a->smooth, keep = 1.0 - e, half = 0.5 * e;
+    const double scale = a->grad_scale, gam = a->gamma;
+    /* float32 data (lowp) takes the short exp and plain products: its results need ~1e-8,
+     * not the double-double powers' 1e-16 */
+#define SK_FOCAL_HARD_LOOP(LOWP)                                                                \
+    for (int64_t j = 0; j < nk; j++) {                                                          \
+        const double x = xb[j];                                                                 \
+        const int y1 = yb[j] == 1.0;                                                            \
+        double gr;                                                                              \
+        double loss = sk_focal_logit_hard(x, y1, y1 ? pwb[j] : 1.0, gam, LOWP, &gr);            \
+        loss = x == INFINITY ? NAN : loss;                                                      \
+        gr = x == INFINITY ? NAN : gr;                                                          \
+        lb[j] = swb[j] * loss;                                                                  \
+        gb[j] = swb[j] * scale * gr;                                                            \
+    }
+#define SK_FOCAL_SOFT_LOOP(LOWP)                                                                \
+    for (int64_t j = 0; j < nk; j++) {                                                          \
+        const double x = xb[j];                                                                 \
+        const double yv = keep * yb[j] + half;                                                  \
+        const double pos = pwb[j] * yv, neg = keep * (1.0 - yb[j]) + half;                      \
+        double gr;                                                                              \
+        double loss = sk_focal_logit(x, pos, neg, gam, LOWP, &gr);                              \
+        loss = x == INFINITY ? NAN : loss;                                                      \
+        gr = x == INFINITY ? NAN : gr;                                                          \
+        lb[j] = swb[j] * loss;                                                                  \
+        gb[j] = swb[j] * scale * gr;                                                            \
+    }
+    if (hard && a->x.f32)
+        SK_FOCAL_HARD_LOOP(1)
+    else if (hard)
+        SK_FOCAL_HARD_LOOP(0)
+    else if (a->x.f32)
+        SK_FOCAL_SOFT_LOOP(1)
+    else
+        SK_FOCAL_SOFT_LOOP(0)
+#undef SK_FOCAL_HARD_LOOP
+#undef SK_FOCAL_SOFT_LOOP
+    if (a->hess_out)
+        for (int64_t j = 0; j < nk; j++) {
+            const double x = xb[j];
+            const double yv = keep * yb[j] + half;
+            const double pos = pwb[j] * yv, neg = keep * (1.0 - yb[j]) + half;
+            const double h = sk_focal_logit_hess(x, pos, neg, gam);
+            hb[j] = x == INFINITY ? NAN : swb[j] * scale * h;
+        }
+}
+
+/* The focal block from probabilities clipped to [clip_lo, clip_hi]. */
+SK_OUTLINE void sk_bce_focal_proba(const sk_bce_args *a, int64_t nk,
+                                   const double *restrict xb, const double *restrict yb,
+                                   const double *restrict pwb, const double *restrict swb,
+                                   double *restrict lb, double *restrict gb)
+{
+    const double e = a->smooth, keep = 1.0 - e, half = 0.5 * e;
+    const double clo = a->clip_lo, chi = a->clip_hi, scale = a->grad_scale, gam = a->gamma;
+    for (int64_t j = 0; j < nk; j++) {
+        const double p = xb[j];
+        const double pc = sk_clamp(p, clo, chi);
+        const double yv = keep * yb[j] + half;
+        const double pos = pwb[j] * yv, neg = keep * (1.0 - yb[j]) + half;
+        double gr;
+        const double loss = sk_focal_proba(pc, pos, neg, gam, &gr);
+        const int inside = p >= clo && p <= chi;
+        lb[j] = swb[j] * loss;
+        gb[j] = inside ? swb[j] * scale * gr : (p != p ? p : 0.0);
+    }
+}
 
 SK_TARGET_CLONES
 static void sk_bce_chunk(const sk_bce_args *a, int64_t r0, int64_t r1, double *ws, int64_t cap,
@@ -1139,38 +1232,7 @@ static void sk_bce_chunk(const sk_bce_args *a, int64_t r0, int64_t r1, double *w
         if (gam != 0.0)
             for (int64_t j = 0; j < nk; j++) hard &= (yb[j] == 0.0) | (yb[j] == 1.0);
         if (a->from_logits && gam != 0.0) {
-            if (hard) {
-                for (int64_t j = 0; j < nk; j++) {
-                    const double x = xb[j];
-                    const int y1 = yb[j] == 1.0;
-                    double gr;
-                    double loss = sk_focal_logit_hard(x, y1, y1 ? pwb[j] : 1.0, gam, &gr);
-                    loss = x == INFINITY ? NAN : loss;
-                    gr = x == INFINITY ? NAN : gr;
-                    lb[j] = swb[j] * loss;
-                    gb[j] = swb[j] * scale * gr;
-                }
-            } else {
-                for (int64_t j = 0; j < nk; j++) {
-                    const double x = xb[j];
-                    const double yv = keep * yb[j] + half;
-                    const double pos = pwb[j] * yv, neg = keep * (1.0 - yb[j]) + half;
-                    double gr;
-                    double loss = sk_focal_logit(x, pos, neg, gam, &gr);
-                    loss = x == INFINITY ? NAN : loss;
-                    gr = x == INFINITY ? NAN : gr;
-                    lb[j] = swb[j] * loss;
-                    gb[j] = swb[j] * scale * gr;
-                }
-            }
-            if (a->hess_out)
-                for (int64_t j = 0; j < nk; j++) {
-                    const double x = xb[j];
-                    const double yv = keep * yb[j] + half;
-                    const double pos = pwb[j] * yv, neg = keep * (1.0 - yb[j]) + half;
-                    const double h = sk_focal_logit_hess(x, pos, neg, gam);
-                    hb[j] = x == INFINITY ? NAN : swb[j] * scale * h;
-                }
+            sk_bce_focal_logits(a, nk, hard, xb, yb, pwb, swb, lb, gb, hb);
         } else if (a->from_logits) {
             for (int64_t j = 0; j < nk; j++) {
                 const double x = xb[j];
@@ -1206,18 +1268,7 @@ static void sk_bce_chunk(const sk_bce_args *a, int64_t r0, int64_t r1, double *w
                 }
             }
         } else if (gam != 0.0) {
-            /* focal, probabilities clipped to [clip_lo, clip_hi] */
-            for (int64_t j = 0; j < nk; j++) {
-                const double p = xb[j];
-                const double pc = sk_clamp(p, clo, chi);
-                const double yv = keep * yb[j] + half;
-                const double pos = pwb[j] * yv, neg = keep * (1.0 - yb[j]) + half;
-                double gr;
-                const double loss = sk_focal_proba(pc, pos, neg, gam, &gr);
-                const int inside = p >= clo && p <= chi;
-                lb[j] = swb[j] * loss;
-                gb[j] = inside ? swb[j] * scale * gr : (p != p ? p : 0.0);
-            }
+            sk_bce_focal_proba(a, nk, xb, yb, pwb, swb, lb, gb);
         } else {
             /* probabilities clipped to [clip_lo, clip_hi]; log(1 - p) as log1p(-p) */
             for (int64_t j = 0; j < nk; j++) hard &= (yb[j] == 0.0) | (yb[j] == 1.0);
