@@ -10,11 +10,19 @@ branches on a family's name. A family knows
   :class:`Prepared`: the validated ``y_pred``, the keyword arguments of its C kernel, the thread
   count, the number of probability rows that do not sum to one);
 * how to run its kernel (:meth:`LossFamily.run`): the loss sum and the three denominators of the
-  reductions, and, as asked, the per-sample terms, the gradient and the Hessian data an objective
-  needs (:meth:`LossFamily.hessian_buffers`, :meth:`LossFamily.apply_hessian`), all from the same
-  pass of the kernel;
+  reductions, and, as asked, the per-sample terms, the gradient, the Hessian data an objective
+  needs (:meth:`LossFamily.hessian_buffers`, :meth:`LossFamily.apply_hessian`) and the diagonal
+  of the Hessian with respect to the logits (:meth:`LossFamily.diagonal_hessian_buffers`,
+  ``return_hess``: a boosting library's custom objective), all from the same pass of the
+  kernel;
 * the denominators alone (:meth:`LossFamily.denominators`), which a reduced loss's gradient
-  needs before the pass that writes it.
+  needs before the pass that writes it;
+* which of its keyword options are arrays laid out like ``y_pred`` (``row_options``: the binary
+  ``where``), so that the Dask backend cuts them to the row chunks without knowing the family.
+
+Options shared by every family (``focal_gamma``, ``return_hess``) are keywords of every
+family's ``prepare`` and kernel; options of one family (``where``, ``pos_weight``,
+``ignore_index``...) are that family's alone.
 
 Its C side is one point function per formula (``_kernels.h``) behind a binding with named
 arguments (``_core.pyx``). This is scikit-learn's ``sklearn/_loss/loss.py`` composition (a

@@ -35,6 +35,21 @@
  * Sigmoid family (elementwise; l = log1p(exp(-|x|))): softplus(x) = max(x,0) + l,
  *   BCE(x, y) = pw y softplus(-x) + (1 - y) softplus(x), each term skipped when its weight is 0,
  *   dBCE/dx  = -pw y sigmoid(-x) + (1 - y) sigmoid(x), sigmoid from e = exp(-|x|) without 1 - p.
+ * Its weights are a strided view (per sample: a zero column stride; per element; any broadcast)
+ * and its mask a strided byte view: a masked element weighs 0 and its inputs are replaced by
+ * finite stand-ins, so it adds exactly 0 (NaN labels there are fine), and the kernel counts the
+ * reductions' denominators itself (a mask makes them data).
+ *
+ * Focal loss (gamma > 0; gamma == 0 never enters its code, so plain cross-entropy is bit for bit
+ * what it was) multiplies each part by a power of the other probability, (1 - p)^g =
+ * exp(g log(1 - p)). The log is kept as a double-double (softplus as max(x, 0) + l with its
+ * rounding error; the other classes' mass s'/s; sk_log_dd) and the product g log(1 - p) is
+ * formed exactly (an fma), so the power is as accurate as the exp: rounding g log(1 - p) to a
+ * double alone would cost up to g |log(1 - p)| / 2 ulps. Gradients and the Hessian's diagonal
+ * are written as sums of non-negative terms wherever the function allows it (the categorical
+ * gradient is the soft-label one with q_k replaced by u_k = -q_k p_k dphi/dp_k); see the point
+ * functions. These paths are functions of their own (SK_OUTLINE): inlined, they made GCC compile
+ * the plain loops worse.
  *
  * Sums: each chunk accumulates in double into 8 fixed lanes (a vectorisable but fixed-order
  * reduction), then the lanes are added in order. Float32 inputs therefore accumulate in float64.

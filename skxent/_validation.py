@@ -10,7 +10,10 @@ One place for the API's conventions (``docs/api_reference.md`` in the repository
   C or Fortran order, read-only, memmaps), and never written to.
 * every error names the argument; a bad label also gives its position and value.
 * value checks that read a whole ``(n, K)`` array (probability or label ranges, NaN) run in the
-  parallel C scan ``_core.scan`` and allocate nothing of size ``n * K``.
+  parallel C scan ``_core.scan`` and allocate nothing of size ``n * K``; with a mask (``where``)
+  they skip the masked positions, read through the mask's (possibly broadcast) strides.
+* options that broadcast to ``y_pred`` (``where``, a per-element ``sample_weight``) are checked
+  on the array as given and returned as ``np.broadcast_to`` views: never materialised.
 """
 
 import math
