@@ -518,7 +518,8 @@ class BinaryFamily(LossFamily):
         s = _core.bce(prep.x, y, n_threads=prep.n_threads, **kw)
         if prep.sums is None:
             return Sums(*s)
-        return prep.sums._replace(loss=s[0])
+        d = prep.sums
+        return Sums(s[0], d.wsum, d.nnz, d.nterms)
 
     def denominators(self, prep):
         if prep.sums is not None:
@@ -588,26 +589,30 @@ def loss(family, y_true, y_pred, *, from_logits, reduction="mean", return_grad=F
     weights-only pass gives it (O(n) for integer labels; none for the binary family without a
     mask), and the loss reuses those sums, so ``return_grad`` never changes the loss.
     """
-    return_hess = check_bool(return_hess, "return_hess")
+    if return_hess is not False:  # (the default skips the checks: a small call's overhead)
+        return_hess = check_bool(return_hess, "return_hess")
+        if return_hess and not check_bool(from_logits, "from_logits"):
+            raise ValueError("return_hess=True needs from_logits=True: the Hessian is taken "
+                             "with respect to the logits")
     return_grad = check_bool(return_grad, "return_grad") or grad_out is not None or return_hess
     reduction = check_reduction(reduction)
-    if return_hess and not check_bool(from_logits, "from_logits"):
-        raise ValueError("return_hess=True needs from_logits=True: the Hessian is taken with "
-                         "respect to the logits")
     prep = family.prepare(y_true, y_pred, from_logits=from_logits, n_threads=n_threads,
                           validate=validate, **options)
     x = prep.x
     loss_out = np.empty(family.loss_shape(x.shape), dtype=x.dtype) \
         if reduction == "none" else None
     grad = _grad_out_array(grad_out, x.shape, x.dtype) if return_grad else None
-    hess = family.diagonal_hessian_buffers(prep) if return_hess else {}
 
     scale = 1.0
     stats = None
     if grad is not None and reduction not in ("none", "sum"):
         stats = family.denominators(prep)
         scale = reduce(reduction, stats)[1]
-    sums = family.run(prep, loss_out=loss_out, grad_out=grad, scale=scale, **hess)
+    if return_hess:
+        hess = family.diagonal_hessian_buffers(prep)
+        sums = family.run(prep, loss_out=loss_out, grad_out=grad, scale=scale, **hess)
+    else:
+        sums = family.run(prep, loss_out=loss_out, grad_out=grad, scale=scale)
     if stats is not None:
         sums = stats._replace(loss=sums.loss)
     value = loss_out if reduction == "none" else x.dtype.type(reduce(reduction, sums)[0])
