@@ -33,8 +33,9 @@ Arrays must be chunked along samples only (a row of logits is one softmax; the k
 rows) and dask inputs must share their row chunks; NumPy companions (labels, weights) are cut to
 the chunks of the dask input. Array options (a per-element ``sample_weight``, a family's
 ``row_options`` such as the binary ``where``) are cut the same way when they have ``y_pred``'s
-rows, and handed whole to every chunk when they broadcast over the rows (a ``(1, L)`` weight). Errors found inside a chunk (a label out of range, a negative
-weight) are re-raised with their positions made global and the chunk's row range appended.
+rows, and handed whole to every chunk when they broadcast over the rows (a ``(1, L)`` weight).
+Errors found inside a chunk (a label out of range, a negative weight) are re-raised with their
+positions made global and the chunk's row range appended.
 
 Chunk tasks run the kernels on one thread unless ``n_threads`` is given: Dask supplies the
 parallelism (one task per chunk), and dask.distributed starts its workers with
