@@ -532,6 +532,8 @@ class BinaryFamily(LossFamily):
         # every output of a sample carries the sample's weight (or its own, per element)
         if sample_weight is None:
             return float(np.shape(y_true)[0])
+        if np.ndim(sample_weight) <= 1:
+            return float(np.asarray(sample_weight, dtype=np.float64).sum())
         shape = (np.shape(y_true)[0], n_outputs)
         return check_elementwise_weights(sample_weight, "sample_weight", shape)[1] / n_outputs
 

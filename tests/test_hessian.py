@@ -177,6 +177,33 @@ def test_reduced_hessian_is_the_summed_hessian_over_the_denominator(reduction, g
     np.testing.assert_allclose(h_sum / ratio, hess, rtol=1e-14)
 
 
+@pytest.mark.parametrize("gamma", [0.0, 1.5])
+def test_hessian_with_every_family_option_matches_finite_differences(gamma):
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((8, 4)) * 2
+    h = 1e-6
+    t = rng.integers(0, 4, 8)
+    t[2] = -1
+    cases = [
+        (cce, t, dict(class_weight=rng.random(4) + 0.5, ignore_index=-1, label_smoothing=0.1,
+                      sample_weight=rng.random(8))),
+        (bce, rng.random((8, 4)), dict(pos_weight=rng.random(4) + 0.5, label_smoothing=0.1,
+                                       sample_weight=rng.random((1, 4)),
+                                       where=rng.random((8, 4)) < 0.7)),
+    ]
+    for fn, y, kw in cases:
+        kw = dict(kw, from_logits=True, focal_gamma=gamma, reduction="mean")
+        _, _, hess = fn(y, X, return_hess=True, **kw)
+        fd = np.empty_like(X)
+        for idx in np.ndindex(X.shape):
+            Xp, Xm = X.copy(), X.copy()
+            Xp[idx] += h
+            Xm[idx] -= h
+            fd[idx] = (fn(y, Xp, return_grad=True, **kw)[1][idx]
+                       - fn(y, Xm, return_grad=True, **kw)[1][idx]) / (2 * h)
+        np.testing.assert_allclose(hess, fd, rtol=1e-6, atol=1e-8 * np.abs(fd).max())
+
+
 def test_plain_categorical_diagonal_agrees_with_the_newton_cg_hessian_data():
     rng = np.random.default_rng(2)
     X = rng.standard_normal((20, 5))
