@@ -26,6 +26,10 @@ cdef extern from "_kernels.h" nogil:
         int f32
         int64_t s0, s1
 
+    ctypedef struct sk_mask:
+        const unsigned char *p
+        int64_t s0, s1
+
     ctypedef struct sk_acc:
         double sum
         double wsum
@@ -49,6 +53,8 @@ cdef extern from "_kernels.h" nogil:
         void *grad_out
         void *proba_out
         void *curv_out
+        void *hess_out
+        double gamma
         double grad_scale
         int weights_only
 
@@ -56,9 +62,11 @@ cdef extern from "_kernels.h" nogil:
         int64_t n, L
         sk_view x
         sk_view y
-        const double *sw
+        sk_view sw
+        sk_mask where
         const double *pw
         double smooth
+        double gamma
         int from_logits
         double clip_lo, clip_hi
         int out_f32
@@ -66,6 +74,8 @@ cdef extern from "_kernels.h" nogil:
         void *grad_out
         void *hess_out
         double grad_scale
+        int count
+        int weights_only
 
     ctypedef struct sk_kl_args:
         int64_t n, K
@@ -102,6 +112,7 @@ cdef extern from "_kernels.h" nogil:
         double lo, hi
         int integral
         double row_tol
+        sk_mask where
         int64_t *first_bad
         int64_t rpc
 
@@ -166,6 +177,34 @@ cdef inline sk_view _view2d(cnp.ndarray a) except *:
     return v
 
 
+cdef inline sk_mask _mask2d(object where, Py_ssize_t n, Py_ssize_t K) except *:
+    """A boolean array of shape (n, K) (or (n,) when K == 1), any strides (0 for broadcast
+    axes), as a mask view; None gives the empty mask."""
+    cdef sk_mask v
+    v.p = NULL
+    v.s0 = 0
+    v.s1 = 0
+    if where is None:
+        return v
+    cdef cnp.ndarray w = where
+    if cnp.PyArray_TYPE(w) != cnp.NPY_BOOL:
+        raise ValueError("a mask must be a boolean array")
+    if w.ndim == 2:
+        if w.shape[0] != n or w.shape[1] != K:
+            raise ValueError("the mask must have y_pred's shape")
+        v.s0 = w.strides[0]
+        v.s1 = w.strides[1]
+    elif w.ndim == 1:
+        if w.shape[0] != n or K != 1:
+            raise ValueError("the mask must have y_pred's shape")
+        v.s0 = w.strides[0]
+        v.s1 = 1
+    else:
+        raise ValueError("the mask must be 1-D or 2-D")
+    v.p = <const unsigned char *>cnp.PyArray_DATA(w)
+    return v
+
+
 cdef inline void *_out_ptr(object out, int f32, Py_ssize_t size) except? NULL:
     """Pointer to a C-contiguous writable output of the kernel dtype, or NULL for None."""
     if out is None:
@@ -197,7 +236,8 @@ cdef inline void _check(int rc) except *:
 def cce(cnp.ndarray x, *, object t=None, object y=None, object sw=None, object cw=None,
         double smooth=0.0, object ignore=None, bint from_logits, double clip_lo=0.0,
         double clip_hi=1.0, object loss_out=None, object grad_out=None, object proba_out=None,
-        object curv_out=None, double grad_scale=1.0, int n_threads=1, bint weights_only=False):
+        object curv_out=None, object hess_out=None, double gamma=0.0, double grad_scale=1.0,
+        int n_threads=1, bint weights_only=False):
     """Categorical cross-entropy kernel (keyword arguments only).
 
     Parameters
@@ -211,8 +251,11 @@ def cce(cnp.ndarray x, *, object t=None, object y=None, object sw=None, object c
     loss_out : ndarray (n,) of x's dtype, C-contiguous, or None. OUT weighted per-sample terms.
     grad_out : ndarray (n, K) of x's dtype, C-contiguous, or None. OUT gradient times grad_scale.
     proba_out : ndarray (n, K) of x's dtype, C-contiguous, or None. OUT softmax (logits only).
-    curv_out : ndarray (n,) of x's dtype, C-contiguous, or None. OUT curvature a_i (logits only):
-        the Hessian of sample i's term times grad_scale is ``a_i (diag(p) - p p^T)``.
+    curv_out : ndarray (n,) of x's dtype, C-contiguous, or None. OUT curvature a_i (logits only,
+        gamma 0): the Hessian of sample i's term times grad_scale is ``a_i (diag(p) - p p^T)``.
+    hess_out : ndarray (n, K) of x's dtype, C-contiguous, or None. OUT the diagonal of each
+        sample's Hessian with respect to its logits, times grad_scale (logits only).
+    gamma : focal exponent (0: plain cross-entropy).
     weights_only : only the weight sums (a cheap pre-pass; no output is written).
 
     Returns
@@ -253,8 +296,12 @@ def cce(cnp.ndarray x, *, object t=None, object y=None, object sw=None, object c
     a.grad_out = _out_ptr(grad_out, a.out_f32, a.n * a.K)
     a.proba_out = _out_ptr(proba_out, a.out_f32, a.n * a.K)
     a.curv_out = _out_ptr(curv_out, a.out_f32, a.n)
-    if (a.proba_out != NULL or a.curv_out != NULL) and not from_logits:
-        raise ValueError("proba_out and curv_out need logits")
+    a.hess_out = _out_ptr(hess_out, a.out_f32, a.n * a.K)
+    if (a.proba_out != NULL or a.curv_out != NULL or a.hess_out != NULL) and not from_logits:
+        raise ValueError("proba_out, curv_out and hess_out need logits")
+    if (a.proba_out != NULL or a.curv_out != NULL) and gamma != 0.0:
+        raise ValueError("proba_out and curv_out describe the plain cross-entropy's Hessian")
+    a.gamma = gamma
     a.grad_scale = grad_scale
     a.weights_only = weights_only
     cdef int rc
@@ -264,29 +311,53 @@ def cce(cnp.ndarray x, *, object t=None, object y=None, object sw=None, object c
     return acc.sum, acc.wsum, acc.nnz, acc.nterms
 
 
-def bce(cnp.ndarray x, cnp.ndarray y, *, object sw=None, object pw=None, double smooth=0.0,
-        bint from_logits, double clip_lo=0.0, double clip_hi=1.0, object loss_out=None,
-        object grad_out=None, object hess_out=None, double grad_scale=1.0, int n_threads=1):
+def bce(cnp.ndarray x, cnp.ndarray y, *, object sw=None, object where=None, object pw=None,
+        double smooth=0.0, double gamma=0.0, bint from_logits, double clip_lo=0.0,
+        double clip_hi=1.0, object loss_out=None, object grad_out=None, object hess_out=None,
+        double grad_scale=1.0, int n_threads=1, bint count=False, bint weights_only=False):
     """Binary cross-entropy kernel, elementwise over (n, L) (1-D input is (n, 1)).
 
     x, y : ndarray (n, L) or (n,), float32/float64, any strides. IN logits/probabilities, targets.
-    sw : (n,) float64 contiguous or None; pw : (L,) float64 contiguous or None.
+    sw : float64 ndarray (n,) (one weight per sample) or of x's shape (one per element, any
+        strides: a zero-strided broadcast view is read as it is), or None.
+    where : bool ndarray of x's shape, any strides, or None. IN the elements that count.
+    pw : (L,) float64 contiguous or None. gamma : focal exponent (0: plain cross-entropy).
     loss_out, grad_out, hess_out : C-contiguous arrays of x's dtype and size, or None. OUT the
         weighted terms, the gradient and the second derivative (logits only), both times
         grad_scale.
-    Returns the sum of the weighted terms.
+    count : also accumulate the denominators (sum and count of nonzero weights, number of
+        terms) over the elements in ``where``; weights_only : only those (no output).
+    Returns (sum of the weighted terms, sum of weights, nonzero weights, terms); the last three
+    are 0 unless ``count``.
     """
     cdef sk_bce_args a
     cdef sk_acc acc
+    cdef cnp.ndarray swa
     a.n = x.shape[0]
     a.L = x.shape[1] if x.ndim == 2 else 1
     if y.shape[0] != a.n or (y.shape[1] if y.ndim == 2 else 1) != a.L:
         raise ValueError("targets must have the shape of y_pred")
     a.x = _view2d(x)
     a.y = _view2d(y)
-    a.sw = _f64_vec(sw, a.n, "sample weights")
+    a.sw.p = NULL
+    a.sw.f32 = 0
+    a.sw.s0 = 0
+    a.sw.s1 = 0
+    if sw is not None:
+        swa = sw
+        if cnp.PyArray_TYPE(swa) != cnp.NPY_FLOAT64:
+            raise ValueError("sample weights must be float64")
+        if swa.ndim == 1 and swa.shape[0] == a.n:
+            a.sw = _view2d(swa)
+            a.sw.s1 = 0          # one weight per sample, read for every label
+        elif swa.ndim == 2 and swa.shape[0] == a.n and swa.shape[1] == a.L:
+            a.sw = _view2d(swa)
+        else:
+            raise ValueError("sample weights must have shape (n,) or y_pred's shape")
+    a.where = _mask2d(where, a.n, a.L)
     a.pw = _f64_vec(pw, a.L, "pos_weight")
     a.smooth = smooth
+    a.gamma = gamma
     a.from_logits = from_logits
     a.clip_lo = clip_lo
     a.clip_hi = clip_hi
@@ -297,11 +368,13 @@ def bce(cnp.ndarray x, cnp.ndarray y, *, object sw=None, object pw=None, double 
     if a.hess_out != NULL and not from_logits:
         raise ValueError("hess_out needs logits")
     a.grad_scale = grad_scale
+    a.count = count or weights_only
+    a.weights_only = weights_only
     cdef int rc
     with nogil:
         rc = sk_bce(&a, n_threads, &acc)
     _check(rc)
-    return acc.sum
+    return acc.sum, acc.wsum, acc.nnz, acc.nterms
 
 
 def kl(cnp.ndarray x, cnp.ndarray y, *, object sw=None, bint from_logits, bint log_target=False,
@@ -390,8 +463,12 @@ def elementwise(cnp.ndarray x, int mode, object out, int n_threads):
     _check(rc)
 
 
-def scan(cnp.ndarray x, double lo, double hi, bint integral, double row_tol, int n_threads):
+def scan(cnp.ndarray x, double lo, double hi, bint integral, double row_tol, int n_threads,
+         object where=None):
     """First row-major position of a value outside [lo, hi], NaN, or (integral) non-integer.
+
+    ``where``: a boolean array of x's shape (any strides) or None: only the positions where it
+    is True are checked (then no row sums are counted).
 
     Returns (first_bad_flat_index or -1, number of rows whose sum is off 1 by more than row_tol
     (only counted when row_tol > 0)).
@@ -406,6 +483,7 @@ def scan(cnp.ndarray x, double lo, double hi, bint integral, double row_tol, int
     a.hi = hi
     a.integral = integral
     a.row_tol = row_tol
+    a.where = _mask2d(where, a.n, a.K)
     a.first_bad = NULL
     cdef int rc
     with nogil:

@@ -31,8 +31,11 @@ a combination of small per-chunk results on the client:
 
 Arrays must be chunked along samples only (a row of logits is one softmax; the kernels need whole
 rows) and dask inputs must share their row chunks; NumPy companions (labels, weights) are cut to
-the chunks of the dask input. Errors found inside a chunk (a label out of range, a negative
-weight) are re-raised with their positions made global and the chunk's row range appended.
+the chunks of the dask input. Array options (a per-element ``sample_weight``, a family's
+``row_options`` such as the binary ``where``) are cut the same way when they have ``y_pred``'s
+rows, and handed whole to every chunk when they broadcast over the rows (a ``(1, L)`` weight).
+Errors found inside a chunk (a label out of range, a negative weight) are re-raised with their
+positions made global and the chunk's row range appended.
 
 Chunk tasks run the kernels on one thread unless ``n_threads`` is given: Dask supplies the
 parallelism (one task per chunk), and dask.distributed starts its workers with
@@ -47,7 +50,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from . import _log_loss
+from . import _engine, _log_loss
 from ._config import effective_n_threads
 from ._engine import Sums, divide, reduce, row_tolerance, warn_rows_off
 from ._validation import as_float_array, check_bool, check_reduction, resolve_eps
@@ -221,20 +224,21 @@ def _check_dtype(a, name, ndim):
     as_float_array(np.empty((0,) * a.ndim, dtype=a.dtype), name, ndim=ndim)
 
 
-def _loss_chunk(family, yt, yp, sw, start, stop, kw, mode, scale, grad):
+def _loss_chunk(family, yt, yp, sw, rowkw, start, stop, kw, mode, scale, grad, hess):
     """One chunk of a loss: ``mode="sums"`` returns ``[sum(t), sum(w), count_nonzero(w),
     number of terms, rows not summing to 1]``; otherwise ``(per-term losses or None, gradient
-    or None)``."""
+    or None, Hessian diagonal or None)``. ``rowkw``: the chunks of the family's row options."""
     yp = aligned(yp)
     with chunk_errors(start, stop):
-        prep = family.prepare(yt, yp, sample_weight=sw, warn=(mode == "none"), **kw)
+        prep = family.prepare(yt, yp, sample_weight=sw, warn=(mode == "none"), **rowkw, **kw)
     if mode == "sums":
         return np.array([*family.run(prep), prep.nbad], dtype=np.float64)
     x = prep.x
     loss_out = np.empty(family.loss_shape(x.shape), dtype=x.dtype) if mode == "none" else None
     g = np.empty(x.shape, dtype=x.dtype) if grad else None
-    family.run(prep, loss_out=loss_out, grad_out=g, scale=scale)
-    return loss_out, g
+    h = family.diagonal_hessian_buffers(prep) if hess else {}
+    family.run(prep, loss_out=loss_out, grad_out=g, scale=scale, **h)
+    return loss_out, g, (next(iter(h.values())) if h else None)
 
 
 def _combine(parts):
@@ -245,42 +249,83 @@ def _combine(parts):
     return [math.fsum(P[:, j]) for j in range(P.shape[1])]
 
 
-def loss(family, y_true, y_pred, *, sample_weight, reduction, return_grad, n_threads, **kw):
+def _row_shaped(name, a, y_pred):
+    """Whether an array option is indexed by ``y_pred``'s rows (then it is cut to its row
+    chunks) rather than broadcast over them (then every chunk gets all of it): a 1-D
+    ``sample_weight`` always is (one weight per sample); otherwise it must have ``y_pred``'s
+    number of dimensions and of rows."""
+    if np.ndim(a) == 1 and name == "sample_weight":
+        return True
+    return np.ndim(a) == len(y_pred.shape) and np.shape(a)[0] == y_pred.shape[0]
+
+
+def loss(family, y_true, y_pred, *, sample_weight, reduction, return_grad, n_threads,
+         return_hess=False, **kw):
     """A loss family's loss on dask arrays (``kw``: the family's remaining keywords).
 
-    See the module note for what is computed where.
+    See the module note for what is computed where. ``sample_weight`` and the family's
+    ``row_options`` (e.g. the binary ``where``) are cut to ``y_pred``'s row chunks when they
+    have its rows, and handed whole to every chunk when they broadcast over the rows.
     """
     dask, da = _modules()
-    return_grad = check_bool(return_grad, "return_grad")
+    return_hess = check_bool(return_hess, "return_hess")
+    return_grad = check_bool(return_grad, "return_grad") or return_hess
     reduction = check_reduction(reduction)
-    arrs, rows = align_rows(
-        {"y_pred": y_pred, "y_true": y_true, "sample_weight": sample_weight}
-    )
-    yp, yt, sw = arrs["y_pred"], arrs["y_true"], arrs["sample_weight"]
+    if return_hess and not check_bool(kw.get("from_logits"), "from_logits"):
+        raise ValueError("return_hess=True needs from_logits=True: the Hessian is taken with "
+                         "respect to the logits")
+    arrays = {"y_pred": y_pred, "y_true": y_true}
+    whole = {}
+    options = [("sample_weight", sample_weight)] + \
+        [(k, kw.pop(k)) for k in family.row_options if kw.get(k) is not None]
+    for name, a in options:
+        if a is None:
+            continue
+        if _row_shaped(name, a, y_pred):
+            arrays[name] = a
+        else:
+            whole[name] = np.asarray(a)  # small: broadcast over the rows (computed if dask)
+    if not any(is_dask_array(a) for a in arrays.values()):  # only a broadcast option was dask
+        return _engine.loss(family, y_true, y_pred, sample_weight=whole.get("sample_weight"),
+                            reduction=reduction, return_grad=return_grad,
+                            return_hess=return_hess, n_threads=n_threads,
+                            **{k: v for k, v in whole.items() if k != "sample_weight"}, **kw)
+    arrs, rows = align_rows(arrays)
+    yp, yt = arrs["y_pred"], arrs["y_true"]
     _check_dtype(yp, "y_pred", family.pred_ndim)
     dtype = _float_dtype(yp.dtype)
     family.check_label_shape(yt.shape, yp.shape)
-    family.check_options(dtype=dtype, n_outputs=yp.shape[1] if yp.ndim == 2 else 1, **kw)
+    given = {k: arrs.get(k, whole.get(k)) for k, a in options if a is not None}
+    family.check_options(dtype=dtype, n_outputs=yp.shape[1] if yp.ndim == 2 else 1,
+                         pred_shape=yp.shape, **{k: v for k, v in given.items()
+                                                 if k != "sample_weight"}, **kw)
     effective_n_threads(n_threads)
     kw = dict(kw, n_threads=1 if n_threads is None else n_threads)
     nb = len(rows)
     starts = row_starts(rows)
-    parts = list(zip(blocks(yt, nb), blocks(yp, nb), blocks(sw, nb)))
+    chunked = [k for k in arrs if k not in ("y_pred", "y_true")]
+    per_option = {k: blocks(arrs[k], nb) for k in chunked}
+    parts = list(zip(blocks(yt, nb), blocks(yp, nb)))
 
-    def task(i, mode, scale=1.0, grad=False):
-        ytb, ypb, swb = parts[i]
-        return dask.delayed(_loss_chunk, pure=True, nout=2 if mode != "sums" else None)(
-            family, ytb, ypb, swb, starts[i], starts[i + 1], kw, mode, scale, grad
-        )
+    def task(i, mode, scale=1.0, grad=False, hess=False):
+        ytb, ypb = parts[i]
+        opts = dict(whole)
+        opts.update({k: per_option[k][i] for k in chunked})
+        swb = opts.pop("sample_weight", None)
+        return dask.delayed(_loss_chunk, pure=True, nout=3 if mode != "sums" else None)(
+            family, ytb, ypb, swb, opts, starts[i], starts[i + 1], kw, mode, scale, grad,
+            hess)
 
     if reduction == "none":
-        tasks = [task(i, "none", 1.0, return_grad) for i in range(nb)]
+        tasks = [task(i, "none", 1.0, return_grad, return_hess) for i in range(nb)]
         tail = family.loss_shape(yp.shape)[1:]
         losses = from_blocks([t[0] for t in tasks], (rows,) + _whole(tail), dtype, "losses")
         if not return_grad:
             return losses
         grad = from_blocks([t[1] for t in tasks], yp.chunks, dtype, "grad")
-        return losses, grad
+        if not return_hess:
+            return losses, grad
+        return losses, grad, from_blocks([t[2] for t in tasks], yp.chunks, dtype, "hess")
 
     *sums, nbad = _combine(dask.compute(*[task(i, "sums") for i in range(nb)]))
     if nbad:
@@ -290,8 +335,11 @@ def loss(family, y_true, y_pred, *, sample_weight, reduction, return_grad, n_thr
     value = dtype.type(value)
     if not return_grad:
         return value
-    tasks = [task(i, "grad", scale, True) for i in range(nb)]
-    return value, from_blocks([t[1] for t in tasks], yp.chunks, dtype, "grad")
+    tasks = [task(i, "grad", scale, True, return_hess) for i in range(nb)]
+    grad = from_blocks([t[1] for t in tasks], yp.chunks, dtype, "grad")
+    if not return_hess:
+        return value, grad
+    return value, grad, from_blocks([t[2] for t in tasks], yp.chunks, dtype, "hess")
 
 
 def _whole(shape):

@@ -10,11 +10,19 @@ branches on a family's name. A family knows
   :class:`Prepared`: the validated ``y_pred``, the keyword arguments of its C kernel, the thread
   count, the number of probability rows that do not sum to one);
 * how to run its kernel (:meth:`LossFamily.run`): the loss sum and the three denominators of the
-  reductions, and, as asked, the per-sample terms, the gradient and the Hessian data an objective
-  needs (:meth:`LossFamily.hessian_buffers`, :meth:`LossFamily.apply_hessian`), all from the same
-  pass of the kernel;
+  reductions, and, as asked, the per-sample terms, the gradient, the Hessian data an objective
+  needs (:meth:`LossFamily.hessian_buffers`, :meth:`LossFamily.apply_hessian`) and the diagonal
+  of the Hessian with respect to the logits (:meth:`LossFamily.diagonal_hessian_buffers`,
+  ``return_hess``: a boosting library's custom objective), all from the same pass of the
+  kernel;
 * the denominators alone (:meth:`LossFamily.denominators`), which a reduced loss's gradient
-  needs before the pass that writes it.
+  needs before the pass that writes it;
+* which of its keyword options are arrays laid out like ``y_pred`` (``row_options``: the binary
+  ``where``), so that the Dask backend cuts them to the row chunks without knowing the family.
+
+Options shared by every family (``focal_gamma``, ``return_hess``) are keywords of every
+family's ``prepare`` and kernel; options of one family (``where``, ``pos_weight``,
+``ignore_index``...) are that family's alone.
 
 Its C side is one point function per formula (``_kernels.h``) behind a binding with named
 arguments (``_core.pyx``). This is scikit-learn's ``sklearn/_loss/loss.py`` composition (a
@@ -51,12 +59,15 @@ from ._validation import (
     REDUCTIONS,
     as_float_array,
     check_bool,
+    check_elementwise_weights,
+    check_focal_gamma,
     check_ignore_index,
     check_int_labels,
     check_range,
     check_reduction,
     check_smoothing,
     check_weights,
+    check_where,
     resolve_eps,
 )
 
@@ -206,6 +217,10 @@ class LossFamily:
         ``y_true`` may hold rows of class probabilities of ``y_pred``'s shape.
     smoothing : bool
         The family takes ``label_smoothing``.
+    row_options : tuple of str
+        Keyword options that are arrays laid out like ``y_pred`` (indexed by its first axis
+        when they have its number of rows and dimensions; otherwise broadcast over the
+        rows): the Dask backend cuts them to ``y_pred``'s row chunks.
     """
 
     name = None
@@ -214,6 +229,7 @@ class LossFamily:
     integer_labels = False
     distribution_labels = False
     smoothing = True
+    row_options = ()
 
     def __repr__(self):
         return f"<skxent loss family {self.name!r}>"
@@ -224,9 +240,10 @@ class LossFamily:
     # -- to implement ----------------------------------------------------------------------
 
     def check_options(self, *, from_logits, dtype, n_outputs, eps="auto", label_smoothing=0.0,
-                      **options):
+                      focal_gamma=0.0, pred_shape=None, **options):
         """The checks of the non-array arguments, in the order :meth:`prepare` makes them
-        (the Dask backend runs them once on the client)."""
+        (the Dask backend runs them once on the client; ``pred_shape`` the whole
+        ``y_pred``'s shape, for options that must broadcast to it)."""
         raise NotImplementedError
 
     def prepare(self, y_true, y_pred, *, from_logits, sample_weight=None, n_threads=None,
@@ -255,6 +272,11 @@ class LossFamily:
         the API's ``w_i / sample_weight_i`` (labels before smoothing), divided among the outputs.
         """
         raise NotImplementedError
+
+    def diagonal_hessian_buffers(self, prep):
+        """The output buffer (kernel keyword -> array) for the diagonal of the Hessian of each
+        term with respect to its logits: an array of ``y_pred``'s shape (logits only)."""
+        return {"hess_out": np.empty(prep.x.shape, dtype=prep.x.dtype)}
 
     def total_weight(self, y_true, n_outputs, *, sample_weight=None, **options):
         """``S``: the total weight of one output, the normaliser of a linear model's objective
@@ -310,10 +332,11 @@ class CategoricalFamily(LossFamily):
     distribution_labels = True
 
     def check_options(self, *, from_logits, dtype, n_outputs, eps="auto", label_smoothing=0.0,
-                      ignore_index=None, class_weight=None, **unused):
+                      focal_gamma=0.0, ignore_index=None, class_weight=None, **unused):
         if not check_bool(from_logits, "from_logits"):
             resolve_eps(eps, dtype)
         check_smoothing(label_smoothing)
+        check_focal_gamma(focal_gamma)
         check_ignore_index(ignore_index)
         check_weights(class_weight, "class_weight", n_outputs, what="class")
 
@@ -327,10 +350,11 @@ class CategoricalFamily(LossFamily):
         return (pred_shape[0],)
 
     def prepare(self, y_true, y_pred, *, from_logits, sample_weight=None, class_weight=None,
-                label_smoothing=0.0, ignore_index=None, eps="auto", clip_max=1.0,
-                n_threads=None, validate=True, warn=True):
+                label_smoothing=0.0, focal_gamma=0.0, ignore_index=None, eps="auto",
+                clip_max=1.0, n_threads=None, validate=True, warn=True):
         from_logits = check_bool(from_logits, "from_logits")
         smooth = check_smoothing(label_smoothing)
+        gamma = check_focal_gamma(focal_gamma)
         ignore = check_ignore_index(ignore_index)
         nt = effective_n_threads(n_threads)
 
@@ -384,6 +408,8 @@ class CategoricalFamily(LossFamily):
             args["cw"] = cw
         if smooth:
             args["smooth"] = smooth
+        if gamma:
+            args["gamma"] = gamma
         if ignore is not None:
             args["ignore"] = ignore
         if not from_logits:
@@ -402,6 +428,10 @@ class CategoricalFamily(LossFamily):
         return Y.sum(axis=1) if cw is None else Y @ cw
 
     def hessian_buffers(self, prep):
+        if prep.kernel_args.get("gamma"):
+            raise ValueError(
+                "the full Hessian data (softmax and curvature) describe the plain "
+                "cross-entropy; with focal_gamma only its diagonal is available")
         n, K = prep.x.shape
         return {"proba_out": np.empty((n, K), dtype=prep.x.dtype),
                 "curv_out": np.empty(n, dtype=prep.x.dtype)}
@@ -417,19 +447,29 @@ class CategoricalFamily(LossFamily):
 
 
 class BinaryFamily(LossFamily):
-    """Independent yes/no targets, elementwise: the sigmoid family (``binary_cross_entropy``)."""
+    """Independent yes/no targets, elementwise: the sigmoid family (``binary_cross_entropy``).
+
+    Its own options: ``pos_weight`` (per label), ``where`` (a mask broadcastable to
+    ``y_pred``), ``sample_weight`` per sample or per element (broadcastable). The denominators
+    are known without a kernel pass (from the weights alone) unless there is a mask; with a
+    mask the kernel counts them, in the loss pass or a weights-only pre-pass.
+    """
 
     name = "binary"
     pred_ndim = (1, 2)
     separable_outputs = True
     integer_labels = False
+    row_options = ("where",)
 
     def check_options(self, *, from_logits, dtype, n_outputs, eps="auto", label_smoothing=0.0,
-                      pos_weight=None, **unused):
+                      focal_gamma=0.0, pos_weight=None, where=None, pred_shape=None, **unused):
         if not check_bool(from_logits, "from_logits"):
             resolve_eps(eps, dtype)
         check_smoothing(label_smoothing)
+        check_focal_gamma(focal_gamma)
         check_weights(pos_weight, "pos_weight", n_outputs, what="label")
+        if where is not None and pred_shape is not None:
+            check_where(np.empty(np.shape(where), dtype=_where_dtype(where)), pred_shape)
 
     def check_label_shape(self, label_shape, pred_shape):
         if tuple(label_shape) != tuple(pred_shape):
@@ -441,58 +481,78 @@ class BinaryFamily(LossFamily):
         return tuple(pred_shape)
 
     def prepare(self, y_true, y_pred, *, from_logits, sample_weight=None, pos_weight=None,
-                label_smoothing=0.0, eps="auto", clip_max="auto", n_threads=None,
-                validate=True, warn=True):
+                label_smoothing=0.0, focal_gamma=0.0, where=None, eps="auto", clip_max="auto",
+                n_threads=None, validate=True, warn=True):
         from_logits = check_bool(from_logits, "from_logits")
         smooth = check_smoothing(label_smoothing)
+        gamma = check_focal_gamma(focal_gamma)
         nt = effective_n_threads(n_threads)
 
         x = as_float_array(y_pred, "y_pred", ndim=self.pred_ndim)
         y = as_float_array(y_true, "y_true")
         self.check_label_shape(y.shape, x.shape)
+        mask = check_where(where, x.shape)
         n = x.shape[0]
         L = x.shape[1] if x.ndim == 2 else 1
         if validate:
-            check_range(y, "y_true", 0.0, 1.0, what="targets", n_threads=nt)
-        sw = check_weights(sample_weight, "sample_weight", n)
+            check_range(y, "y_true", 0.0, 1.0, what="targets", n_threads=nt, where=mask)
+        sw, wsum, nnz = check_elementwise_weights(sample_weight, "sample_weight", x.shape)
         pw = check_weights(pos_weight, "pos_weight", L, what="label")
 
         auto_max = isinstance(clip_max, str) and clip_max == "auto"
         clip_lo, clip_hi = _clip(from_logits, eps, x.dtype,
                                  lambda lo: 1.0 - lo if auto_max else float(clip_max))
         if not from_logits and validate:
-            check_range(x, "y_pred", 0.0, 1.0, what="probabilities", n_threads=nt)
+            check_range(x, "y_pred", 0.0, 1.0, what="probabilities", n_threads=nt, where=mask)
 
-        # every element is a term, w_ij = sample_weight_i: the denominators need no pass
-        nterms = float(n * L)
-        if sw is None:
-            wsum, nnz = nterms, nterms
-        else:
-            wsum, nnz = float(L * sw.sum()), float(L * np.count_nonzero(sw))
         args = {"from_logits": from_logits}
         if sw is not None:
             args["sw"] = sw
+        if mask is not None:
+            args["where"] = mask
+            args["count"] = True
         if pw is not None:
             args["pw"] = pw
         if smooth:
             args["smooth"] = smooth
+        if gamma:
+            args["gamma"] = gamma
         if not from_logits:
             args["clip_lo"], args["clip_hi"] = clip_lo, clip_hi
-        return Prepared(x, (y, args), nt, 0, Sums(0.0, wsum, nnz, nterms))
+        sums = None
+        if mask is None:
+            # every element is a term weighing its sample weight: no pass needed
+            nterms = float(n * L)
+            sums = Sums(0.0, nterms, nterms, nterms) if sw is None else \
+                Sums(0.0, wsum, nnz, nterms)
+        return Prepared(x, (y, args), nt, 0, sums)
 
     def run(self, prep, *, loss_out=None, grad_out=None, scale=1.0, **hessian):
         y, kw = prep.kernel_args
         if loss_out is not None or grad_out is not None or hessian:
             kw = dict(kw, loss_out=loss_out, grad_out=grad_out, grad_scale=scale, **hessian)
         s = _core.bce(prep.x, y, n_threads=prep.n_threads, **kw)
-        return prep.sums._replace(loss=s)
+        if prep.sums is None:
+            return Sums(*s)
+        d = prep.sums
+        return Sums(s[0], d.wsum, d.nnz, d.nterms)
 
     def denominators(self, prep):
-        return prep.sums
+        if prep.sums is not None:
+            return prep.sums
+        y, kw = prep.kernel_args
+        return Sums(*_core.bce(prep.x, y, n_threads=prep.n_threads, weights_only=True, **kw))
 
     def sample_mass(self, y_true, n_outputs, **unused):
         # every output of a sample carries the sample's weight
         return np.ones(np.shape(y_true)[0])
+
+    def total_weight(self, y_true, n_outputs, *, sample_weight=None, **options):
+        # per-element weights: their total divided among the outputs
+        if sample_weight is not None and np.ndim(sample_weight) > 1:
+            shape = (np.shape(y_true)[0], n_outputs)
+            return check_elementwise_weights(sample_weight, "sample_weight", shape)[1] / n_outputs
+        return super().total_weight(y_true, n_outputs, sample_weight=sample_weight, **options)
 
     def hessian_buffers(self, prep):
         return {"hess_out": np.empty(prep.x.shape, dtype=prep.x.dtype)}
@@ -628,15 +688,22 @@ class KLDivergenceFamily(LossFamily):
     def denominators(self, prep):
         return prep.sums
 
-    def total_weight(self, y_true, n_outputs, *, sample_weight=None, dtype=np.float64,
-                     n_threads=1, **options):
-        if sample_weight is None:
-            return float(np.shape(y_true)[0])
-        return float(np.asarray(sample_weight, dtype=np.float64).sum())
+    def sample_mass(self, y_true, n_outputs, **unused):
+        # the weight of a sample is its sample_weight (the targets' mass does not weight it)
+        return np.ones(np.shape(y_true)[0])
 
     # the softmax family's Hessian data: probabilities q and a per-sample curvature
-    hessian_buffers = CategoricalFamily.hessian_buffers
+    def hessian_buffers(self, prep):
+        n, K = prep.x.shape
+        return {"proba_out": np.empty((n, K), dtype=prep.x.dtype),
+                "curv_out": np.empty(n, dtype=prep.x.dtype)}
+
     apply_hessian = CategoricalFamily.apply_hessian
+
+
+def _where_dtype(where):
+    dt = getattr(where, "dtype", None)
+    return dt if dt is not None else np.asarray(where).dtype
 
 
 CATEGORICAL = CategoricalFamily()
@@ -665,22 +732,28 @@ def _grad_out_array(grad_out, shape, dtype):
 
 
 def loss(family, y_true, y_pred, *, from_logits, reduction="mean", return_grad=False,
-         grad_out=None, n_threads=None, validate=True, **options):
-    """A family's loss with the API's reductions, and its gradient.
+         return_hess=False, grad_out=None, n_threads=None, validate=True, **options):
+    """A family's loss with the API's reductions, its gradient and its Hessian's diagonal.
 
-    ``options``: the family's keywords (weights, smoothing, ``eps``, ``ignore_index``...;
-    ``clip_max`` for scikit-learn's clipping at ``1 - eps``). ``validate=False`` skips value
-    scans the caller has done; ``grad_out`` writes the gradient into a caller-owned buffer
-    (possibly ``y_pred`` itself).
+    ``options``: the family's keywords (weights, smoothing, ``focal_gamma``, ``eps``,
+    ``ignore_index``, ``where``...; ``clip_max`` for scikit-learn's clipping at ``1 - eps``).
+    ``validate=False`` skips value scans the caller has done; ``grad_out`` writes the gradient
+    into a caller-owned buffer (possibly ``y_pred`` itself).
 
     Returns the reduced loss (a NumPy scalar of ``y_pred``'s dtype) or the per-term losses
-    (``reduction="none"``), and the gradient with ``return_grad``.
+    (``reduction="none"``); with ``return_grad`` also the gradient; with ``return_hess``
+    (logits only) the gradient and the diagonal of the Hessian with respect to the logits.
 
     A reduced loss's gradient needs the denominator before the pass that writes it: a cheap
-    weights-only pass gives it (O(n) for integer labels), and the loss reuses those sums, so
-    ``return_grad`` never changes the loss.
+    weights-only pass gives it (O(n) for integer labels; none for the binary family without a
+    mask), and the loss reuses those sums, so ``return_grad`` never changes the loss.
     """
-    return_grad = check_bool(return_grad, "return_grad") or grad_out is not None
+    if return_hess is not False:  # (the default skips the checks: a small call's overhead)
+        return_hess = check_bool(return_hess, "return_hess")
+        if return_hess and not check_bool(from_logits, "from_logits"):
+            raise ValueError("return_hess=True needs from_logits=True: the Hessian is taken "
+                             "with respect to the logits")
+    return_grad = check_bool(return_grad, "return_grad") or grad_out is not None or return_hess
     reduction = check_reduction(reduction)
     prep = family.prepare(y_true, y_pred, from_logits=from_logits, n_threads=n_threads,
                           validate=validate, **options)
@@ -694,8 +767,14 @@ def loss(family, y_true, y_pred, *, from_logits, reduction="mean", return_grad=F
     if grad is not None and reduction not in ("none", "sum"):
         stats = family.denominators(prep)
         scale = reduce(reduction, stats)[1]
-    sums = family.run(prep, loss_out=loss_out, grad_out=grad, scale=scale)
+    if return_hess:
+        hess = family.diagonal_hessian_buffers(prep)
+        sums = family.run(prep, loss_out=loss_out, grad_out=grad, scale=scale, **hess)
+    else:
+        sums = family.run(prep, loss_out=loss_out, grad_out=grad, scale=scale)
     if stats is not None:
         sums = stats._replace(loss=sums.loss)
     value = loss_out if reduction == "none" else x.dtype.type(reduce(reduction, sums)[0])
+    if return_hess:
+        return value, grad, next(iter(hess.values()))
     return (value, grad) if return_grad else value

@@ -35,6 +35,21 @@
  * Sigmoid family (elementwise; l = log1p(exp(-|x|))): softplus(x) = max(x,0) + l,
  *   BCE(x, y) = pw y softplus(-x) + (1 - y) softplus(x), each term skipped when its weight is 0,
  *   dBCE/dx  = -pw y sigmoid(-x) + (1 - y) sigmoid(x), sigmoid from e = exp(-|x|) without 1 - p.
+ * Its weights are a strided view (per sample: a zero column stride; per element; any broadcast)
+ * and its mask a strided byte view: a masked element weighs 0 and its inputs are replaced by
+ * finite stand-ins, so it adds exactly 0 (NaN labels there are fine), and the kernel counts the
+ * reductions' denominators itself (a mask makes them data).
+ *
+ * Focal loss (gamma > 0; gamma == 0 never enters its code, so plain cross-entropy is bit for bit
+ * what it was) multiplies each part by a power of the other probability, (1 - p)^g =
+ * exp(g log(1 - p)). The log is kept as a double-double (softplus as max(x, 0) + l with its
+ * rounding error; the other classes' mass s'/s; sk_log_dd) and the product g log(1 - p) is
+ * formed exactly (an fma), so the power is as accurate as the exp: rounding g log(1 - p) to a
+ * double alone would cost up to g |log(1 - p)| / 2 ulps. Gradients and the Hessian's diagonal
+ * are written as sums of non-negative terms wherever the function allows it (the categorical
+ * gradient is the soft-label one with q_k replaced by u_k = -q_k p_k dphi/dp_k); see the point
+ * functions. These paths are functions of their own (SK_OUTLINE): inlined, they made GCC compile
+ * the plain loops worse.
  *
  * Sums: each chunk accumulates in double into 8 fixed lanes (a vectorisable but fixed-order
  * reduction), then the lanes are added in order. Float32 inputs therefore accumulate in float64.
@@ -66,6 +81,13 @@ typedef struct {
     int f32;
     int64_t s0, s1;
 } sk_view;
+
+/* A strided 2-D view of a boolean mask (NumPy bool: one byte, 0 or 1); strides in elements
+ * (may be 0: a broadcast mask is read, never materialised). p == NULL: no mask. */
+typedef struct {
+    const uint8_t *p;
+    int64_t s0, s1;
+} sk_mask;
 
 /* Partial results of one chunk. */
 typedef struct {
@@ -128,6 +150,17 @@ SK_INLINE void sk_load_row(const sk_view *v, int64_t i, int64_t K, double *out)
         else
             for (int64_t k = 0; k < K; k++) out[k] = q[k * s1];
     }
+}
+
+/* OUT out[k] = 1.0 or 0.0: row i of a mask. */
+SK_INLINE void sk_load_mask_row(const sk_mask *v, int64_t i, int64_t K, double *out)
+{
+    const int64_t s0 = v->s0, s1 = v->s1;
+    const uint8_t *q = v->p + i * s0;
+    if (s1 == 1)
+        for (int64_t k = 0; k < K; k++) out[k] = q[k] ? 1.0 : 0.0;
+    else
+        for (int64_t k = 0; k < K; k++) out[k] = q[k * s1] ? 1.0 : 0.0;
 }
 
 SK_INLINE double sk_get(const sk_view *v, int64_t i, int64_t k)
@@ -433,11 +466,15 @@ typedef struct {
     void *curv_out;         /* OUT (n,) curvature a_i = grad_scale * sample_weight_i *
                              * sum_k c_k y'_k (from_logits only), or NULL: the Hessian of sample
                              * i's term with respect to its logits is a_i (diag(p) - p p^T) */
+    void *hess_out;         /* OUT (n, K) C-contiguous diagonal of each sample's Hessian with
+                             * respect to its logits, times grad_scale (from_logits only) */
+    double gamma;           /* focal exponent; 0: plain cross-entropy */
     double grad_scale;      /* the reduction's factor: 1, 1 / sum(w), 1 / n_terms, ... */
     int weights_only;       /* only accumulate wsum / nnz / nterms (pre-pass for the gradient) */
 } sk_cce_args;
 
-#define SK_CCE_ROW_ARRAYS 12 /* per-row workspace arrays of sk_cce_chunk */
+#define SK_CCE_ROW_ARRAYS 16 /* per-row workspace arrays of sk_cce_chunk */
+#define SK_CCE_CAP_ARRAYS 9  /* workspace arrays of cap doubles of sk_cce_chunk (3 focal only) */
 
 /* OUT q (K*R, T-layout): q_k = class_weight_k * y'_k, the labels after smoothing. IN yb: raw
  * label block (label matrices) -- integer labels build the smoothed one-hot directly. */
@@ -478,7 +515,172 @@ SK_INLINE void sk_cce_proba(const sk_cce_args *a, int64_t b0, int64_t nb, int64_
     sk_store_T(a->proba_out, a->out_f32, b0, g, nb, K, R);
 }
 
-/* One chunk of rows [r0, r1). ws: 6 * cap + SK_CCE_ROW_ARRAYS * R doubles. */
+/* Paths off the plain cross-entropy's (focal, Hessian diagonal) are functions of their own,
+ * called once per block: inlined into sk_cce_chunk they made GCC compile the plain loops
+ * worse (35% slower plain loss, the same effect as the seventh stream of sk_bce_chunk). */
+#define SK_OUTLINE SK_TARGET_CLONES static __attribute__((noinline))
+
+/* OUT a->hess_out rows b0 .. b0+nb for the plain cross-entropy: the diagonal of
+ * cv_r (diag(p) - p p^T), cv_r p_k (1 - p_k) = cv_r e_k s'_k / s^2 with s'_k the other classes'
+ * mass (s' at the argmax, s - e_k >= 1 elsewhere), never 1 - p_k. g (K*R), tmp (nb): scratch. */
+SK_OUTLINE void sk_cce_hdiag(const sk_cce_args *a, int64_t b0, int64_t nb, int64_t K, int64_t R,
+                            const double *e, const double *sp, const int64_t *amax,
+                            const double *cv, double *g, double *tmp)
+{
+    if (!a->hess_out) return;
+    for (int64_t r = 0; r < nb; r++) tmp[r] = cv[r] / ((1.0 + sp[r]) * (1.0 + sp[r]));
+    for (int64_t k = 0; k < K; k++)
+        for (int64_t r = 0; r < nb; r++) {
+            const int64_t j = k * R + r;
+            const double spk = k == amax[r] ? sp[r] : (1.0 + sp[r]) - e[j];
+            g[j] = cv[r] == 0.0 ? 0.0 : e[j] * spk * tmp[r];
+        }
+    sk_store_T(a->hess_out, a->out_f32, b0, g, nb, K, R);
+}
+
+/* Focal loss from logits, rows b0 .. b0+nb (runs sk_softmax_stage and sk_cce_q).
+ * Per class (p = e/s, 1 - p = s'_k/s, -log p = gap_k + L, w = (1 - p)^g):
+ *   term      = sum_k q_k w_k (gap_k + L)
+ *   u_k       = -q_k p_k dphi/dp = q_k w_k (1 + g tau_k),  tau_k = -p log p / (1 - p)
+ *             = (gap_k + L) e_k / s'_k  (-> 1 as p -> 1)
+ *   dterm/dx_j = p_j U - u_j = (U'_j e_j - u_j s'_j) / s, U = sum_k u_k, U'_j = U - u_j
+ * the plain cross-entropy's soft-label gradient with q replaced by u (U'_a accumulated
+ * directly at the argmax a: no cancellation when p_a -> 1). The Hessian's diagonal, with
+ * a_k = q_k p_k dpsi/dp = g q_k w_k (e_k / s'_k) (gap_k + L - 2 - (g - 1) tau_k):
+ *   H_jj = [e_j s'_j U'_j - e_j^2 V'_j + q_j w_j e_j s'_j (1 + 2 g + g^2 tau_j - g (gap_j + L))]
+ *          / s^2,
+ * V = sum_k a_k, V'_j = V - a_j (V'_a accumulated directly). (1 - p_k)^g is
+ * exp(g log(1 - p_k)) with the log as a double-double: log of 1 - p (Fast2Sum, exact) where
+ * p <= 1/2, log(s') - L at a dominant argmax. */
+SK_OUTLINE void sk_cce_focal_logits(const sk_cce_args *a, int64_t b0, int64_t nb, int64_t K,
+                                   int64_t R, const double *yb, double *d, double *e, double *q,
+                                   double *m, double *sp, double *L, int64_t *amax,
+                                   const double *coef, double *term, double *wv, double *uv,
+                                   double *hv, double *g, double *C, double *la, double *U,
+                                   double *Ua, double *V, double *Va, double *tmp)
+{
+    const double gam = a->gamma, scale = a->grad_scale;
+    sk_softmax_stage(&a->x, b0, nb, K, R, d, e, m, sp, L, amax, tmp);
+    sk_cce_q(a, b0, nb, R, yb, q);
+    for (int64_t k = 0; k < K; k++)
+        for (int64_t r = 0; r < nb; r++) {
+            const int64_t j = k * R + r;
+            const double s = 1.0 + sp[r], ej = e[j];
+            const double spk = k == amax[r] ? sp[r] : s - ej;
+            const double gap = sk_gap(d[j], m[r]);
+            const double nl = gap + L[r];
+            const double p = ej / s;
+            /* log(1 - p): log1p(-p) where p <= 1/2 (1 - p = u + c exactly), else (the
+             * argmax of a confident row) log(s') - log(s) = log(s') - L, no division */
+            const int small = p <= 0.5;
+            const double u = small ? 1.0 - p : spk;
+            const double c = small ? (1.0 - u) - p : 0.0;
+            double ll, l2;
+            double lh = sk_log_dd(u, &ll);
+            lh = sk_two_diff(lh, small ? 0.0 : L[r], &l2);
+            const double w = sk_pow_dd(lh, ll + l2 + (u > 0.0 ? c / u : 0.0), gam);
+            const double qk = q[j];
+            const double qw = qk * w;
+            const double tau = spk > 0.0 ? (ej > 0.0 ? nl * ej / spk : 0.0) : 1.0;
+            wv[j] = qk > 0.0 ? qw : 0.0;
+            g[j] = qk > 0.0 ? qw * gap : 0.0;
+            uv[j] = qk > 0.0 ? qw * (1.0 + gam * tau) : 0.0;
+            hv[j] = k == amax[r] || !(qk > 0.0) ? 0.0 : qw * (1.0 + gam * tau);
+        }
+    sk_rows_sum_T(wv, nb, K, R, C, tmp);
+    sk_rows_sum_T(g, nb, K, R, la, tmp);
+    sk_rows_sum_T(uv, nb, K, R, U, tmp);
+    sk_rows_sum_T(hv, nb, K, R, Ua, tmp);
+    for (int64_t r = 0; r < nb; r++) {
+        if (amax[r] < 0) Ua[r] = NAN;
+        term[r] = coef[r] == 0.0 ? 0.0 : coef[r] * (C[r] * L[r] + la[r]);
+    }
+    if (a->grad_out) {
+        for (int64_t r = 0; r < nb; r++) tmp[r] = coef[r] * scale / (1.0 + sp[r]);
+        for (int64_t k = 0; k < K; k++)
+            for (int64_t r = 0; r < nb; r++) {
+                const int64_t j = k * R + r;
+                const double Uk = k == amax[r] ? Ua[r] : U[r] - uv[j];
+                const double sk = k == amax[r] ? sp[r] : (1.0 + sp[r]) - e[j];
+                g[j] = coef[r] == 0.0 ? 0.0 : (Uk * e[j] - uv[j] * sk) * tmp[r];
+            }
+        sk_store_T(a->grad_out, a->out_f32, b0, g, nb, K, R);
+    }
+    if (a->hess_out) {
+        for (int64_t k = 0; k < K; k++)
+            for (int64_t r = 0; r < nb; r++) {
+                const int64_t j = k * R + r;
+                const double s = 1.0 + sp[r], ej = e[j];
+                const double spk = k == amax[r] ? sp[r] : s - ej;
+                const double nl = sk_gap(d[j], m[r]) + L[r];
+                const double tau = spk > 0.0 ? (ej > 0.0 ? nl * ej / spk : 0.0) : 1.0;
+                const double ak = gam * (wv[j] / spk) * ej * (nl - 2.0 - (gam - 1.0) * tau);
+                hv[j] = wv[j] > 0.0 && ej > 0.0 && spk > 0.0 ? ak : 0.0;
+            }
+        sk_rows_sum_T(hv, nb, K, R, V, tmp);
+        for (int64_t k = 0; k < K; k++)
+            for (int64_t r = 0; r < nb; r++) g[k * R + r] = k == amax[r] ? 0.0 : hv[k * R + r];
+        sk_rows_sum_T(g, nb, K, R, Va, tmp);
+        for (int64_t r = 0; r < nb; r++)
+            tmp[r] = coef[r] * scale / ((1.0 + sp[r]) * (1.0 + sp[r]));
+        for (int64_t k = 0; k < K; k++)
+            for (int64_t r = 0; r < nb; r++) {
+                const int64_t j = k * R + r;
+                const int isa = k == amax[r];
+                const double s = 1.0 + sp[r], ej = e[j];
+                const double spk = isa ? sp[r] : s - ej;
+                const double Uk = isa ? Ua[r] : U[r] - uv[j];
+                const double Vk = isa ? Va[r] : V[r] - hv[j];
+                const double nl = sk_gap(d[j], m[r]) + L[r];
+                const double tau = spk > 0.0 ? (ej > 0.0 ? nl * ej / spk : 0.0) : 1.0;
+                const double D =
+                    wv[j] * ej * spk * ((1.0 + 2.0 * gam + gam * gam * tau) - gam * nl);
+                const double h = ej * spk * Uk - ej * (ej * Vk) + D; /* e^2 alone may underflow */
+                g[j] = coef[r] == 0.0 || ej == 0.0 ? 0.0 : h * tmp[r];
+            }
+        sk_store_T(a->hess_out, a->out_f32, b0, g, nb, K, R);
+    }
+}
+
+/* Focal loss from probabilities clipped to [clip_lo, clip_hi], rows b0 .. b0+nb (loads the
+ * block into d and the weighted labels into q): -sum_k q_k (1 - p_k)^g log p_k, with
+ * d/dp_k = -q_k (1 - p_k)^g (1/p_k - g log p_k / (1 - p_k)) (both parts of the bracket
+ * non-negative). e, wv, g, la, tmp: scratch. */
+SK_OUTLINE void sk_cce_focal_proba(const sk_cce_args *a, int64_t b0, int64_t nb, int64_t K,
+                                   int64_t R, const double *yb, double *d, double *q,
+                                   const double *coef, double *term, double *e, double *wv,
+                                   double *g, double *la, double *tmp)
+{
+    const double clo = a->clip_lo, chi = a->clip_hi, gam = a->gamma, scale = a->grad_scale;
+    sk_load_T(&a->x, b0, nb, K, R, d);
+    sk_cce_q(a, b0, nb, R, yb, q);
+    const int64_t nk = K * R;
+    for (int64_t j = 0; j < nk; j++) {
+        const double pc = sk_clamp(d[j], clo, chi);
+        const double lg = sk_log(pc);
+        const double u = 1.0 - pc, c = (1.0 - u) - pc;
+        double ll;
+        const double lh = sk_log_dd(u, &ll);
+        const double w = sk_pow_dd(lh, ll + (u > 0.0 ? c / u : 0.0), gam);
+        const double rp = u > 0.0 ? lg / u : -1.0;
+        e[j] = q[j] > 0.0 ? -q[j] * w * lg : 0.0;
+        wv[j] = q[j] > 0.0 ? q[j] * w * (1.0 / pc - gam * rp) : 0.0;
+    }
+    sk_rows_sum_T(e, nb, K, R, la, tmp);
+    for (int64_t r = 0; r < nb; r++) term[r] = coef[r] == 0.0 ? 0.0 : coef[r] * la[r];
+    if (a->grad_out) {
+        for (int64_t k = 0; k < K; k++)
+            for (int64_t r = 0; r < nb; r++) {
+                const int64_t j = k * R + r;
+                const int inside = d[j] >= clo && d[j] <= chi;
+                g[j] = (coef[r] != 0.0 && q[j] > 0.0 && inside) ? -coef[r] * scale * wv[j] : 0.0;
+            }
+        sk_store_T(a->grad_out, a->out_f32, b0, g, nb, K, R);
+    }
+}
+
+/* One chunk of rows [r0, r1). ws: SK_CCE_CAP_ARRAYS * cap + SK_CCE_ROW_ARRAYS * R doubles
+ * (6 cap arrays, the row arrays, then the focal paths' 3 cap arrays). */
 SK_TARGET_CLONES
 static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *ws, int64_t cap,
                          sk_acc *acc)
@@ -495,6 +697,9 @@ static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *w
     double *m = ws + 6 * cap, *sp = m + R, *L = sp + R, *term = L + R, *wrow = term + R,
            *pv = wrow + R, *coef = pv + R, *C = coef + R, *Ca = C + R, *la = Ca + R, *tmp = la + R;
     int64_t *amax = (int64_t *)(tmp + R);
+    /* the focal paths' arrays after the plain ones (whose layout stays as it was) */
+    double *U = (double *)(amax + R), *Ua = U + R, *V = Ua + R, *Va = V + R;
+    double *wv = Va + R, *uv = wv + cap, *hv = uv + cap;
     const int simple = tl != NULL && a->smooth == 0.0; /* integer labels, no smoothing */
     const double scale = a->grad_scale;
     double lane_sum = 0.0, lane_w = 0.0, nnz = 0.0, nterms = 0.0, c_sum = 0.0, c_w = 0.0;
@@ -535,7 +740,10 @@ static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *w
             coef[r] = ign ? 0.0 : (swl ? swl[i] : 1.0);
         }
 
-        if (a->from_logits && simple) {
+        if (a->from_logits && a->gamma != 0.0) {
+            sk_cce_focal_logits(a, b0, nb, K, R, yb, d, e, q, m, sp, L, amax, coef, term, wv,
+                                uv, hv, g, C, la, U, Ua, V, Va, tmp);
+        } else if (a->from_logits && simple) {
             sk_softmax_stage(&a->x, b0, nb, K, R, d, e, m, sp, L, amax, tmp);
             for (int64_t r = 0; r < nb; r++) {
                 const int64_t t = tl[b0 + r];
@@ -547,9 +755,10 @@ static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *w
                 coef[r] *= ct;
                 term[r] = coef[r] == 0.0 ? 0.0 : coef[r] * (L[r] + gap);
             }
-            if (a->curv_out) {
-                for (int64_t r = 0; r < nb; r++) tmp[r] = coef[r] * scale;
-                sk_store(a->curv_out, a->out_f32, b0, tmp, nb);
+            if (a->curv_out || a->hess_out) {
+                for (int64_t r = 0; r < nb; r++) pv[r] = coef[r] * scale;
+                if (a->curv_out) sk_store(a->curv_out, a->out_f32, b0, pv, nb);
+                sk_cce_hdiag(a, b0, nb, K, R, e, sp, amax, pv, g, tmp);
             }
             sk_cce_proba(a, b0, nb, K, R, e, sp, g, tmp);
             if (a->grad_out) {
@@ -586,9 +795,10 @@ static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *w
                 if (amax[r] < 0) Ca[r] = NAN;
                 term[r] = coef[r] == 0.0 ? 0.0 : coef[r] * (C[r] * L[r] + la[r]);
             }
-            if (a->curv_out) {
-                for (int64_t r = 0; r < nb; r++) tmp[r] = coef[r] * scale * C[r];
-                sk_store(a->curv_out, a->out_f32, b0, tmp, nb);
+            if (a->curv_out || a->hess_out) {
+                for (int64_t r = 0; r < nb; r++) pv[r] = coef[r] * scale * C[r];
+                if (a->curv_out) sk_store(a->curv_out, a->out_f32, b0, pv, nb);
+                sk_cce_hdiag(a, b0, nb, K, R, e, sp, amax, pv, g, tmp);
             }
             sk_cce_proba(a, b0, nb, K, R, e, sp, g, tmp);
             if (a->grad_out) {
@@ -609,6 +819,8 @@ static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *w
                 }
                 sk_store_T(a->grad_out, a->out_f32, b0, g, nb, K, R);
             }
+        } else if (a->gamma != 0.0) {
+            sk_cce_focal_proba(a, b0, nb, K, R, yb, d, q, coef, term, e, wv, g, la, tmp);
         } else if (simple && !a->grad_out) {
             /* probabilities, integer labels, loss only: gather p_t, never read the rest */
             const double clo = a->clip_lo, chi = a->clip_hi;
@@ -767,22 +979,131 @@ static void sk_cce_chunk_fn(const void *args, int64_t r0, int64_t r1, double *ws
 
 static int sk_cce(const sk_cce_args *a, int n_threads, sk_acc *out)
 {
-    const int gather_only = a->weights_only ||
-                            (!a->from_logits && a->t && a->smooth == 0.0 && !a->grad_out);
+    const int gather_only = a->weights_only || (!a->from_logits && a->t && a->smooth == 0.0 &&
+                                                a->gamma == 0.0 && !a->grad_out);
     const int64_t work = gather_only ? a->n : a->n * a->K;
-    return sk_run_rows(sk_cce_chunk_fn, a, a->n, a->K, work, n_threads, 6, SK_CCE_ROW_ARRAYS, out);
+    return sk_run_rows(sk_cce_chunk_fn, a, a->n, a->K, work, n_threads, SK_CCE_CAP_ARRAYS,
+                       SK_CCE_ROW_ARRAYS, out);
 }
 
 /* ---------------------------------------------------------------------------------------- */
 /* binary (sigmoid) cross-entropy, elementwise over (n, L)                                    */
 
+/* Focal binary cross-entropy point functions (gamma > 0; gamma == 0 is the plain loops below,
+ * untouched). With p = sigmoid(x), A = -log p = softplus(-x), B = -log(1 - p) = softplus(x):
+ *   loss  = pos (1 - p)^g A + neg p^g B,   (1 - p)^g = exp(-g B), p^g = exp(-g A)
+ *   dloss = neg p^g (p + g (1 - p) B) - pos (1 - p)^g ((1 - p) + g p A)
+ *   d2    = pos (1-p)^g p [(2g+1)(1-p) - g (1-p) A + g^2 p A]
+ *         + neg p^g (1-p) [(2g+1) p - g p B + g^2 (1-p) B]
+ * Each part of the loss and of the gradient is a product of non-negative factors (no
+ * cancellation); the second derivative is genuinely indefinite. A and B are max(-+x, 0) + l
+ * (l = log1p(exp(-|x|))) kept as double-doubles, so that the powers exp(-g A), exp(-g B) are
+ * accurate for large |x| too (sk_pow_dd): rounding g A to one double would cost up to
+ * g |x| / 2 ulps. p A -> 0 as p -> 0 (x = -inf) is taken as its limit. */
+SK_INLINE void sk_focal_parts(double x, int lowp, double *sig, double *sigm, double *A,
+                              double *Alo, double *B, double *Blo)
+{
+    const double ax = x < 0.0 ? -x : x;
+    const double ex = lowp ? sk_exp_neg_lowp(-ax) : sk_exp_neg(-ax);
+    const double l = sk_log1p(ex);
+    const double inv = 1.0 / (1.0 + ex);
+    *sig = x >= 0.0 ? inv : ex * inv;
+    *sigm = x >= 0.0 ? ex * inv : inv;
+    *A = sk_two_diff(x < 0.0 ? -x : 0.0, -l, Alo);
+    *B = sk_two_diff(x > 0.0 ? x : 0.0, -l, Blo);
+}
+
+/* w**g from its log h + hl <= 0: the double-double power, or (lowp: float32 data, whose
+ * results need ~1e-8 relative) a plain product and the short exp. */
+SK_INLINE double sk_focal_pow(double h, double hl, double g, int lowp)
+{
+    return lowp ? sk_exp_neg_lowp(g * h) : sk_pow_dd(h, hl, g);
+}
+
+/* loss and derivative of one element from a logit (both parts). lowp: float32 data. */
+SK_INLINE double sk_focal_logit(double x, double pos, double neg, double g, int lowp,
+                                double *grad)
+{
+    double sig, sigm, A, Alo, B, Blo;
+    sk_focal_parts(x, lowp, &sig, &sigm, &A, &Alo, &B, &Blo);
+    const double wp = sk_focal_pow(-B, -Blo, g, lowp); /* (1 - p)^g */
+    const double wn = sk_focal_pow(-A, -Alo, g, lowp); /* p^g */
+    const double sA = sig > 0.0 ? sig * A : 0.0;
+    const double sB = sigm > 0.0 ? sigm * B : 0.0;
+    *grad = (neg > 0.0 ? neg * wn * (sig + g * sB) : 0.0) -
+            (pos > 0.0 ? pos * wp * (sigm + g * sA) : 0.0);
+    return (pos > 0.0 ? pos * wp * A : 0.0) + (neg > 0.0 ? neg * wn * B : 0.0);
+}
+
+/* The same for a hard target (y1: the positive part only, weight c; else the negative part
+ * only): one power instead of two, one double-double instead of two. */
+SK_INLINE double sk_focal_logit_hard(double x, int y1, double c, double g, int lowp,
+                                     double *grad)
+{
+    const double ax = x < 0.0 ? -x : x;
+    const double ex = lowp ? sk_exp_neg_lowp(-ax) : sk_exp_neg(-ax);
+    const double l = sk_log1p(ex);
+    const double inv = 1.0 / (1.0 + ex);
+    const double sig = x >= 0.0 ? inv : ex * inv, sigm = x >= 0.0 ? ex * inv : inv;
+    const double xp = x > 0.0 ? x : 0.0, xm = x < 0.0 ? -x : 0.0;
+    /* positive: (1 - p)^g A, derivative -(1 - p)^g ((1 - p) + g p A), Z = B, T = A;
+     * negative: p^g B, derivative p^g (p + g (1 - p) B), Z = A, T = B */
+    double Zlo;
+    const double Z = sk_two_diff(y1 ? xp : xm, -l, &Zlo), T = (y1 ? xm : xp) + l;
+    const double s1 = y1 ? sig : sigm, s2 = y1 ? sigm : sig;
+    const double w = sk_focal_pow(-Z, -Zlo, g, lowp);
+    const double sT = s1 > 0.0 ? s1 * T : 0.0;
+    const double d = c * w * (s2 + g * sT);
+    *grad = c > 0.0 ? (y1 ? -d : d) : 0.0;
+    return c > 0.0 ? c * w * T : 0.0;
+}
+
+/* second derivative of one element from a logit. */
+SK_INLINE double sk_focal_logit_hess(double x, double pos, double neg, double g)
+{
+    double sig, sigm, A, Alo, B, Blo;
+    sk_focal_parts(x, 0, &sig, &sigm, &A, &Alo, &B, &Blo);
+    const double wp = sk_pow_dd(-B, -Blo, g);
+    const double wn = sk_pow_dd(-A, -Alo, g);
+    const double g1 = 2.0 * g + 1.0, g2 = g * g;
+    const double hp = pos * wp * sig * (g1 * sigm - g * (sigm * A) + g2 * (sig * A));
+    const double hn = neg * wn * sigm * (g1 * sig - g * (sig * B) + g2 * (sigm * B));
+    return (pos > 0.0 && sig > 0.0 ? hp : 0.0) + (neg > 0.0 && sigm > 0.0 ? hn : 0.0);
+}
+
+/* loss and derivative with respect to a probability pc (already clipped):
+ *   loss = -(pos (1 - p)^g log p + neg p^g log(1 - p))
+ *   d/dp = neg p^g (1/(1 - p) - g log(1 - p) / p) - pos (1 - p)^g (1/p - g log p / (1 - p))
+ * (both brackets sums of non-negative terms; log p / (1 - p) -> -1 as p -> 1 and
+ * log(1 - p) / p -> -1 as p -> 0). 1 - p = u + c exactly (Fast2Sum); the powers from
+ * double-double logs (sk_pow_dd). */
+SK_INLINE double sk_focal_proba(double pc, double pos, double neg, double g, double *grad)
+{
+    const double lp = sk_log(pc), l1p = sk_log1p(-pc);
+    const double u = 1.0 - pc, c = (1.0 - u) - pc;
+    double uh, ul, ph, pl;
+    uh = sk_log_dd(u, &ul);
+    ul += u > 0.0 ? c / u : 0.0;
+    ph = sk_log_dd(pc, &pl);
+    const double wp = sk_pow_dd(uh, ul, g); /* (1 - p)^g */
+    const double wn = sk_pow_dd(ph, pl, g); /* p^g */
+    const double rp = u > 0.0 ? lp / u : -1.0;
+    const double rn = pc > 0.0 ? l1p / pc : -1.0;
+    *grad = (neg > 0.0 ? neg * wn * (1.0 / u - g * rn) : 0.0) -
+            (pos > 0.0 ? pos * wp * (1.0 / pc - g * rp) : 0.0);
+    return -((pos > 0.0 ? pos * wp * lp : 0.0) + (neg > 0.0 ? neg * wn * l1p : 0.0));
+}
+
 typedef struct {
     int64_t n, L;
     sk_view x;              /* IN (n, L) logits or probabilities */
-    sk_view y;              /* IN (n, L) targets in [0, 1] */
-    const double *sw;       /* IN (n,) sample weights, or NULL */
+    sk_view y;              /* IN (n, L) targets in [0, 1] (not read where the mask is False) */
+    sk_view sw;             /* IN (n, L) float64 weights, any strides (0 for a broadcast axis:
+                             * per-sample weights are s1 = 0), or p == NULL (all ones) */
+    sk_mask where;          /* IN (n, L) mask, any strides, or p == NULL (every element) */
     const double *pw;       /* IN (L,) positive weights, or NULL */
     double smooth;          /* y' = (1 - e) y + e / 2 */
+    double gamma;           /* focal exponent; 0: plain cross-entropy */
     int from_logits;
     double clip_lo, clip_hi;
     int out_f32;
@@ -790,7 +1111,86 @@ typedef struct {
     void *grad_out;         /* OUT (n, L) C-contiguous gradient, or NULL */
     void *hess_out;         /* OUT (n, L) C-contiguous second derivative (from_logits only) */
     double grad_scale;
+    int count;              /* accumulate wsum, nnz and nterms (a mask makes them data) */
+    int weights_only;       /* only the counts: x and y are not read, nothing is written */
 } sk_bce_args;
+
+/* The focal blocks of sk_bce_chunk, out of line (see SK_OUTLINE): from logits, the loss and
+ * gradient (hard: 0/1 targets, one power per element) and the second derivative; IN the
+ * block's nk elements xb, yb, pwb, swb; OUT lb, gb, hb. */
+SK_OUTLINE void sk_bce_focal_logits(const sk_bce_args *a, int64_t nk, int hard,
+                                    const double *restrict xb, const double *restrict yb,
+                                    const double *restrict pwb, const double *restrict swb,
+                                    double *restrict lb, double *restrict gb,
+                                    double *restrict hb)
+{
+    const double e = a->smooth, keep = 1.0 - e, half = 0.5 * e;
+    const double scale = a->grad_scale, gam = a->gamma;
+    /* float32 data (lowp) takes the short exp and plain products: its results need ~1e-8,
+     * not the double-double powers' 1e-16 */
+#define SK_FOCAL_HARD_LOOP(LOWP)                                                                \
+    for (int64_t j = 0; j < nk; j++) {                                                          \
+        const double x = xb[j];                                                                 \
+        const int y1 = yb[j] == 1.0;                                                            \
+        double gr;                                                                              \
+        double loss = sk_focal_logit_hard(x, y1, y1 ? pwb[j] : 1.0, gam, LOWP, &gr);            \
+        loss = x == INFINITY ? NAN : loss;                                                      \
+        gr = x == INFINITY ? NAN : gr;                                                          \
+        lb[j] = swb[j] * loss;                                                                  \
+        gb[j] = swb[j] * scale * gr;                                                            \
+    }
+#define SK_FOCAL_SOFT_LOOP(LOWP)                                                                \
+    for (int64_t j = 0; j < nk; j++) {                                                          \
+        const double x = xb[j];                                                                 \
+        const double yv = keep * yb[j] + half;                                                  \
+        const double pos = pwb[j] * yv, neg = keep * (1.0 - yb[j]) + half;                      \
+        double gr;                                                                              \
+        double loss = sk_focal_logit(x, pos, neg, gam, LOWP, &gr);                              \
+        loss = x == INFINITY ? NAN : loss;                                                      \
+        gr = x == INFINITY ? NAN : gr;                                                          \
+        lb[j] = swb[j] * loss;                                                                  \
+        gb[j] = swb[j] * scale * gr;                                                            \
+    }
+    if (hard && a->x.f32)
+        SK_FOCAL_HARD_LOOP(1)
+    else if (hard)
+        SK_FOCAL_HARD_LOOP(0)
+    else if (a->x.f32)
+        SK_FOCAL_SOFT_LOOP(1)
+    else
+        SK_FOCAL_SOFT_LOOP(0)
+#undef SK_FOCAL_HARD_LOOP
+#undef SK_FOCAL_SOFT_LOOP
+    if (a->hess_out)
+        for (int64_t j = 0; j < nk; j++) {
+            const double x = xb[j];
+            const double yv = keep * yb[j] + half;
+            const double pos = pwb[j] * yv, neg = keep * (1.0 - yb[j]) + half;
+            const double h = sk_focal_logit_hess(x, pos, neg, gam);
+            hb[j] = x == INFINITY ? NAN : swb[j] * scale * h;
+        }
+}
+
+/* The focal block from probabilities clipped to [clip_lo, clip_hi]. */
+SK_OUTLINE void sk_bce_focal_proba(const sk_bce_args *a, int64_t nk,
+                                   const double *restrict xb, const double *restrict yb,
+                                   const double *restrict pwb, const double *restrict swb,
+                                   double *restrict lb, double *restrict gb)
+{
+    const double e = a->smooth, keep = 1.0 - e, half = 0.5 * e;
+    const double clo = a->clip_lo, chi = a->clip_hi, scale = a->grad_scale, gam = a->gamma;
+    for (int64_t j = 0; j < nk; j++) {
+        const double p = xb[j];
+        const double pc = sk_clamp(p, clo, chi);
+        const double yv = keep * yb[j] + half;
+        const double pos = pwb[j] * yv, neg = keep * (1.0 - yb[j]) + half;
+        double gr;
+        const double loss = sk_focal_proba(pc, pos, neg, gam, &gr);
+        const int inside = p >= clo && p <= chi;
+        lb[j] = swb[j] * loss;
+        gb[j] = inside ? swb[j] * scale * gr : (p != p ? p : 0.0);
+    }
+}
 
 SK_TARGET_CLONES
 static void sk_bce_chunk(const sk_bce_args *a, int64_t r0, int64_t r1, double *ws, int64_t cap,
@@ -799,22 +1199,56 @@ static void sk_bce_chunk(const sk_bce_args *a, int64_t r0, int64_t r1, double *w
     const int64_t Lc = a->L;
     const int64_t R = cap / Lc;
     double *xb = ws, *yb = ws + cap, *pwb = ws + 2 * cap, *swb = ws + 3 * cap, *lb = ws + 4 * cap,
-           *gb = ws + 5 * cap, *hb = ws + 6 * cap;
+           *gb = ws + 5 * cap, *hb = ws + 6 * cap, *mb = ws + 7 * cap;
     const double e = a->smooth, keep = 1.0 - e, half = 0.5 * e;
-    const double clo = a->clip_lo, chi = a->clip_hi, scale = a->grad_scale;
-    double lane_sum = 0.0, c_sum = 0.0;
+    const double clo = a->clip_lo, chi = a->clip_hi, scale = a->grad_scale, gam = a->gamma;
+    const int masked = a->where.p != NULL;
+    double lane_sum = 0.0, c_sum = 0.0, lane_w = 0.0, c_w = 0.0, nnz = 0.0, nterms = 0.0;
     for (int64_t j = 0; j < R * Lc; j++) pwb[j] = a->pw ? a->pw[j % Lc] : 1.0;
 
     for (int64_t b0 = r0; b0 < r1; b0 += R) {
         const int64_t nb = (r1 - b0) < R ? (r1 - b0) : R;
         const int64_t nk = nb * Lc;
         for (int64_t r = 0; r < nb; r++) {
+            if (a->sw.p)
+                sk_load_row(&a->sw, b0 + r, Lc, swb + r * Lc);
+            else
+                for (int64_t k = 0; k < Lc; k++) swb[r * Lc + k] = 1.0;
+        }
+        if (masked) {
+            /* masked elements weigh 0: out of every count, loss and gradient exactly 0 */
+            for (int64_t r = 0; r < nb; r++) sk_load_mask_row(&a->where, b0 + r, Lc, mb + r * Lc);
+            for (int64_t j = 0; j < nk; j++) swb[j] = mb[j] != 0.0 ? swb[j] : 0.0;
+        }
+        if (a->count) {
+            double cnt = 0.0, nz = 0.0;
+            if (masked)
+                for (int64_t j = 0; j < nk; j++) cnt += mb[j];
+            else
+                cnt = (double)nk;
+            for (int64_t j = 0; j < nk; j++) nz += swb[j] != 0.0;
+            nterms += cnt;
+            nnz += nz;
+            sk_kahan_add(&lane_w, &c_w, sk_lane_sum(swb, nk));
+        }
+        if (a->weights_only) continue;
+        for (int64_t r = 0; r < nb; r++) {
             sk_load_row(&a->x, b0 + r, Lc, xb + r * Lc);
             sk_load_row(&a->y, b0 + r, Lc, yb + r * Lc);
-            const double swi = a->sw ? a->sw[b0 + r] : 1.0;
-            for (int64_t k = 0; k < Lc; k++) swb[r * Lc + k] = swi;
         }
-        if (a->from_logits) {
+        if (masked)
+            /* finite stand-ins (a label may be NaN there): weight 0 times a finite term is 0 */
+            for (int64_t j = 0; j < nk; j++) {
+                const int m = mb[j] != 0.0;
+                xb[j] = m ? xb[j] : 0.5;
+                yb[j] = m ? yb[j] : 0.0;
+            }
+        int hard = e == 0.0;
+        if (gam != 0.0)
+            for (int64_t j = 0; j < nk; j++) hard &= (yb[j] == 0.0) | (yb[j] == 1.0);
+        if (a->from_logits && gam != 0.0) {
+            sk_bce_focal_logits(a, nk, hard, xb, yb, pwb, swb, lb, gb, hb);
+        } else if (a->from_logits) {
             for (int64_t j = 0; j < nk; j++) {
                 const double x = xb[j];
                 const double yv = keep * yb[j] + half;
@@ -848,9 +1282,10 @@ static void sk_bce_chunk(const sk_bce_args *a, int64_t r0, int64_t r1, double *w
                     hb[j] = x == INFINITY ? NAN : swb[j] * scale * h;
                 }
             }
+        } else if (gam != 0.0) {
+            sk_bce_focal_proba(a, nk, xb, yb, pwb, swb, lb, gb);
         } else {
             /* probabilities clipped to [clip_lo, clip_hi]; log(1 - p) as log1p(-p) */
-            int hard = e == 0.0;
             for (int64_t j = 0; j < nk; j++) hard &= (yb[j] == 0.0) | (yb[j] == 1.0);
             if (hard) {
                 /* 0/1 targets need one log per element: of p (y = 1) or of u = 1 - p (y = 0),
@@ -892,6 +1327,9 @@ static void sk_bce_chunk(const sk_bce_args *a, int64_t r0, int64_t r1, double *w
         sk_kahan_add(&lane_sum, &c_sum, sk_lane_sum(lb, nk));
     }
     acc->sum = lane_sum - c_sum;
+    acc->wsum = lane_w - c_w;
+    acc->nnz = nnz;
+    acc->nterms = nterms;
 }
 
 static void sk_bce_chunk_fn(const void *args, int64_t r0, int64_t r1, double *ws, int64_t cap,
@@ -902,7 +1340,7 @@ static void sk_bce_chunk_fn(const void *args, int64_t r0, int64_t r1, double *ws
 
 static int sk_bce(const sk_bce_args *a, int n_threads, sk_acc *out)
 {
-    return sk_run_rows(sk_bce_chunk_fn, a, a->n, a->L, a->n * a->L, n_threads, 7, 0, out);
+    return sk_run_rows(sk_bce_chunk_fn, a, a->n, a->L, a->n * a->L, n_threads, 8, 0, out);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -981,16 +1419,7 @@ typedef struct {
 #define SK_IVDEP
 #endif
 
-/* a + b == s + *lo exactly (Knuth's TwoSum, any order of magnitudes); lo = 0 when s is not
- * finite. */
-SK_INLINE double sk_two_sum(double a, double b, double *lo)
-{
-    const double s = a + b;
-    const double bb = s - a;
-    const double l = (a - (s - bb)) + (b - bb);
-    *lo = s - s == 0.0 ? l : 0.0;
-    return s;
-}
+/* sk_two_sum: _simd.h */
 
 /* 2**n for an integral n in [-1022, 1023]. */
 SK_INLINE double sk_pow2(double n)
@@ -1036,48 +1465,7 @@ SK_INLINE void sk_rows_sum2_T(const double *v, int64_t nb, int64_t K, int64_t R,
         }
 }
 
-/* log(u) for u > 0 as a pair hi + *lo, |lo| <= ulp(hi) / 2, accurate to ~1e-17 absolute (sk_log's
- * algorithm with its last additions kept exact: log u = k ln2 + f - g, g = f - log1p(f) =
- * hfsq - s (hfsq + R), |g| <= 0.086). A rounded log errs by up to an ulp of |log u| (9e-16 for
- * u ~ 1e-3), which would cost the divergence of a close student ~5 digits and its gradient
- * |log y| ulps. Special values: u == 0 gives -inf, +inf gives +inf, u < 0 or NaN gives NaN
- * (lo 0). */
-SK_INLINE double sk_log_dd(double u, double *lo)
-{
-    const double LN2_HI = 6.93147180369123816490e-01;
-    const double LN2_LO = 1.90821492927058770002e-10;
-    const double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01;
-    const double Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01;
-    const double Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01;
-    const double Lg7 = 1.479819860511658591e-01;
-    const int sub = u < 0x1p-1022;
-    const double us = sub ? u * 0x1p54 : u;
-    const uint64_t b = sk_as_u64(us);
-    const double e = sk_as_f64(0x4330000000000000ull | (b >> 52)) - 4503599627370496.0;
-    double f = sk_as_f64((b & 0x000fffffffffffffull) | 0x3ff0000000000000ull); /* [1, 2) */
-    const int big = f > 1.4142135623730951;
-    f = big ? f * 0.5 : f;
-    const double k = e - 1023.0 + (big ? 1.0 : 0.0) - (sub ? 54.0 : 0.0);
-    const double fm = f - 1.0;
-    const double s = fm / (2.0 + fm);
-    const double z = s * s;
-    const double w = z * z;
-    const double t1 = w * (Lg2 + w * (Lg4 + w * Lg6));
-    const double t2 = z * (Lg1 + w * (Lg3 + w * (Lg5 + w * Lg7)));
-    const double hfsq = 0.5 * fm * fm;
-    const double g = hfsq - s * (hfsq + (t1 + t2));
-    double l1;
-    const double h0 = sk_two_sum(k * LN2_HI, fm, &l1);
-    const double l0 = l1 + (k * LN2_LO - g);
-    /* renormalise (|h0| >= |l0|: Fast2Sum), so that hi is log u rounded */
-    const double h = h0 + l0;
-    const int special = !(u > 0.0) || u == INFINITY;
-    *lo = special ? 0.0 : l0 - (h - h0);
-    double res = u == 0.0 ? -INFINITY : h;
-    res = u == INFINITY ? u : res;
-    res = (u < 0.0 || u != u) ? NAN : res;
-    return res;
-}
+/* log(u) for u > 0 as a pair hi + *lo: sk_log_dd of _simd.h (shared with the focal terms). */
 
 /* The exponential family at x = xh + xl (|xl| <= ulp(xh)), weighted by w >= 0:
  *     *wy = w e^x,  *wphi = w (e^x - 1 - x),  *wem1 = w (e^x - 1),
@@ -1672,6 +2060,8 @@ typedef struct {
     double lo, hi;        /* allowed closed range */
     int integral;         /* values must be integers */
     double row_tol;       /* > 0: also count rows whose sum is not within row_tol of 1 */
+    sk_mask where;        /* only positions where this mask is True are checked (p == NULL:
+                           * all; no row sums with a mask) */
     int64_t *first_bad;   /* OUT per chunk: first flat index (row-major) out of range or NaN */
     int64_t rpc;
 } sk_scan_args;
@@ -1690,7 +2080,18 @@ static void sk_scan_chunk(const sk_scan_args *a, int64_t r0, int64_t r1, double 
     for (int64_t b0 = r0; b0 < r1 && first < 0; b0 += R) {
         const int64_t nb = (r1 - b0) < R ? (r1 - b0) : R;
         int bad = 0;
-        if (a->row_tol <= 0.0 && a->x.s1 == 1 && a->x.s0 == K) {
+        if (a->where.p) {
+            /* masked positions hold anything (NaN for a missing label): row by row */
+            for (int64_t r = 0; r < nb; r++) {
+                sk_load_row(&a->x, b0 + r, K, b);
+                sk_load_mask_row(&a->where, b0 + r, K, b + K);
+                for (int64_t k = 0; k < K; k++) {
+                    const double v = b[k];
+                    bad |= (b[K + k] != 0.0) &
+                           ((!(v >= lo && v <= hi)) | (a->integral & (v != floor(v))));
+                }
+            }
+        } else if (a->row_tol <= 0.0 && a->x.s1 == 1 && a->x.s0 == K) {
             /* contiguous block, no row sums: a flat pass, no transposition */
             const int64_t nk = nb * K;
             sk_load_row(&flat, b0 * K, nk, b);
@@ -1710,13 +2111,15 @@ static void sk_scan_chunk(const sk_scan_args *a, int64_t r0, int64_t r1, double 
             for (int64_t r = 0; r < nb && first < 0; r++)
                 for (int64_t k = 0; k < K; k++) {
                     const double v = sk_get(&a->x, b0 + r, k);
-                    if (!(v >= lo && v <= hi) || (a->integral && v != floor(v))) {
+                    const int on = !a->where.p ||
+                                   a->where.p[(b0 + r) * a->where.s0 + k * a->where.s1];
+                    if (on && (!(v >= lo && v <= hi) || (a->integral && v != floor(v)))) {
                         first = (b0 + r) * K + k;
                         break;
                     }
                 }
         }
-        if (a->row_tol > 0.0) {
+        if (a->row_tol > 0.0 && !a->where.p) {
             sk_rows_sum_T(b, nb, K, R, rs, rs + R);
             for (int64_t r = 0; r < nb; r++) nbad_rows += fabs(rs[r] - 1.0) > a->row_tol;
         }

@@ -185,6 +185,86 @@ SK_INLINE double sk_log(double u)
     return res;
 }
 
+/* a + b == s + *lo exactly (Knuth's TwoSum, any order of magnitudes); lo = 0 when s is not
+ * finite. */
+SK_INLINE double sk_two_sum(double a, double b, double *lo)
+{
+    const double s = a + b;
+    const double bb = s - a;
+    const double l = (a - (s - bb)) + (b - bb);
+    *lo = s - s == 0.0 ? l : 0.0;
+    return s;
+}
+
+/* Why a pair: a power w**g = exp(g log w) has a relative error of g times the *absolute* error of
+ * log w, and rounding log w to one double already costs ulp(|log w|) / 2 (6e-14 for w = 1e-300:
+ * hundreds of ulps in w**g); the divergence of a close student needs the same. */
+/* log(u) for u > 0 as a pair hi + *lo, |lo| <= ulp(hi) / 2, accurate to ~1e-17 absolute (sk_log's
+ * algorithm with its last additions kept exact: log u = k ln2 + f - g, g = f - log1p(f) =
+ * hfsq - s (hfsq + R), |g| <= 0.086). A rounded log errs by up to an ulp of |log u| (9e-16 for
+ * u ~ 1e-3), which would cost the divergence of a close student ~5 digits and its gradient
+ * |log y| ulps. Special values: u == 0 gives -inf, +inf gives +inf, u < 0 or NaN gives NaN
+ * (lo 0). */
+SK_INLINE double sk_log_dd(double u, double *lo)
+{
+    const double LN2_HI = 6.93147180369123816490e-01;
+    const double LN2_LO = 1.90821492927058770002e-10;
+    const double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01;
+    const double Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01;
+    const double Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01;
+    const double Lg7 = 1.479819860511658591e-01;
+    const int sub = u < 0x1p-1022;
+    const double us = sub ? u * 0x1p54 : u;
+    const uint64_t b = sk_as_u64(us);
+    const double e = sk_as_f64(0x4330000000000000ull | (b >> 52)) - 4503599627370496.0;
+    double f = sk_as_f64((b & 0x000fffffffffffffull) | 0x3ff0000000000000ull); /* [1, 2) */
+    const int big = f > 1.4142135623730951;
+    f = big ? f * 0.5 : f;
+    const double k = e - 1023.0 + (big ? 1.0 : 0.0) - (sub ? 54.0 : 0.0);
+    const double fm = f - 1.0;
+    const double s = fm / (2.0 + fm);
+    const double z = s * s;
+    const double w = z * z;
+    const double t1 = w * (Lg2 + w * (Lg4 + w * Lg6));
+    const double t2 = z * (Lg1 + w * (Lg3 + w * (Lg5 + w * Lg7)));
+    const double hfsq = 0.5 * fm * fm;
+    const double g = hfsq - s * (hfsq + (t1 + t2));
+    double l1;
+    const double h0 = sk_two_sum(k * LN2_HI, fm, &l1);
+    const double l0 = l1 + (k * LN2_LO - g);
+    /* renormalise (|h0| >= |l0|: Fast2Sum), so that hi is log u rounded */
+    const double h = h0 + l0;
+    const int special = !(u > 0.0) || u == INFINITY;
+    *lo = special ? 0.0 : l0 - (h - h0);
+    double res = u == 0.0 ? -INFINITY : h;
+    res = u == INFINITY ? u : res;
+    res = (u < 0.0 || u != u) ? NAN : res;
+    return res;
+}
+
+/* Error-free product: a * b == result + *lo exactly (0 when the product is not finite). The
+ * fma is one instruction in the AVX2 and AVX-512 clones (the baseline clone calls libm's
+ * correctly rounded fma: slower, still exact). No Dekker split: GCC's default
+ * -ffp-contract=fast may fuse the split's own multiply-adds and break it. */
+SK_INLINE double sk_two_prod(double a, double b, double *lo)
+{
+    const double p = a * b;
+    const double e = __builtin_fma(a, b, -p);
+    *lo = p - p == 0.0 ? e : 0.0;
+    return p;
+}
+
+/* w**g = exp(g (h + hl)) for a double-double log h + hl <= 0 of w and g >= 0: the product
+ * g (h + hl) is formed exactly (sk_two_prod) and fed to the exp with its low part, so the
+ * result's relative error is the exp's (~1 ulp) plus g times the log's absolute error, for
+ * any size of g h. */
+SK_INLINE double sk_pow_dd(double h, double hl, double g)
+{
+    double lo;
+    const double p = sk_two_prod(g, h, &lo);
+    return sk_exp_neg2(p, lo + g * hl);
+}
+
 /* log1p(z) for z >= -1: log(u) + c/u with u = fl(1 + z) and c the exact rounding error of that
  * sum (Fast2Sum: exact because the larger operand goes first). Relative accuracy holds for z far
  * below 2**-53, where u == 1 and the result is c == z: that is how a loss of 1e-300 survives. */

@@ -10,9 +10,13 @@ One place for the API's conventions (``docs/api_reference.md`` in the repository
   C or Fortran order, read-only, memmaps), and never written to.
 * every error names the argument; a bad label also gives its position and value.
 * value checks that read a whole ``(n, K)`` array (probability or label ranges, NaN) run in the
-  parallel C scan ``_core.scan`` and allocate nothing of size ``n * K``.
+  parallel C scan ``_core.scan`` and allocate nothing of size ``n * K``; with a mask (``where``)
+  they skip the masked positions, read through the mask's (possibly broadcast) strides.
+* options that broadcast to ``y_pred`` (``where``, a per-element ``sample_weight``) are checked
+  on the array as given and returned as ``np.broadcast_to`` views: never materialised.
 """
 
+import math
 import numbers
 
 import numpy as np
@@ -98,16 +102,18 @@ def _describe_position(flat, shape):
     return f"position {tuple(int(i) for i in np.unravel_index(flat, shape))}"
 
 
-def check_range(arr, name, lo, hi, *, what="values", n_threads=1, row_tol=0.0):
+def check_range(arr, name, lo, hi, *, what="values", n_threads=1, row_tol=0.0, where=None):
     """Raise ValueError at the first value outside [lo, hi] or NaN; return rows off by row_tol.
 
     Parameters
     ----------
     arr : ndarray (n,) or (n, K), float32/float64, any strides.
+    where : bool ndarray of ``arr``'s shape (any strides: a broadcast view) or None
+        Only the positions where it is True are checked (no row sums then).
     """
     if arr.size == 0:
         return 0
-    first, nbad_rows = _core.scan(arr, lo, hi, False, row_tol, n_threads)
+    first, nbad_rows = _core.scan(arr, lo, hi, False, row_tol, n_threads, where)
     if first >= 0:
         shape = arr.shape
         idx = np.unravel_index(first, shape)
@@ -205,3 +211,84 @@ def check_ignore_index(ignore_index):
             ignore_index, numbers.Integral):
         raise TypeError(f"ignore_index must be an int or None, got {ignore_index!r}")
     return int(ignore_index)
+
+
+def check_focal_gamma(focal_gamma):
+    """The focal exponent: a finite real >= 0 (0 is plain cross-entropy)."""
+    if focal_gamma.__class__ is float and focal_gamma == 0.0:  # the default, fast
+        return 0.0
+    if isinstance(focal_gamma, (bool, np.bool_)) or not isinstance(focal_gamma, numbers.Real):
+        raise TypeError(f"focal_gamma must be a float >= 0, got {focal_gamma!r}")
+    g = float(focal_gamma)
+    if not (g >= 0.0 and math.isfinite(g)):
+        raise ValueError(f"focal_gamma must be a finite float >= 0, got {focal_gamma!r}")
+    return g
+
+
+def check_where(where, shape):
+    """``where``: a boolean array broadcastable to ``shape`` (NumPy's rules); returned as a
+    (zero-strided where broadcast) read-only view of that shape, or None. Never copied."""
+    if where is None:
+        return None
+    try:
+        w = np.asarray(where)
+    except Exception as exc:
+        raise ValueError(f"where: could not convert to an array ({exc})") from None
+    if w.dtype != np.bool_:
+        raise TypeError(f"where must be a boolean array, got dtype {w.dtype}")
+    try:
+        return np.broadcast_to(w, shape)
+    except ValueError:
+        raise ValueError(
+            f"where: shape {w.shape} cannot be broadcast to y_pred's shape {tuple(shape)}"
+        ) from None
+
+
+def check_elementwise_weights(w, name, shape):
+    """Weights for elementwise terms of ``shape`` (n, ...).
+
+    A scalar or 1-D array weights the samples (length n, one weight per sample: the API's
+    1-D convention); any other shape must broadcast to ``shape`` with NumPy's rules (an
+    ``(n, L)`` weight per element, ``(1, L)`` per label).
+
+    Returns
+    -------
+    (weights, total, nonzero)
+        ``weights`` a float64 array: the (n,) vector, or a (zero-strided where broadcast) view
+        of ``shape``; ``total`` and ``nonzero`` the sum and the count of nonzero weights over
+        every element of ``shape`` (a broadcast repeats each given weight the same number of
+        times, so both come from the given array, without materialising the broadcast).
+    """
+    if w is None:
+        return None, None, None
+    n = shape[0]
+    per_element = math.prod(shape[1:])  # not np.prod: microseconds on a small call
+    arr = np.asarray(w) if not isinstance(w, np.ndarray) else w
+    if arr.ndim <= 1:
+        v = check_weights(w, name, n)
+        return v, float(per_element * v.sum()), float(per_element * np.count_nonzero(v))
+    arr = as_float_array(arr, name)
+    if arr.ndim > len(shape):
+        raise ValueError(
+            f"{name}: shape {arr.shape} cannot be broadcast to y_pred's shape {tuple(shape)}")
+    try:
+        np.broadcast_shapes(arr.shape, tuple(shape))
+        view = np.broadcast_to(arr, shape)
+    except ValueError:
+        raise ValueError(
+            f"{name}: shape {arr.shape} cannot be broadcast to y_pred's shape "
+            f"{tuple(shape)}") from None
+    if arr.size:
+        nan = np.isnan(arr)
+        if nan.any():
+            pos = tuple(int(i) for i in np.unravel_index(int(np.flatnonzero(nan)[0]), arr.shape))
+            raise ValueError(f"{name}: NaN at position {pos}")
+        neg = arr < 0
+        if neg.any():
+            pos = tuple(int(i) for i in np.unravel_index(int(np.flatnonzero(neg)[0]), arr.shape))
+            raise ValueError(f"{name}: negative weight {arr[pos].item()!r} at position {pos}")
+    arr64 = arr if arr.dtype == np.float64 else arr.astype(np.float64)
+    view = np.broadcast_to(arr64, shape)
+    size = math.prod(shape)
+    repeat = size // arr64.size if arr64.size else 0
+    return view, float(repeat * arr64.sum()), float(repeat * np.count_nonzero(arr64))

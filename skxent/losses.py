@@ -11,10 +11,12 @@ the engine directly, get exactly the same numbers.
 
 The conventions (``docs/api_reference.md`` in the repository):
 
-* term ``t_i = sample_weight_i * (-sum_k class_weight_k y'_ik log p_ik)`` (binary: per element,
-  with ``pos_weight`` on the positive part);
+* term ``t_i = sample_weight_i * (-sum_k class_weight_k y'_ik (1 - p_ik)**gamma log p_ik)``
+  (``gamma`` the focal exponent, 0 by default; binary: per element, with ``pos_weight`` on the
+  positive part and ``p**gamma`` on the negative one, and a weight per element if given);
 * weight ``w_i = sample_weight_i * sum_k class_weight_k y_ik`` with the labels *before* smoothing
-  (``class_weight[label_i]`` for integer labels, as in PyTorch); 0 for ignored samples;
+  (``class_weight[label_i]`` for integer labels, as in PyTorch); 0 for ignored samples and for
+  masked elements (binary ``where``), which are out of every count;
 * ``"mean"`` = sum(t) / sum(w) (PyTorch), ``"sum_over_batch_size"`` = sum(t) / number of terms
   (Keras), ``"sum_by_nonzero_weights"`` = sum(t) / count_nonzero(w) (TensorFlow's tf.losses);
 * a zero denominator (empty input, all weights 0, every sample ignored) gives loss 0 and a
@@ -38,29 +40,42 @@ __all__ = [
 
 
 def binary_cross_entropy(y_true, y_pred, *, from_logits, sample_weight=None, pos_weight=None,
-                         label_smoothing=0.0, eps="auto", reduction="mean", return_grad=False,
-                         n_threads=None):
+                         label_smoothing=0.0, focal_gamma=0.0, where=None, eps="auto",
+                         reduction="mean", return_grad=False, return_hess=False, n_threads=None):
     """Binary and multi-label (independent labels) cross-entropy: the sigmoid family.
 
-    ``loss = -(pos_weight * y * log p + (1 - y) * log(1 - p))`` per element, computed from logits
-    as ``pos_weight * y * softplus(-x) + (1 - y) * softplus(x)`` (stable for any finite logit,
-    accurate to a few ulps even when the loss is far below 1e-16).
+    ``loss = -(pos_weight * y * (1 - p)**gamma * log p + (1 - y) * p**gamma * log(1 - p))`` per
+    element (``gamma = focal_gamma``, 0 for plain cross-entropy), computed from logits as
+    ``pos_weight * y * (1 - p)**gamma * softplus(-x) + (1 - y) * p**gamma * softplus(x)`` with
+    ``(1 - p)**gamma = exp(-gamma * softplus(x))`` (stable for any finite logit, accurate to a
+    few ulps even when the loss is far below 1e-16).
 
     Parameters
     ----------
     y_true : array-like of shape (n_samples,) or (n_samples, n_labels)
-        Targets in [0, 1]: hard 0/1 or soft; bool and int accepted.
+        Targets in [0, 1]: hard 0/1 or soft; bool and int accepted. Entries where ``where`` is
+        False are not read (NaN there marks a missing label).
     y_pred : array-like of the same shape
         Logits (``from_logits=True``) or probabilities in [0, 1] (``from_logits=False``).
     from_logits : bool
         Required: say which of the two ``y_pred`` holds.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative; broadcast over labels.
+    sample_weight : array-like, default=None
+        Non-negative. Shape (n_samples,): one weight per sample, broadcast over labels; any
+        other shape broadcastable to ``y_pred.shape`` with NumPy's rules: (n_samples, n_labels)
+        one weight per element (PyTorch's ``weight=``), (1, n_labels) one per label. Broadcasts
+        are read in place, never materialised.
     pos_weight : float or array-like of shape (n_labels,), default=None
         Multiplies the positive term (TensorFlow's weighted_cross_entropy_with_logits, PyTorch's
-        BCEWithLogitsLoss pos_weight).
+        BCEWithLogitsLoss pos_weight; focal loss's alpha is ``alpha / (1 - alpha)`` here times
+        an overall ``1 - alpha``).
     label_smoothing : float in [0, 1], default=0.0
         ``y <- y * (1 - e) + e / 2``.
+    focal_gamma : float >= 0, default=0.0
+        Focal loss exponent (Lin et al. 2017). 0 is plain cross-entropy, bit for bit.
+    where : array-like of bool, broadcastable to ``y_pred.shape``, default=None
+        Elements where it is False contribute nothing (loss 0, gradient 0, Hessian 0) and are
+        out of every count of the reductions (sum of weights, nonzero weights, number of
+        terms). Read in place (a broadcast costs nothing).
     eps : "auto" or float, default="auto"
         Probabilities are clipped to ``[eps, 1 - eps]`` (``from_logits=False`` only); "auto" is
         ``np.finfo(y_pred.dtype).eps``. The gradient is 0 where clipping is active.
@@ -68,32 +83,42 @@ def binary_cross_entropy(y_true, y_pred, *, from_logits, sample_weight=None, pos
         See the module note; ``"none"`` returns the weighted elementwise losses.
     return_grad : bool, default=False
         Also return the derivative of the returned loss with respect to ``y_pred``.
+    return_hess : bool, default=False
+        Also return the gradient and the second derivative of the returned loss with respect
+        to each logit (``from_logits=True`` only): the ``(grad, hess)`` pair of an XGBoost or
+        LightGBM custom objective.
     n_threads : int >= 1 or None
         OpenMP threads; None uses OpenMP's default. Results do not depend on it.
 
     Returns
     -------
     loss : float32/float64 scalar, or ndarray of y_pred's shape for ``reduction="none"``
-    grad : ndarray of y_pred's shape and dtype (only with ``return_grad=True``)
+    grad : ndarray of y_pred's shape and dtype (with ``return_grad`` or ``return_hess``)
+    hess : ndarray of y_pred's shape and dtype (with ``return_hess``)
     """
-    backend = _backends.for_arrays(y_true, y_pred, sample_weight)
+    backend = _backends.for_arrays(y_true, y_pred, sample_weight, where)
     return backend.loss(BINARY, y_true, y_pred, from_logits=from_logits,
                         sample_weight=sample_weight, pos_weight=pos_weight,
-                        label_smoothing=label_smoothing, eps=eps, reduction=reduction,
-                        return_grad=return_grad, n_threads=n_threads)
+                        label_smoothing=label_smoothing, focal_gamma=focal_gamma, where=where,
+                        eps=eps, reduction=reduction, return_grad=return_grad,
+                        return_hess=return_hess, n_threads=n_threads)
 
 
 def categorical_cross_entropy(y_true, y_pred, *, from_logits, sample_weight=None,
-                              class_weight=None, label_smoothing=0.0, ignore_index=None,
-                              eps="auto", reduction="mean", return_grad=False, n_threads=None):
+                              class_weight=None, label_smoothing=0.0, focal_gamma=0.0,
+                              ignore_index=None, eps="auto", reduction="mean",
+                              return_grad=False, return_hess=False, n_threads=None):
     """Cross-entropy of mutually exclusive classes: the softmax family.
+
+    Per sample ``-sum_k class_weight_k * y'_k * (1 - p_k)**gamma * log p_k`` (``y'`` the
+    smoothed labels, ``gamma = focal_gamma``: 0 is plain cross-entropy).
 
     Parameters
     ----------
     y_true : array-like of shape (n_samples,) or (n_samples, n_classes)
         Integer class indices in ``[0, n_classes)`` (integral floats accepted), or a matrix of
         class probabilities (one-hot or soft, values in [0, 1]). Rows of soft labels need not
-        sum to 1: the gradient is then exactly ``(sum_k y_k) p - y``.
+        sum to 1: the gradient is then exactly ``(sum_k y_k) p - y`` (plain cross-entropy).
     y_pred : array-like of shape (n_samples, n_classes)
         Logits (``from_logits=True``) or probabilities (``from_logits=False``, clipped to
         ``[eps, 1]``; rows that do not sum to 1 within ``sqrt(eps)`` give a UserWarning).
@@ -103,9 +128,14 @@ def categorical_cross_entropy(y_true, y_pred, *, from_logits, sample_weight=None
     class_weight : array-like of shape (n_classes,), default=None
         A sample of class k is weighted by ``class_weight[k]``; with soft labels
         ``loss_i = -sum_k class_weight[k] y_ik log p_ik``. ``"mean"`` divides by
-        ``sum_i sample_weight_i class_weight[label_i]`` (PyTorch's convention).
+        ``sum_i sample_weight_i class_weight[label_i]`` (PyTorch's convention). Keras's
+        ``CategoricalFocalCrossentropy`` alpha is a class weight (or an overall scale).
     label_smoothing : float in [0, 1], default=0.0
         ``y <- y * (1 - e) + e / n_classes``.
+    focal_gamma : float >= 0, default=0.0
+        Focal loss exponent: each class's term is multiplied by ``(1 - p_k)**gamma``, with
+        ``1 - p_k`` computed as the other classes' mass (never a difference), so confident rows
+        keep their tiny losses. 0 is plain cross-entropy, bit for bit.
     ignore_index : int, default=None
         Samples with this integer label contribute nothing (loss 0, gradient 0) and are left
         out of every denominator. Integer labels only.
@@ -115,18 +145,25 @@ def categorical_cross_entropy(y_true, y_pred, *, from_logits, sample_weight=None
         ``"none"`` returns the weighted per-sample losses, shape (n_samples,).
     return_grad : bool, default=False
         Also return the derivative of the returned loss w.r.t. ``y_pred``, (n_samples, n_classes).
+    return_hess : bool, default=False
+        Also return the gradient and the diagonal of each sample's K x K Hessian of the returned
+        loss with respect to its logits, (n_samples, n_classes) (``from_logits=True`` only; plain
+        cross-entropy: ``a_i p_ik (1 - p_ik)``, ``a_i`` the sample's label mass times its
+        weights): the ``(grad, hess)`` pair of an XGBoost or LightGBM custom objective.
     n_threads : int >= 1 or None
 
     Returns
     -------
     loss : float32/float64 scalar, or ndarray of shape (n_samples,) for ``reduction="none"``
-    grad : ndarray of shape (n_samples, n_classes) (only with ``return_grad=True``)
+    grad : ndarray of shape (n_samples, n_classes) (with ``return_grad`` or ``return_hess``)
+    hess : ndarray of shape (n_samples, n_classes) (with ``return_hess``)
     """
     backend = _backends.for_arrays(y_true, y_pred, sample_weight)
     return backend.loss(CATEGORICAL, y_true, y_pred, from_logits=from_logits,
                         sample_weight=sample_weight, class_weight=class_weight,
-                        label_smoothing=label_smoothing, ignore_index=ignore_index, eps=eps,
-                        reduction=reduction, return_grad=return_grad, n_threads=n_threads)
+                        label_smoothing=label_smoothing, focal_gamma=focal_gamma,
+                        ignore_index=ignore_index, eps=eps, reduction=reduction,
+                        return_grad=return_grad, return_hess=return_hess, n_threads=n_threads)
 
 
 def kl_divergence(y_true, y_pred, *, from_logits, log_target=False, temperature=1.0,

@@ -191,6 +191,22 @@ def _reduce(terms, weights, reduction, n_terms):
     return total / denom, 1 / denom
 
 
+def _sums_of_others(v):
+    """``[sum_{j != k} v_j for k]`` from prefix and suffix sums (no subtraction)."""
+    K = len(v)
+    pre = [mp.mpf(0)] * (K + 1)
+    suf = [mp.mpf(0)] * (K + 1)
+    for k in range(K):
+        pre[k + 1] = pre[k] + v[k]
+        suf[K - 1 - k] = suf[K - k] + v[K - 1 - k]
+    return [pre[k] + suf[k + 1] for k in range(K)]
+
+
+def _focal_tau(p, lp, om):
+    """-p log p / (1 - p) (its limit 1 as p -> 1, om = 1 - p = 0)."""
+    return mp.mpf(1) if om == 0 else -p * lp / om
+
+
 def cce_ref(
     y_true,
     y_pred,
@@ -199,10 +215,12 @@ def cce_ref(
     sample_weight=None,
     class_weight=None,
     label_smoothing=0.0,
+    focal_gamma=0.0,
     ignore_index=None,
     eps=None,
     clip_max=1.0,
     reduction="mean",
+    return_hess=False,
 ):
     """Exact softmax (or probability) cross-entropy, per the API page's definitions.
 
@@ -211,9 +229,14 @@ def cce_ref(
     y_true : ndarray of shape (n_samples,) (integer labels) or (n_samples, n_classes)
     y_pred : ndarray of shape (n_samples, n_classes)
         Logits (``from_logits=True``) or probabilities.
+    focal_gamma : float
+        Focal exponent g: the term is ``-sum_k c_k y'_k (1 - p_k)**g log p_k``.
     eps : float or None
         Lower clip for probabilities; None means ``np.finfo(y_pred.dtype).eps`` (float64 for
         non-float32 inputs).
+    return_hess : bool
+        Also return the diagonal of each sample's Hessian with respect to its logits (times
+        the reduction's factor) and its cancellation scale (logits only).
 
     Returns
     -------
@@ -223,7 +246,17 @@ def cce_ref(
         Exact derivative of ``loss`` (its sum for "none": each row's own term) w.r.t. y_pred.
     grad_scale : ndarray of shape (n_samples, n_classes)
         Size of the terms whose difference is ``grad`` (``max(|C p_k|, |c_k y'_k|)`` times the
-        weights), for bounding soft-label gradients that legitimately cancel.
+        weights; focal: ``max(|p_k U|, |u_k|)``), for bounding gradients that legitimately
+        cancel.
+    hess, hess_scale : ndarrays of shape (n_samples, n_classes), with ``return_hess`` only.
+
+    The focal gradient is ``p_j U - u_j`` with ``u_k = c_k y'_k (1 - p_k)**g (1 + g tau_k)``,
+    ``tau_k = -p_k log p_k / (1 - p_k)``, ``U = sum_k u_k``; the Hessian's diagonal
+    ``p_j (1 - p_j) U'_j - p_j**2 V'_j + c_j y'_j p_j (1 - p_j) (1 - p_j)**g (1 + 2 g +
+    g**2 tau_j + g log p_j)`` with ``U'_j = U - u_j``, ``a_k = c_k y'_k p_k psi'(p_k)``,
+    ``V'_j = sum_{k != j} a_k`` (``psi(p) = (1 - p)**g (1 + g tau)``). Both are checked against
+    ``mpmath.diff`` of the loss in ``tests/test_hessian.py``. ``1 - p_k`` is always the other
+    classes' mass over ``s``, never a difference.
     """
     y_pred = np.asarray(y_pred)
     y_true = np.asarray(y_true)
@@ -237,9 +270,12 @@ def cce_ref(
     terms, weights = [], []
     gnum = np.zeros((n, K), dtype=object)  # mpf numerators before reduction scaling
     gsc = np.zeros((n, K), dtype=object)
+    hnum = np.zeros((n, K), dtype=object)
+    hsc = np.zeros((n, K), dtype=object)
     n_terms = 0
     with mp.workdps(DPS):
         e_ls = _mpf(label_smoothing)
+        g = _mpf(focal_gamma)
         c = [_mpf(v) for v in cw]
         mp_eps, mp_cmax = _mpf(eps), _mpf(clip_max)
         for i in range(n):
@@ -261,7 +297,7 @@ def cce_ref(
             cy = [c[k] * y[k] for k in range(K)]
             C = mp.fsum(cy)
             row = [_mpf(v) for v in y_pred[i]]
-            if from_logits:
+            if from_logits and g == 0:
                 m_idx, m, e, rest = _row_lse_parts(row)
                 l1 = mp.log1p(rest)
                 s = 1 + rest
@@ -273,31 +309,79 @@ def cce_ref(
                 for k in range(K):
                     if k == m_idx:
                         # C p_m - c_m y_m = sum_{j != m} c_j y_j - C rest / s, no cancellation
-                        g = mp.fsum(cy[j] for j in range(K) if j != m_idx) - C * rest / s
+                        g_k = mp.fsum(cy[j] for j in range(K) if j != m_idx) - C * rest / s
                         cp = C / s
                     else:
                         cp = C * e[k] / s
-                        g = cp - cy[k]
-                    gnum[i, k] = s_i * g
+                        g_k = cp - cy[k]
+                    gnum[i, k] = s_i * g_k
                     gsc[i, k] = abs(s_i) * max(abs(cp), abs(cy[k]))
+                    om = (rest if k == m_idx else s - e[k]) / s
+                    hnum[i, k] = s_i * C * (e[k] / s) * om
+                    hsc[i, k] = abs(hnum[i, k])
+            elif from_logits:
+                m_idx, m, e, rest = _row_lse_parts(row)
+                l1 = mp.log1p(rest)
+                s = 1 + rest
+                p = [e[k] / s for k in range(K)]
+                om = [(rest if k == m_idx else s - e[k]) / s for k in range(K)]
+                nl = [mp.inf if row[k] == mp.ninf else (m - row[k]) + l1 for k in range(K)]
+                w = [mp.power(om[k], g) for k in range(K)]
+                tau = [mp.mpf(0) if p[k] == 0 else _focal_tau(p[k], -nl[k], om[k])
+                       for k in range(K)]
+                t = mp.fsum(cy[k] * w[k] * nl[k] for k in range(K) if cy[k] != 0)
+                terms.append(s_i * t)
+                u = [cy[k] * w[k] * (1 + g * tau[k]) if cy[k] != 0 else mp.mpf(0)
+                     for k in range(K)]
+                U = mp.fsum(u)
+                # a_k = c_k y'_k p_k psi'(p_k), psi(p) = (1 - p)^g (1 + g tau(p))
+                a = []
+                for k in range(K):
+                    if cy[k] == 0 or p[k] == 0 or om[k] == 0:
+                        a.append(mp.mpf(0))
+                        continue
+                    a.append(g * cy[k] * w[k] * (p[k] / om[k])
+                             * (nl[k] - 2 - (g - 1) * tau[k]))
+                # sums of the *other* classes' u and a, never U - u_k (which cancels even in
+                # 60 digits when one class dominates by hundreds of orders of magnitude)
+                Uo, Vo = _sums_of_others(u), _sums_of_others(a)
+                for k in range(K):
+                    g_k = p[k] * Uo[k] - u[k] * om[k]  # p U - u, as (U' p - u (1 - p))
+                    gnum[i, k] = s_i * g_k
+                    gsc[i, k] = abs(s_i) * max(abs(p[k] * U), abs(u[k]))
+                    t1 = p[k] * om[k] * Uo[k]
+                    t2 = p[k] ** 2 * Vo[k]
+                    t3 = cy[k] * w[k] * p[k] * om[k] * (1 + 2 * g + g * g * tau[k])
+                    t4 = cy[k] * w[k] * p[k] * om[k] * g * nl[k] if p[k] != 0 else mp.mpf(0)
+                    hnum[i, k] = s_i * (t1 - t2 + t3 - t4)
+                    hsc[i, k] = abs(s_i) * (abs(t1) + abs(t2) + abs(t3) + abs(t4))
             else:
                 t = mp.mpf(0)
                 for k in range(K):
                     p = row[k]
                     pc = min(max(p, mp_eps), mp_cmax)
+                    w = mp.power(1 - pc, g) if g != 0 else mp.mpf(1)
                     if cy[k] != 0:
-                        t -= cy[k] * mp.log(pc)
+                        t -= cy[k] * w * mp.log(pc)
                     clipped = p < mp_eps or p > mp_cmax
-                    g = mp.mpf(0) if clipped else -cy[k] / pc
-                    gnum[i, k] = s_i * g
-                    gsc[i, k] = abs(s_i * g)
+                    if g == 0:
+                        g_k = mp.mpf(0) if clipped else -cy[k] / pc
+                    else:
+                        rho = -1 if pc == 1 else mp.log(pc) / (1 - pc)
+                        g_k = mp.mpf(0) if clipped else -cy[k] * w * (1 / pc - g * rho)
+                    gnum[i, k] = s_i * g_k
+                    gsc[i, k] = abs(s_i * g_k)
                 terms.append(s_i * t)
         value, scale = _reduce(terms, weights, reduction, n_terms)
         grad = np.array([[float(scale * gnum[i, k]) for k in range(K)] for i in range(n)])
         grad = grad.reshape(n, K)
         gscale = np.array([[float(scale * gsc[i, k]) for k in range(K)] for i in range(n)])
         gscale = gscale.reshape(n, K)
+        hess = np.array([[float(scale * hnum[i, k]) for k in range(K)] for i in range(n)])
+        hscale = np.array([[float(scale * hsc[i, k]) for k in range(K)] for i in range(n)])
         loss = np.array([float(t) for t in terms]) if value is None else float(value)
+    if return_hess:
+        return loss, grad, gscale, hess.reshape(n, K), hscale.reshape(n, K)
     return loss, grad, gscale
 
 
@@ -309,17 +393,25 @@ def bce_ref(
     sample_weight=None,
     pos_weight=None,
     label_smoothing=0.0,
+    focal_gamma=0.0,
+    where=None,
     eps=None,
     clip_max=None,
     reduction="mean",
+    return_hess=False,
 ):
     """Exact sigmoid (or probability) binary cross-entropy, per the API page's definitions.
 
     ``y_pred`` of shape (n_samples,) or (n_samples, n_labels); ``y_true`` the same shape.
+    ``sample_weight``: (n_samples,) per sample, or any shape broadcastable to ``y_pred``'s.
+    ``where``: a boolean mask broadcastable to ``y_pred``'s shape (False: no term, no weight,
+    not counted; ``y_true`` is not read there). ``focal_gamma`` g: the term is
+    ``-(pos_weight y' (1 - p)**g log p + (1 - y') p**g log(1 - p))``.
     ``eps`` None means ``np.finfo(dtype).eps``; ``clip_max`` None means ``1 - eps``.
 
     Returns ``(loss, grad, grad_scale)`` as :func:`cce_ref`, ``grad`` of ``y_pred``'s shape;
-    ``loss`` has ``y_pred``'s shape for ``reduction="none"``.
+    ``loss`` has ``y_pred``'s shape for ``reduction="none"``. With ``return_hess`` (logits
+    only) also the second derivatives and their cancellation scale.
     """
     y_pred = np.asarray(y_pred)
     y_true = np.asarray(y_true)
@@ -330,57 +422,103 @@ def bce_ref(
     dt = y_pred.dtype if y_pred.dtype in (np.float32, np.float64) else np.dtype(np.float64)
     if eps is None:
         eps = np.finfo(dt).eps
-    sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight)
+    if sample_weight is None:
+        SW = np.ones((n, L))
+    elif np.ndim(sample_weight) <= 1:
+        SW = np.broadcast_to(np.reshape(sample_weight, (-1, 1)) * np.ones((1, L)), (n, L))
+    else:
+        SW = np.broadcast_to(np.asarray(sample_weight, np.float64), shape).reshape(n, L)
+    M = np.ones((n, L), dtype=bool) if where is None else \
+        np.broadcast_to(np.asarray(where), shape).reshape(n, L)
     pw = np.broadcast_to(np.ones(L) if pos_weight is None else np.asarray(pos_weight), (L,))
     terms, weights = [], []
     gnum = np.zeros((n, L), dtype=object)
     gsc = np.zeros((n, L), dtype=object)
+    hnum = np.zeros((n, L), dtype=object)
+    hsc = np.zeros((n, L), dtype=object)
+    n_terms = 0
     with mp.workdps(DPS):
         e_ls = _mpf(label_smoothing)
+        g = _mpf(focal_gamma)
         mp_eps = _mpf(eps)
         mp_cmax = 1 - mp_eps if clip_max is None else _mpf(clip_max)
         for i in range(n):
-            s_i = _mpf(sw[i])
             for j in range(L):
+                if not M[i, j]:
+                    terms.append(mp.mpf(0))
+                    gnum[i, j] = gsc[i, j] = hnum[i, j] = hsc[i, j] = mp.mpf(0)
+                    continue
+                n_terms += 1
+                s_i = _mpf(SW[i, j])
                 y = _mpf(Y[i, j])
                 if e_ls != 0:
                     y = y * (1 - e_ls) + e_ls / 2
                 a = _mpf(pw[j]) * y  # positive-term weight
                 b = 1 - y  # negative-term weight
                 x = _mpf(X[i, j])
+                h = hs = mp.mpf(0)
                 if from_logits:
+                    A, B = _softplus(-x), _softplus(x)  # -log p, -log(1 - p)
+                    sg, sgm = _sigmoid(x), _sigmoid(-x)
+                    wp = mp.exp(-g * B) if g != 0 else mp.mpf(1)  # (1 - p)^g
+                    wn = mp.exp(-g * A) if g != 0 else mp.mpf(1)  # p^g
+                    sA = mp.mpf(0) if sg == 0 else sg * A
+                    sB = mp.mpf(0) if sgm == 0 else sgm * B
                     t = mp.mpf(0)
                     if a != 0:
-                        t += a * _softplus(-x)
+                        t += a * wp * A
                     if b != 0:
-                        t += b * _softplus(x)
-                    # d/dx: b * sigmoid(x) - a * sigmoid(-x)
-                    u, v = b * _sigmoid(x), a * _sigmoid(-x)
-                    g, sc = u - v, max(abs(u), abs(v))
+                        t += b * wn * B
+                    # d/dx: b p^g (p + g (1-p) B) - a (1-p)^g ((1-p) + g p A)
+                    u = b * wn * (sg + g * sB) if b != 0 else mp.mpf(0)
+                    v = a * wp * (sgm + g * sA) if a != 0 else mp.mpf(0)
+                    gr, sc = u - v, max(abs(u), abs(v))
+                    # d2/dx2: a (1-p)^g p [(2g+1)(1-p) - g (1-p) A + g^2 p A] + mirrored
+                    hp = [a * wp * sg * (2 * g + 1) * sgm, -a * wp * sg * g * sgm * A,
+                          a * wp * g * g * sg * sA] if a != 0 and sg != 0 else []
+                    hn = [b * wn * sgm * (2 * g + 1) * sg, -b * wn * sgm * g * sg * B,
+                          b * wn * g * g * sgm * sB] if b != 0 and sgm != 0 else []
+                    h = mp.fsum(hp + hn)
+                    hs = mp.fsum(abs(v_) for v_ in hp + hn)
                 else:
                     pc = min(max(x, mp_eps), mp_cmax)
+                    wp = mp.power(1 - pc, g) if g != 0 else mp.mpf(1)
+                    wn = mp.power(pc, g) if g != 0 else mp.mpf(1)
                     t = mp.mpf(0)
                     if a != 0:
-                        t -= a * mp.log(pc)
+                        t -= a * wp * mp.log(pc)
                     if b != 0:
-                        t -= b * mp.log1p(-pc)
+                        t -= b * wn * mp.log1p(-pc)
                     if x < mp_eps or x > mp_cmax:
-                        g = sc = mp.mpf(0)
-                    else:
+                        gr = sc = mp.mpf(0)
+                    elif g == 0:
                         u, v = b / (1 - pc), a / pc
-                        g, sc = u - v, max(abs(u), abs(v))
+                        gr, sc = u - v, max(abs(u), abs(v))
+                    else:
+                        rp = -1 if pc == 1 else mp.log(pc) / (1 - pc)
+                        rn = -1 if pc == 0 else mp.log1p(-pc) / pc
+                        u = b * wn * (1 / (1 - pc) - g * rn)
+                        v = a * wp * (1 / pc - g * rp)
+                        gr, sc = u - v, max(abs(u), abs(v))
                 terms.append(s_i * t)
                 weights.append(s_i)
-                gnum[i, j] = s_i * g
+                gnum[i, j] = s_i * gr
                 gsc[i, j] = abs(s_i) * sc
-        value, scale = _reduce(terms, weights, reduction, n * L)
-        grad = np.array([[float(scale * gnum[i, j]) for j in range(L)] for i in range(n)])
-        gscale = np.array([[float(scale * gsc[i, j]) for j in range(L)] for i in range(n)])
-        grad, gscale = grad.reshape(shape), gscale.reshape(shape)
+                hnum[i, j] = s_i * h
+                hsc[i, j] = abs(s_i) * hs
+        value, scale = _reduce(terms, weights, reduction, n_terms)
+
+        def out(arr):
+            return np.array([[float(scale * arr[i, j]) for j in range(L)]
+                             for i in range(n)]).reshape(shape)
+
+        grad, gscale = out(gnum), out(gsc)
         if value is None:
             loss = np.array([float(t) for t in terms]).reshape(shape)
         else:
             loss = float(value)
+        if return_hess:
+            return loss, grad, gscale, out(hnum), out(hsc)
     return loss, grad, gscale
 
 

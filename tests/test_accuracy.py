@@ -19,6 +19,11 @@ The inputs are built to break the usual shortcuts:
 * ``-inf`` masks (probability exactly 0; gradient exactly 0 where there is no target mass);
 * ties, and K from 2 to 1000.
 
+The focal losses (``focal_gamma``: 0.5, 2 and 5) are held to the same bounds on the same inputs
+(K up to 10 for the full matrix: the 60-digit reference is the slow part; one row of K = 1000):
+their powers ``(1 - p)**g`` are where a naive ``exp(g log(1 - p))`` loses up to ``g |log(1 - p)|
+/ 2`` ulps, and ``1 - p`` of a confident row is the other classes' mass, never a difference.
+
 Tolerances: ``|got - ref| <= rtol * |ref| + tiny`` with ``rtol`` 4 eps (losses) or 8 eps
 (gradients), ``eps``/``tiny`` of the output dtype; the ``tiny`` absolute term covers references
 in the subnormal range. Soft labels make the gradient ``C p_j - c_j y_j`` a genuine difference
@@ -451,3 +456,136 @@ def test_binary_reduction_of_a_million_identical_rows_within_4_eps(dtype, reduct
     got = binary_cross_entropy(Y, X, from_logits=True, reduction=reduction)
     assert_within(got, float(t) * (n if reduction == "sum" else 1.0 / K), rtol=4 * eps,
                   atol=tiny, what=f"binary {reduction} of {n}x{K} identical terms")
+
+
+# ------------------------------------------------------------------ focal loss
+
+FOCAL_CASES = [c for c in CASE_NAMES if "K1000" not in c]  # the references' cost
+GAMMAS = (0.5, 2.0, 5.0)
+bce, cce = binary_cross_entropy, categorical_cross_entropy
+
+
+@functools.lru_cache(maxsize=None)
+def _cce_focal_reference(case, dtype_name, form, gamma):
+    X, y = _CASES[np.dtype(dtype_name).type][case]
+    yt = _soft_labels(X, y, 7) if form == "soft" else y
+    return cce_ref(yt, X, from_logits=True, reduction="none", focal_gamma=gamma)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("gamma", GAMMAS)
+@pytest.mark.parametrize("form", ["int", "soft"])
+@pytest.mark.parametrize("case", FOCAL_CASES)
+def test_categorical_focal_loss_4_eps_grad_8_eps_on_adversarial_logits(case, form, gamma,
+                                                                       dtype):
+    X, y = _CASES[dtype][case]
+    eps, tiny = _eps(dtype)
+    ref_loss, ref_grad, ref_scale = _cce_focal_reference(case, np.dtype(dtype).name, form, gamma)
+    yt = _soft_labels(X, y, 7) if form == "soft" else y
+    loss, grad = cce(yt, X, from_logits=True, reduction="none", focal_gamma=gamma,
+                     return_grad=True)
+    assert_within(loss, ref_loss, rtol=4 * eps, atol=tiny, what=f"focal loss {case}")
+    assert_within(grad, ref_grad, rtol=8 * eps, atol=tiny,
+                  scale=ref_scale if form == "soft" else None, what=f"focal grad {case}")
+    assert np.all(grad[np.isneginf(X)] == 0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", ["confident_right_K1000", "masked_K1000"])
+def test_categorical_focal_with_a_thousand_classes(case, dtype):
+    X, y = _CASES[dtype][case]
+    X, y = X[:1], y[:1]  # one row: the reference is the slow part
+    eps, tiny = _eps(dtype)
+    ref_loss, ref_grad, _ = cce_ref(y, X, from_logits=True, reduction="none", focal_gamma=2.0)
+    loss, grad = cce(y, X, from_logits=True, reduction="none", focal_gamma=2.0,
+                     return_grad=True)
+    assert_within(loss, ref_loss, rtol=4 * eps, atol=tiny, what=f"focal loss {case}")
+    assert_within(grad, ref_grad, rtol=8 * eps, atol=tiny, what=f"focal grad {case}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", ["mean", "sum_by_nonzero_weights"])
+@pytest.mark.parametrize("case", REDUCED_CASES)
+def test_categorical_focal_weighted_reductions_within_tolerance(case, reduction, dtype):
+    X, y = _CASES[dtype][case]
+    eps, tiny = _eps(dtype)
+    kw = _weights(X.shape, np.dtype(dtype).name)
+    # smoothing puts label mass on every class: not on -inf (masked) ones
+    kw["label_smoothing"] = 0.0 if case.startswith("masked") else 0.1
+    ref_loss, ref_grad, scale = cce_ref(y, X, from_logits=True, reduction=reduction,
+                                        focal_gamma=2.0, **kw)
+    loss, grad = cce(y, X, from_logits=True, reduction=reduction, focal_gamma=2.0,
+                     return_grad=True, **kw)
+    assert_within(loss, ref_loss, rtol=4 * eps, atol=tiny, what=f"{reduction} {case}")
+    assert_within(grad, ref_grad, rtol=8 * eps, atol=tiny, scale=scale, what=f"grad {case}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("gamma", GAMMAS)
+@pytest.mark.parametrize("target", ["zeros", "ones", "soft"])
+def test_binary_focal_logits_4_eps_grad_8_eps(dtype, gamma, target):
+    x = _binary_logits(dtype)
+    rng = np.random.default_rng(11)
+    Y = {"zeros": np.zeros(len(x)), "ones": np.ones(len(x)), "soft": rng.random(len(x))}[target]
+    X, Y = x.reshape(-1, 2), Y.reshape(-1, 2)
+    eps, tiny = _eps(dtype)
+    for kw in (dict(), dict(pos_weight=np.array([1.0, 2.5]), label_smoothing=0.1)):
+        ref_loss, ref_grad, ref_scale = bce_ref(Y, X, from_logits=True, reduction="none",
+                                                focal_gamma=gamma, **kw)
+        loss, grad = bce(Y, X, from_logits=True, reduction="none", focal_gamma=gamma,
+                         return_grad=True, **kw)
+        assert_within(loss, ref_loss, rtol=4 * eps, atol=tiny, what=f"bce focal {target}")
+        assert_within(grad, ref_grad, rtol=8 * eps, atol=tiny, scale=ref_scale,
+                      what=f"bce focal grad {target}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("gamma", GAMMAS)
+def test_binary_focal_probabilities_4_eps_grad_8_eps(dtype, gamma):
+    eps, tiny = _eps(dtype)
+    small = [1e-10, 1e-7, 1e-5] if dtype == np.float64 else [1e-6, 1e-5, 1e-3]
+    edges = [tiny, eps / 2, 1.5 * eps, 3 * eps, 1 - 3 * eps, 1 - 1.5 * eps, 1 - eps / 2]
+    p = np.array(small + [0.5, 0.25, 0.75] + [1 - s for s in small] + [0.0, 1.0] + edges)
+    P = np.concatenate([p, p, p]).astype(dtype)
+    Y = np.concatenate([np.zeros_like(p), np.ones_like(p), np.full_like(p, 0.3)])
+    ref_loss, ref_grad, ref_scale = bce_ref(Y, P, from_logits=False, reduction="none",
+                                            focal_gamma=gamma, pos_weight=2.0)
+    loss, grad = bce(Y, P, from_logits=False, reduction="none", focal_gamma=gamma,
+                     pos_weight=2.0, return_grad=True)
+    assert_within(loss, ref_loss, rtol=4 * eps, atol=tiny, what="prob focal loss")
+    assert_within(grad, ref_grad, rtol=8 * eps, atol=tiny, scale=ref_scale,
+                  what="prob focal grad")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("gamma", GAMMAS)
+def test_categorical_focal_probabilities_4_eps_grad_8_eps(dtype, gamma):
+    tiny_p = 1e-300 if dtype == np.float64 else 1e-30
+    P = np.array([[1 - 1e-7, 5e-8, 5e-8], [tiny_p, 0.5, 0.5 - tiny_p], [0.2, 0.3, 0.5],
+                  [1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3], [0.0, 1.0, 0.0]]).astype(dtype)
+    eps, tiny = _eps(dtype)
+    for y in (np.array([0, 0, 1, 0, 2, 0]), np.array([[0.7, 0.2, 0.1]] * 6)):
+        ref_loss, ref_grad, ref_scale = cce_ref(y, P, from_logits=False, reduction="none",
+                                                focal_gamma=gamma)
+        loss, grad = cce(y, P, from_logits=False, reduction="none", focal_gamma=gamma,
+                         return_grad=True)
+        assert_within(loss, ref_loss, rtol=4 * eps, atol=tiny, what="prob focal loss")
+        assert_within(grad, ref_grad, rtol=8 * eps, atol=tiny, scale=ref_scale,
+                      what="prob focal grad")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_tiny_focal_losses_are_not_rounded_to_zero(dtype):
+    # a confident right prediction: the focal loss is (1 - p)**g times a loss already far
+    # below eps; both factors come from the other classes' mass, never from 1 - p
+    delta = 40.0 if dtype == np.float64 else 20.0
+    X = np.array([[delta, 0.0, -1.0]], dtype=dtype)
+    ref, _, _ = cce_ref(np.array([0]), X, from_logits=True, reduction="none", focal_gamma=2.0)
+    got = cce(np.array([0]), X, from_logits=True, reduction="none", focal_gamma=2.0)
+    assert 0 < ref[0] < 1e-20
+    assert_within(got, ref, rtol=4 * _eps(dtype)[0], atol=0, what="tiny focal")
+    xb = np.array([delta / 2, delta], dtype=dtype)  # (1 - p)**2 log p ~ exp(-3 x)
+    ref, _, _ = bce_ref(np.ones(2), xb, from_logits=True, reduction="none", focal_gamma=2.0)
+    got = bce(np.ones(2), xb, from_logits=True, reduction="none", focal_gamma=2.0)
+    assert np.all(got > 0)
+    assert_within(got, ref, rtol=4 * _eps(dtype)[0], atol=0, what="tiny binary focal")

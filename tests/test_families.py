@@ -68,6 +68,21 @@ def family(request):
     return request.param
 
 
+def _takes(family, option):
+    """Whether ``family`` takes the keyword ``option`` (its ``prepare``'s signature says)."""
+    import inspect
+
+    return option in inspect.signature(family.prepare).parameters
+
+
+FOCAL_FAMILIES = [f for f in FAMILY_LIST if _takes(f, "focal_gamma")]
+
+
+@pytest.fixture(params=FOCAL_FAMILIES, ids=lambda f: f.name)
+def focal_family(request):
+    return request.param
+
+
 def test_every_family_has_an_exact_reference():
     assert set(REFERENCES) == set(FAMILIES)
 
@@ -204,3 +219,116 @@ def test_loss_and_gradient_within_4_and_8_eps_of_the_exact_reference(family, dty
     tiny = float(np.finfo(dtype).tiny)
     assert_within(loss, ref_loss, rtol=4 * eps, atol=tiny, what="loss")
     assert_within(grad, ref_grad, rtol=8 * eps, atol=tiny, what="gradient")
+
+
+# -- options every family has: focal_gamma, return_hess ---------------------------------------
+
+GAMMAS = (0.5, 2.0)
+
+
+@pytest.mark.parametrize("from_logits", [True, False])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_focal_gamma_zero_is_bit_identical_to_plain_cross_entropy(focal_family, from_logits,
+                                                                  reduction):
+    family = focal_family
+    rng = np.random.default_rng(9)
+    y, z, sw = _problem(family, rng, soft=True)
+    if not from_logits:  # probabilities of the family's kind
+        z = np.exp(z) / np.exp(z).sum(1, keepdims=True) if family.integer_labels \
+            else 1 / (1 + np.exp(-z))
+    kw = dict(sample_weight=sw, reduction=reduction, return_grad=True, from_logits=from_logits,
+              label_smoothing=0.1)
+    plain = _loss(family, y, z, **kw)
+    focal0 = _loss(family, y, z, focal_gamma=0.0, **kw)
+    for a, b in zip(plain, focal0):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("gamma", GAMMAS)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("soft", [False, True])
+def test_focal_gradient_matches_finite_differences(focal_family, gamma, reduction, soft):
+    family = focal_family
+    y, z, sw = _problem(family, np.random.default_rng(10), n=6, K=4, soft=soft)
+    kw = dict(sample_weight=sw, reduction=reduction, label_smoothing=0.1, focal_gamma=gamma)
+    _, grad = _loss(family, y, z, return_grad=True, **kw)
+    check_fd(lambda Z: _loss(family, y, Z, **kw), z, grad)
+
+
+@pytest.mark.parametrize("gamma", (0.0,) + GAMMAS)
+@pytest.mark.parametrize("reduction", ["sum", "mean", "none"])
+@pytest.mark.parametrize("soft", [False, True])
+def test_hessian_diagonal_matches_finite_differences_of_the_gradient(focal_family, gamma, reduction,
+                                                                     soft):
+    family = focal_family
+    rng = np.random.default_rng(11)
+    y, z, sw = _problem(family, rng, n=7, K=4, soft=soft)
+    kw = dict(sample_weight=sw, reduction=reduction, label_smoothing=0.1, focal_gamma=gamma)
+    loss, grad, hess = _loss(family, y, z, return_hess=True, **kw)
+    assert hess.shape == z.shape and hess.dtype == z.dtype
+    np.testing.assert_array_equal(grad, _loss(family, y, z, return_grad=True, **kw)[1])
+    h = 1e-6
+    fd = np.empty_like(z)
+    for idx in np.ndindex(z.shape):
+        zp, zm = z.copy(), z.copy()
+        zp[idx] += h
+        zm[idx] -= h
+        fd[idx] = (_loss(family, y, zp, return_grad=True, **kw)[1][idx]
+                   - _loss(family, y, zm, return_grad=True, **kw)[1][idx]) / (2 * h)
+    np.testing.assert_allclose(hess, fd, rtol=1e-6, atol=1e-7 * np.abs(fd).max())
+
+
+@pytest.mark.parametrize("gamma", (0.0, 2.0))
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_hessian_is_bit_identical_for_every_layout_and_n_threads(focal_family, gamma, dtype):
+    family = focal_family
+    y, z, sw = _problem(family, np.random.default_rng(12), n=20_000, K=7, dtype=dtype,
+                        soft=True)
+    kw = dict(sample_weight=sw, focal_gamma=gamma, return_hess=True)
+    ref = _loss(family, y, z, n_threads=1, **kw)
+    runs = [_loss(family, y, z, n_threads=3, **kw),
+            _loss(family, make_layout(y, "F"), make_layout(z, "negative"), n_threads=2, **kw)]
+    for run in runs:
+        for a, b in zip(ref, run):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_return_hess_needs_logits(family):
+    y, z, _ = _problem(family, np.random.default_rng(13))
+    p = 1 / (1 + np.exp(-z))
+    with pytest.raises(ValueError, match="return_hess"):
+        _loss(family, y, p / p.sum(1, keepdims=True), from_logits=False, return_hess=True)
+
+
+@pytest.mark.parametrize("bad", [-0.5, np.nan, np.inf])
+def test_negative_or_non_finite_focal_gamma_is_a_value_error(focal_family, bad):
+    family = focal_family
+    y, z, _ = _problem(family, np.random.default_rng(14))
+    with pytest.raises(ValueError, match="focal_gamma"):
+        _loss(family, y, z, focal_gamma=bad)
+    with pytest.raises(TypeError, match="focal_gamma"):
+        _loss(family, y, z, focal_gamma="2")
+
+
+@pytest.mark.parametrize("gamma", GAMMAS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_focal_loss_gradient_and_hessian_within_tolerance_of_the_exact_reference(
+        focal_family, gamma, dtype):
+    family = focal_family
+    rng = np.random.default_rng(15)
+    z = (rng.standard_normal((25, 6)) * np.array([1e-6, 1.0, 30.0, 1.0, 300.0, 1e3])[:, None]
+         .repeat(5, axis=0)[:25]).astype(dtype)
+    y = _labels(family, rng, z.shape)
+    sw = rng.random(25) + 0.5
+    loss, grad, hess = _loss(family, y, z, sample_weight=sw, reduction="none",
+                             focal_gamma=gamma, return_hess=True)
+    ref_loss, ref_grad, ref_gs, ref_hess, ref_hs = REFERENCES[family.name](
+        y, z, from_logits=True, sample_weight=sw, focal_gamma=gamma, reduction="none",
+        return_hess=True)
+    eps = float(np.finfo(dtype).eps)
+    tiny = float(np.finfo(dtype).tiny)
+    assert_within(loss, ref_loss, rtol=4 * eps, atol=tiny, what="loss")
+    assert_within(grad, ref_grad, rtol=8 * eps, atol=tiny, scale=ref_gs, what="gradient")
+    # the Hessian's diagonal is a genuine difference (focal loss is not convex): within
+    # 16 eps of the size of its cancelling parts
+    assert_within(hess, ref_hess, rtol=16 * eps, atol=tiny, scale=ref_hs, what="hessian")

@@ -2,8 +2,8 @@
 
 Design note
 -----------
-Each row of the guide's table maps a peer function (TensorFlow, Keras, PyTorch, optax,
-scikit-learn) to an skxent call. Here each row has
+Each row of the guide's table maps a peer function (TensorFlow, Keras, PyTorch,
+torchvision, optax, scikit-learn) to an skxent call. Here each row has
 
 * ``formula``: a NumPy implementation of the peer's *documented* formula,
   including its own clipping (Keras: ``[1e-7, 1 - 1e-7]``, PyTorch: logs clamped
@@ -11,11 +11,14 @@ scikit-learn) to an skxent call. Here each row has
   reduction (TF v1: ``SUM_BY_NONZERO_WEIGHTS``, Keras: ``sum_over_batch_size``,
   PyTorch: ``mean`` over weights or elements);
 * ``skxent``: the call written in the table, verbatim;
-* ``peer``: the real library call, run only when torch / tensorflow / optax
-  are installed (never required).
+* ``peer``: the real library call, run only when torch / tensorflow / keras /
+  optax are installed (never required; Keras 3 rows run on whichever backend is
+  installed; torchvision rows have no peer: it cannot be installed beside this
+  torch, so they are checked against its documented formula only).
 
 ``test_guide_row_matches_peer_formula`` checks skxent against the formula
-(relative 1e-12 for the rows marked exact, the documented bound otherwise);
+(relative 1e-12 for the rows marked exact, 1e-10 for the focal rows, whose
+formulas raise a rounded ``1 - p_t`` to a power, the documented bound otherwise);
 ``test_guide_row_matches_real_peer`` checks the real peer against the same
 skxent call (float32 tolerance for Keras, which computes in float32).
 ``test_guide_table_lists_every_row`` keeps the table and this file in step.
@@ -470,6 +473,118 @@ row("optax.losses.kl_divergence",
     skxent=lambda: kld(_YZ, np_log_softmax(D["z"]), from_logits=True, reduction="none"),
     peer=lambda optax: optax.losses.kl_divergence(np_log_softmax(D["z"]), _YZ),
     peer_rtol=1e-6, lib="optax")  # JAX computes in float32 unless x64 is enabled
+# Focal losses, element-wise weights (hard 0/1 targets: for soft targets the peers'
+# (1 - p_t)**gamma mixes the two parts, skxent weighs each part by its own factor)
+
+ALPHA, GAMMA = 0.3, 2.0
+W_EL = np.random.default_rng(1).uniform(0.5, 2.0, (N, K))  # one weight per element
+
+
+def np_keras_binary_focal(y, z, gamma, alpha=None):
+    """keras.losses.binary_focal_crossentropy(from_logits=True): sigmoid, clip to
+    [1e-7, 1 - 1e-7], bce * (1 - p_t)**gamma (* alpha_t), mean over the last axis."""
+    p = keras_clip(1 / (1 + np.exp(-z)))
+    bce_ = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+    p_t = y * p + (1 - y) * (1 - p)
+    out = (1 - p_t) ** gamma * bce_
+    if alpha is not None:
+        out = (y * alpha + (1 - y) * (1 - alpha)) * out
+    return out.mean(axis=-1)
+
+
+def np_sigmoid_focal(y, z, gamma, alpha):
+    """torchvision.ops.sigmoid_focal_loss / optax.sigmoid_focal_loss, elementwise."""
+    p = 1 / (1 + np.exp(-z))
+    ce = np_sigmoid_xent(y, z)
+    p_t = p * y + (1 - p) * (1 - y)
+    loss = ce * (1 - p_t) ** gamma
+    if alpha is not None and alpha >= 0:
+        loss = (alpha * y + (1 - alpha) * (1 - y)) * loss
+    return loss
+
+
+def _keras_categorical_focal_formula():
+    p = keras_clip(np.exp(np_log_softmax(D["z"])))
+    Ys = D["Ysoft"] * (1 - E) + E / K
+    per = (ALPHA * (1 - p) ** GAMMA * -Ys * np.log(p)).sum(axis=-1)
+    return np.sum(per * D["w"]) / N
+
+
+def _keras(lib_fn):
+    def run(keras):
+        return lib_fn(keras)
+    return run
+
+
+row("keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True)",
+    formula=lambda: np.sum(np_keras_binary_focal(D["y"], D["z"], GAMMA, ALPHA) * D["w"]) / N,
+    skxent=lambda: (1 - ALPHA) * bce(D["y"], D["z"], from_logits=True, focal_gamma=GAMMA,
+                                     pos_weight=ALPHA / (1 - ALPHA), sample_weight=D["w"],
+                                     reduction="sum_over_batch_size"),
+    peer=lambda keras: keras.losses.BinaryFocalCrossentropy(
+        apply_class_balancing=True, alpha=ALPHA, gamma=GAMMA, from_logits=True)(
+            D["y"], D["z"], sample_weight=D["w"]),
+    rtol=1e-10, peer_rtol=1e-5, lib="keras")
+row("keras.losses.BinaryFocalCrossentropy",
+    formula=lambda: np.sum(np_keras_binary_focal(D["y"], D["z"], GAMMA) * D["w"]) / N,
+    skxent=lambda: bce(D["y"], D["z"], from_logits=True, focal_gamma=GAMMA,
+                       sample_weight=D["w"], reduction="sum_over_batch_size"),
+    peer=lambda keras: keras.losses.BinaryFocalCrossentropy(gamma=GAMMA, from_logits=True)(
+        D["y"], D["z"], sample_weight=D["w"]),
+    rtol=1e-10, peer_rtol=1e-5, lib="keras")
+row("keras.losses.binary_focal_crossentropy",
+    formula=lambda: np_keras_binary_focal(D["y"], D["z"], GAMMA),
+    skxent=lambda: bce(D["y"], D["z"], from_logits=True, focal_gamma=GAMMA,
+                       reduction="none").mean(axis=-1),
+    peer=lambda keras: keras.losses.binary_focal_crossentropy(D["y"], D["z"], gamma=GAMMA,
+                                                              from_logits=True),
+    rtol=1e-10, peer_rtol=1e-5, lib="keras")
+row("keras.losses.CategoricalFocalCrossentropy",
+    formula=_keras_categorical_focal_formula,
+    skxent=lambda: ALPHA * cce(D["Ysoft"], D["z"], from_logits=True, focal_gamma=GAMMA,
+                               label_smoothing=E, sample_weight=D["w"],
+                               reduction="sum_over_batch_size"),
+    peer=lambda keras: keras.losses.CategoricalFocalCrossentropy(
+        alpha=ALPHA, gamma=GAMMA, from_logits=True, label_smoothing=E)(
+            D["Ysoft"], D["z"], sample_weight=D["w"]),
+    rtol=1e-10, peer_rtol=1e-5, lib="keras")
+row("torch.nn.functional.binary_cross_entropy_with_logits(element-wise weight)",
+    formula=lambda: np.mean(W_EL * np_sigmoid_xent(D["y"], D["z"])),
+    skxent=lambda: bce(D["y"], D["z"], from_logits=True, sample_weight=W_EL,
+                       reduction="sum_over_batch_size"),
+    peer=lambda torch: torch.nn.functional.binary_cross_entropy_with_logits(
+        torch.from_numpy(D["z"]), torch.from_numpy(D["y"]), weight=torch.from_numpy(W_EL)),
+    lib="torch")
+row("torch.nn.functional.binary_cross_entropy_with_logits(per-label weight)",
+    formula=lambda: np.mean(W_EL[:1] * np_sigmoid_xent(D["y"], D["z"])),
+    skxent=lambda: bce(D["y"], D["z"], from_logits=True, sample_weight=W_EL[:1],
+                       reduction="sum_over_batch_size"),
+    peer=lambda torch: torch.nn.functional.binary_cross_entropy_with_logits(
+        torch.from_numpy(D["z"]), torch.from_numpy(D["y"]), weight=torch.from_numpy(W_EL[:1])),
+    lib="torch")
+for _r, _red in (("mean", "sum_over_batch_size"), ("sum", "sum")):
+    row(f"torchvision.ops.sigmoid_focal_loss(reduction={_r!r})",
+        formula=lambda r=_r: getattr(np, r)(np_sigmoid_focal(D["y"], D["z"], GAMMA, ALPHA)),
+        skxent=lambda red=_red: (1 - ALPHA) * bce(
+            D["y"], D["z"], from_logits=True, focal_gamma=GAMMA, pos_weight=ALPHA / (1 - ALPHA),
+            reduction=red),
+        rtol=1e-10)
+row("torchvision.ops.sigmoid_focal_loss(alpha=-1)",
+    formula=lambda: np.mean(np_sigmoid_focal(D["y"], D["z"], GAMMA, -1)),
+    skxent=lambda: bce(D["y"], D["z"], from_logits=True, focal_gamma=GAMMA,
+                       reduction="sum_over_batch_size"),
+    rtol=1e-10)
+row("optax.sigmoid_focal_loss",
+    formula=lambda: np_sigmoid_focal(D["y"], D["z"], GAMMA, ALPHA),
+    skxent=lambda: (1 - ALPHA) * bce(D["y"], D["z"], from_logits=True, focal_gamma=GAMMA,
+                                     pos_weight=ALPHA / (1 - ALPHA), reduction="none"),
+    peer=lambda optax: optax.sigmoid_focal_loss(D["z"], D["y"], alpha=ALPHA, gamma=GAMMA),
+    rtol=1e-10, peer_rtol=1e-5, lib="optax")
+row("optax.sigmoid_focal_loss(alpha=None)",
+    formula=lambda: np_sigmoid_focal(D["y"], D["z"], GAMMA, None),
+    skxent=lambda: bce(D["y"], D["z"], from_logits=True, focal_gamma=GAMMA, reduction="none"),
+    peer=lambda optax: optax.sigmoid_focal_loss(D["z"], D["y"], gamma=GAMMA),
+    rtol=1e-10, peer_rtol=1e-5, lib="optax")
 
 # scikit-learn
 
@@ -553,6 +668,19 @@ def tensorflow():
 @pytest.fixture(scope="module")
 def torch():
     return pytest.importorskip("torch")
+
+
+@pytest.fixture(scope="module")
+def keras():
+    """Keras 3 itself, on whichever backend is installed (torch here when TensorFlow is not)."""
+    if "KERAS_BACKEND" not in os.environ:
+        import importlib.util
+
+        for backend in ("tensorflow", "jax", "torch"):
+            if importlib.util.find_spec(backend) is not None:
+                os.environ["KERAS_BACKEND"] = backend
+                break
+    return pytest.importorskip("keras")
 
 
 @pytest.fixture(scope="module")
