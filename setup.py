@@ -103,15 +103,20 @@ class BuildExt(build_ext):
 def extensions():
     from Cython.Build import cythonize
 
-    ext = Extension(
-        "skxent._core",
-        sources=["skxent/_core.pyx"],
-        include_dirs=[np.get_include(), "skxent"],
-        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
-        depends=[os.path.join("skxent", f) for f in os.listdir("skxent") if f.endswith(".h")],
-    )
+    headers = [os.path.join("skxent", f) for f in os.listdir("skxent") if f.endswith(".h")]
+    exts = [
+        Extension(
+            name,
+            sources=[name.replace(".", "/") + ".pyx"],
+            include_dirs=[np.get_include(), "skxent"],
+            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
+            depends=headers,
+        )
+        # _fused: the linear models' fused pass (skxent/_fused.h), its own module
+        for name in ("skxent._core", "skxent._fused")
+    ]
     return cythonize(
-        [ext],
+        exts,
         compiler_directives={
             "language_level": 3,
             "boundscheck": False,

@@ -22,8 +22,18 @@ same conventions:
 What differs is where the time goes. scikit-learn computes ``raw = X @ W.T`` for the whole data
 set (an ``(n_samples, n_outputs)`` array written to and read back from memory), runs a
 single-threaded pointwise kernel, then ``G.T @ X`` (a second full read of ``X``). Here one
-evaluation is one pass over row blocks of ``X``: for each block (sized so the block of ``X``
-and its ``(rows, n_outputs)`` logits stay in cache)
+evaluation is one pass over ``X``, in C (``skxent/_fused.h``, bound by ``skxent._fused``): OpenMP
+over fixed chunks of rows, each chunk's logits by a register-blocked micro-kernel, the loss
+family's chunk kernel (the same code as ``skxent.losses``) on them, and ``G_b^T X_b`` while the
+chunk is still in cache; CSR ``X`` row by row over its stored values. No ``(n_samples,
+n_outputs)`` array, no Python per chunk, results bit-identical for every ``n_threads`` (fixed
+chunks, partial gradients reduced in a fixed order). That pass is used for sparse ``X`` and for
+dense ``X`` of the shapes where it beats BLAS (``_use_fused``: few outputs, coefficients small
+enough to stay in cache next to a chunk; ``benchmarks/bench_fused.py`` measures the crossover).
+Other dense shapes (many outputs times many features, where BLAS's cache blocking wins) take
+the BLAS path below, which is also the fallback for builds without the fused module. The BLAS
+path is one pass over row blocks of ``X``: for each block (sized so the block of ``X`` and its
+``(rows, n_outputs)`` logits stay in cache)
 
 1. ``raw = X_b @ W.T + b`` (BLAS, into a preallocated buffer reused by every block),
 2. the skxent kernel (``losses._cce`` / ``losses._bce``, OpenMP, ``reduction="sum"``) writes the
@@ -67,6 +77,11 @@ from scipy import sparse
 from .. import losses as _losses
 from .. import special as _special
 
+try:
+    from .. import _fused
+except ImportError:  # a build without the fused module: the BLAS path
+    _fused = None
+
 # Bytes of one row block (its rows of X plus its logits). Small enough to stay in a per-core L2
 # between the two GEMMs of a block, large enough for BLAS to run at full speed and to amortise
 # the Python overhead of a block (~20 us). 512 KiB measured best of 128 KiB..2 MiB here
@@ -77,6 +92,69 @@ _SPARSE_BLOCKS = 8
 _PARTIALS_BYTES = 64 << 20
 _SPARSE_MIN_BLOCK_ROWS = 4096
 _MIN_PARALLEL_WORK = 4_000_000
+
+
+# -- the fused C pass (skxent/_fused.h) ------------------------------------------------------
+# Bytes of one dense chunk's working set: X packed transposed plus two (K, rows) buffers. It
+# has to stay in a core's L2 between the forward and backward sweeps, next to the next chunk
+# being prefetched.
+_FUSED_CHUNK_BYTES = 192 << 10
+_FUSED_MIN_ROWS = 16
+_FUSED_MAX_ROWS = 8192
+# A CSR chunk: about this many stored values (its logits buffer stays in L1/L2).
+_FUSED_SPARSE_CHUNK_NNZ = 1 << 14
+# Consecutive chunks form groups with one partial gradient each ((n_features + 1) * n_outputs
+# elements, times the vector lanes for dense X); their count is capped by this budget and by
+# _FUSED_MAX_GROUPS, never by the thread count. At least 2 so that two threads have work.
+_FUSED_PARTIALS_BYTES = 32 << 20
+_FUSED_MAX_GROUPS = 32
+# Below this many multiply-adds (n * p * K) one thread runs the pass (a parallel region costs
+# more than the work).
+_FUSED_MIN_PARALLEL_WORK = 1_000_000
+# Dense shapes for the fused pass: its micro-kernel keeps the coefficients of a few outputs in
+# registers and streams W (p x K) from cache once per tile; beyond these sizes BLAS's blocked
+# GEMM is faster (measured by benchmarks/bench_fused.py --crossover).
+_FUSED_MAX_OUTPUTS = 64
+_FUSED_MAX_COEF_BYTES = 256 << 10
+
+
+def _use_fused(X, n_outputs):
+    """Whether the fused C pass runs this problem (else the BLAS path)."""
+    if _fused is None:
+        return False
+    if sparse.issparse(X):
+        return True
+    if not _fused.HAVE_DENSE:
+        return False
+    p = X.shape[1]
+    return n_outputs <= _FUSED_MAX_OUTPUTS and p * n_outputs * X.dtype.itemsize <= (
+        _FUSED_MAX_COEF_BYTES
+    )
+
+
+def _fused_chunking(X, n_outputs, block_rows):
+    """``(rows_per_chunk, n_groups)`` of the fused pass; a function of the shape only."""
+    n, p = X.shape
+    K = max(1, n_outputs)
+    itemsize = X.dtype.itemsize
+    if sparse.issparse(X):
+        nnz_per_row = max(1.0, X.nnz / max(n, 1))
+        rows = int(_FUSED_SPARSE_CHUNK_NNZ // nnz_per_row)
+        rows = min(rows, _FUSED_CHUNK_BYTES // (K * itemsize))
+        part_bytes = (p + 1) * K * 8
+    else:
+        rows = _FUSED_CHUNK_BYTES // ((p + 2 * K) * itemsize)
+        part_bytes = (p + 1) * K * 64  # lanes: up to 64 bytes of vector per element
+    if block_rows is not None:
+        rows = int(block_rows)
+    else:
+        rows = max(_FUSED_MIN_ROWS, min(_FUSED_MAX_ROWS, rows)) // _FUSED_MIN_ROWS * (
+            _FUSED_MIN_ROWS
+        )
+    rows = max(1, min(max(n, 1), rows))
+    n_chunks = -(-n // rows)
+    groups = min(_FUSED_MAX_GROUPS, max(2, _FUSED_PARTIALS_BYTES // part_bytes))
+    return rows, max(1, min(n_chunks, groups))
 
 
 def _block_rows(n_samples, n_features, n_outputs, itemsize, nnz_per_row=None):
@@ -290,6 +368,14 @@ class FusedLinearLoss(_LinearObjective):
             )
         self.l2_reg_strength = 1.0 / (float(C) * self.sw_sum) if self.sw_sum > 0 else np.inf
 
+        self._fp = None
+        self._pool = None
+        self._hess_data = None  # per-block arrays for hessp (BLAS path)
+        self._hess_coef = None
+        if _use_fused(X, K):
+            self._init_fused(X, y, sample_weight, block_rows)
+            return
+
         # Row blocks, sliced once (slicing a CSR matrix allocates, so not per evaluation).
         if self.is_sparse:
             # SciPy's sparse products hold the GIL, so worker threads would only serialise;
@@ -334,9 +420,48 @@ class FusedLinearLoss(_LinearObjective):
             self._kernel_threads = 1
         self._bufs = [np.empty((rows, K), dtype=self.dtype) for _ in range(self.n_workers)]
         self._ones = np.ones(rows, dtype=self.dtype)
-        self._pool = None
-        self._hess_data = None  # per-block arrays for hessp
-        self._hess_coef = None
+
+    def _init_fused(self, X, y, sample_weight, block_rows):
+        """Set up the fused C pass (``skxent._fused.FusedPass``) over fixed chunks of rows."""
+        n, K = self.n_samples, self.n_outputs
+        rows, groups = _fused_chunking(X, K, block_rows)
+        if self.link == "softmax" and y.ndim == 1:
+            t, Y = np.ascontiguousarray(y, dtype=np.int64), None
+        else:
+            t, Y = None, np.asarray(y)
+            if Y.dtype not in (np.float32, np.float64):
+                Y = Y.astype(self.dtype)
+
+        def f64(a):
+            return None if a is None else np.ascontiguousarray(a, dtype=np.float64)
+
+        softmax = self.link == "softmax"
+        small = n * self.n_features * K < _FUSED_MIN_PARALLEL_WORK
+        nt = 1 if small else max(1, int(self.n_threads))
+        self._fp = _fused.FusedPass(
+            X, t, Y, self.link, K, self.fit_intercept, f64(sample_weight),
+            f64(self.class_weight) if softmax else None,
+            None if softmax else f64(self.pos_weight),
+            f64(self._hess_scale) if softmax else None,
+            self.label_smoothing, rows, groups, nt,
+        )
+        self.block_rows = rows
+        # the chunks (row ranges) of the pass
+        self.blocks = [(start, min(n, start + rows)) for start in range(0, n, rows)]
+        self.n_workers, self._kernel_threads = 1, nt
+
+    def _fused_coefs(self, coef):
+        """``W (n_features, n_outputs)``, ``b (n_outputs,)`` in X's dtype, C-contiguous, from
+        flat coefficients (scikit-learn's layout: the outputs of one feature are contiguous)."""
+        c = np.asarray(coef, dtype=np.float64).reshape(self.n_dof, self.n_outputs)
+        W = np.ascontiguousarray(c[: self.n_features], dtype=self.dtype)
+        b = np.ascontiguousarray(c[-1], dtype=self.dtype) if self.fit_intercept else None
+        return W, b
+
+    def _fused_split(self, out):
+        """The pass's ``((n_features + 1) * n_outputs,)`` result as ``(gW (K, p), gb (K,))``."""
+        pK = self.n_features * self.n_outputs
+        return out[:pK].reshape(self.n_features, self.n_outputs).T, out[pK:]
 
     def close(self):
         """Shut the worker threads down (the object stays usable; they restart on demand)."""
@@ -439,6 +564,11 @@ class FusedLinearLoss(_LinearObjective):
 
     def _sums(self, coef, store_hessian=False, per_output=False):
         """Loss sum and gradient sums (float64, not divided by S), in one pass over ``X``."""
+        if self._fp is not None:
+            W, b = self._fused_coefs(coef)
+            out, loss = self._fp.grad(W, b, store_hessian, per_output)
+            gW, gb = self._fused_split(out)
+            return loss, gW, gb
         W, b = self.weight_intercept(coef)
         Wt = np.ascontiguousarray(W.T, dtype=self.dtype)
         bd = b.astype(self.dtype)
@@ -469,6 +599,9 @@ class FusedLinearLoss(_LinearObjective):
 
     def _hess_sums(self, v):
         """Hessian-vector product sums at the stored point (float64, not divided by S)."""
+        if self._fp is not None:
+            V, vb = self._fused_coefs(v)
+            return self._fused_split(self._fp.hessp(V, vb))
         if self._hess_data is None:
             raise RuntimeError("call loss_gradient(coef, store_hessian=True) first")
         V, vb = self.weight_intercept(v)
