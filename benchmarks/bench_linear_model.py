@@ -65,9 +65,17 @@ def dense_data(n, d, k, dtype):
 
 
 def sparse_data(n, d, k, nnz_per_row, seed=0):
+    """Text-like CSR: ``nnz_per_row`` uniform random columns per row (duplicates merged),
+    standard-normal values; labels drawn from a sparse linear model plus Gumbel noise.
+    Built directly (``scipy.sparse.random`` permutes all ``n * d`` positions)."""
     rng = np.random.default_rng(seed)
-    X = sparse.random(n, d, density=nnz_per_row / d, format="csr", random_state=seed,
-                      data_rvs=lambda m: rng.standard_normal(m))
+    cols = np.sort(rng.integers(0, d, size=(n, nnz_per_row)), axis=1)
+    X = sparse.csr_matrix(
+        (rng.standard_normal(n * nnz_per_row), cols.ravel(),
+         np.arange(0, n * nnz_per_row + 1, nnz_per_row)),
+        shape=(n, d),
+    )
+    X.sum_duplicates()
     W = rng.standard_normal((k, d)) * (rng.random((k, d)) < 0.2)
     logits = np.asarray(X @ W.T) + rng.gumbel(size=(n, k))
     return X, logits.argmax(axis=1)

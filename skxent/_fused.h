@@ -84,6 +84,7 @@ typedef struct {
     int64_t rpc, ldx, nchunks, ngroups;
     int isa;                /* SKF_ISA_*: the family that runs (resolved) */
     int64_t lanes;          /* lanes per partial element (dense: vector width; sparse: 1) */
+    int64_t kp;             /* row stride of the partials (dense: K; sparse: K padded) */
     /* per call */
     int mode;               /* SKF_GRAD or SKF_HESSP */
     int store_hessian, per_output;
@@ -91,6 +92,7 @@ typedef struct {
     const void *b;          /* (K,) or NULL */
     void *hstore;           /* (n * K), X's dtype: per-sample Hessian data */
     void *part;             /* ngroups partials of skf_part_elems(pb) elements */
+    void *wpad;             /* sparse, kp > K: (p, kp) scratch for the padded coefficients */
 } skf_problem;
 
 /* A cursor over the memory of the next chunk's rows of X, prefetched one cache line per step of
@@ -156,7 +158,8 @@ static int64_t skf_ws_doubles(const skf_problem *pb)
     const size_t es = pb->f32 ? 4 : 8;
     int64_t nel;
     if (pb->sparse)
-        nel = 3 * skf_round64(pb->rpc * pb->K, es) + skf_round64(pb->K, es);
+        nel = skf_round64(pb->rpc * pb->kp, es) + 2 * skf_round64(pb->rpc * pb->K, es) +
+              skf_round64(pb->kp, es);
     else
         nel = skf_round64(pb->p * pb->ldx, es) + 2 * skf_round64(pb->K * pb->ldx, es) +
               2 * skf_round64(pb->K * pb->rpc, es);
@@ -164,7 +167,7 @@ static int64_t skf_ws_doubles(const skf_problem *pb)
 }
 
 /* Elements of one group's partial gradient; their size is X's (dense) or double (sparse). */
-static int64_t skf_part_elems(const skf_problem *pb) { return (pb->p + 1) * pb->K * pb->lanes; }
+static int64_t skf_part_elems(const skf_problem *pb) { return (pb->p + 1) * pb->kp * pb->lanes; }
 static size_t skf_part_size(const skf_problem *pb) { return pb->sparse ? 8 : (pb->f32 ? 4 : 8); }
 
 /* ---- shared per-chunk steps ---------------------------------------------------------------- */
@@ -261,7 +264,7 @@ static inline double skf_sigmoid_curv(const skf_problem *pb, int64_t i, int64_t 
 #define SKF_CAT3(a, b, c) SKF_CAT3_(a, b, c)
 
 #if defined(__GNUC__) && !defined(__clang__)
-#define SKF_HAVE_DENSE 1
+#define SKF_HAVE_FUSED 1
 
 /* the baseline: whatever the compiler targets (SSE2 on x86-64); 16-byte vectors */
 #define SKF_ATTR
@@ -270,6 +273,8 @@ static inline double skf_sigmoid_curv(const skf_problem *pb, int64_t i, int64_t 
 #define SKF_FKB 4
 #define SKF_BKB 3
 #define SKF_BJB 3
+#define SKF_SVB 16
+#define SKF_SMAXV 4
 #define SKF_T double
 #define SKF_DOUBLE 1
 #define SKF_ID(x) SKF_CAT3(x, base, f64)
@@ -290,6 +295,8 @@ static inline double skf_sigmoid_curv(const skf_problem *pb, int64_t i, int64_t 
 #undef SKF_FKB
 #undef SKF_BKB
 #undef SKF_BJB
+#undef SKF_SVB
+#undef SKF_SMAXV
 
 #if SKF_X86
 /* AVX2 + FMA: 16 ymm registers */
@@ -299,6 +306,8 @@ static inline double skf_sigmoid_curv(const skf_problem *pb, int64_t i, int64_t 
 #define SKF_FKB 4
 #define SKF_BKB 3
 #define SKF_BJB 3
+#define SKF_SVB 32
+#define SKF_SMAXV 6
 #define SKF_T double
 #define SKF_DOUBLE 1
 #define SKF_ID(x) SKF_CAT3(x, avx2, f64)
@@ -319,6 +328,8 @@ static inline double skf_sigmoid_curv(const skf_problem *pb, int64_t i, int64_t 
 #undef SKF_FKB
 #undef SKF_BKB
 #undef SKF_BJB
+#undef SKF_SVB
+#undef SKF_SMAXV
 
 /* AVX-512: 32 zmm registers */
 #define SKF_ATTR __attribute__((target("arch=x86-64-v4")))
@@ -327,6 +338,8 @@ static inline double skf_sigmoid_curv(const skf_problem *pb, int64_t i, int64_t 
 #define SKF_FKB 8
 #define SKF_BKB 4
 #define SKF_BJB 5
+#define SKF_SVB 32
+#define SKF_SMAXV 8
 #define SKF_T double
 #define SKF_DOUBLE 1
 #define SKF_ID(x) SKF_CAT3(x, avx512, f64)
@@ -347,9 +360,11 @@ static inline double skf_sigmoid_curv(const skf_problem *pb, int64_t i, int64_t 
 #undef SKF_FKB
 #undef SKF_BKB
 #undef SKF_BJB
+#undef SKF_SVB
+#undef SKF_SMAXV
 #endif /* SKF_X86 */
 #else
-#define SKF_HAVE_DENSE 0 /* needs GCC's vector extensions: the Python BLAS path runs instead */
+#define SKF_HAVE_FUSED 0 /* needs GCC's vector extensions: the Python BLAS path runs instead */
 #endif
 
 typedef void (*skf_chunk_fn)(const skf_problem *, int64_t, int64_t, int64_t, double *, void *,
@@ -376,112 +391,29 @@ static int64_t skf_dense_lanes(int isa, int f32)
     return vb / (f32 ? 4 : 8);
 }
 
-#if SKF_HAVE_DENSE
-static skf_chunk_fn skf_dense_fn(int isa, int f32)
+/* Vector elements of the family's CSR row kernels for the dtype (K is padded to a multiple). */
+static int64_t skf_sparse_lanes(int isa, int f32)
+{
+    return (isa == SKF_ISA_BASE ? 16 : 32) / (f32 ? 4 : 8);
+}
+
+#if SKF_HAVE_FUSED
+static skf_chunk_fn skf_chunk_fn_of(int isa, int f32, int sparse)
 {
 #if SKF_X86
-    if (isa == SKF_ISA_AVX512)
+    if (isa == SKF_ISA_AVX512) {
+        if (sparse) return f32 ? skf_sparse_chunk_avx512_f32 : skf_sparse_chunk_avx512_f64;
         return f32 ? skf_dense_chunk_avx512_f32 : skf_dense_chunk_avx512_f64;
-    if (isa == SKF_ISA_AVX2) return f32 ? skf_dense_chunk_avx2_f32 : skf_dense_chunk_avx2_f64;
+    }
+    if (isa == SKF_ISA_AVX2) {
+        if (sparse) return f32 ? skf_sparse_chunk_avx2_f32 : skf_sparse_chunk_avx2_f64;
+        return f32 ? skf_dense_chunk_avx2_f32 : skf_dense_chunk_avx2_f64;
+    }
 #endif
+    if (sparse) return f32 ? skf_sparse_chunk_base_f32 : skf_sparse_chunk_base_f64;
     return f32 ? skf_dense_chunk_base_f32 : skf_dense_chunk_base_f64;
 }
 #endif
-
-/* ---- sparse (CSR) chunks ------------------------------------------------------------------- */
-
-/* Rows [r0, r1). part: this group's (p + 1) x K double partial (row p: the intercept). Plain
- * loops over K (the compiler vectorises them; SK_TARGET_CLONES picks the widest ISA). */
-#define SKF_SPARSE_CHUNK(NAME, T, IT)                                                           \
-    SK_TARGET_CLONES                                                                            \
-    static void NAME(const skf_problem *pb, int64_t r0, int64_t r1, int64_t r2, double *ws,     \
-                     void *part_v, double *lsum)                                                \
-    {                                                                                           \
-        const int64_t K = pb->K, p = pb->p, nb = r1 - r0;                                       \
-        const int64_t cap = skf_cap(K);                                                         \
-        const T *restrict data = (const T *)pb->data;                                           \
-        const IT *restrict idx = (const IT *)pb->indices;                                       \
-        const int64_t *restrict ptr = pb->indptr;                                               \
-        const T *restrict W = (const T *)pb->W;                                                 \
-        const T *b = (const T *)pb->b;                                                          \
-        double *restrict part = (double *)part_v;                                               \
-        T *Z = (T *)(ws + skf_cws_doubles(K));                                                  \
-        T *LB = Z + skf_round64(pb->rpc * K, sizeof(T));                                        \
-        T *U = LB + skf_round64(pb->rpc * K, sizeof(T));                                        \
-        const int f32 = sizeof(T) == 4;                                                         \
-        const int hessp = pb->mode == SKF_HESSP;                                                \
-        for (int64_t r = 0; r < nb; r++) {                                                      \
-            T *restrict z = Z + r * K;                                                          \
-            for (int64_t k = 0; k < K; k++) z[k] = b ? b[k] : (T)0;                             \
-            for (int64_t q = ptr[r0 + r]; q < ptr[r0 + r + 1]; q++) {                           \
-                const T xv = data[q];                                                           \
-                const T *restrict w = W + (int64_t)idx[q] * K;                                  \
-                for (int64_t k = 0; k < K; k++) z[k] += xv * w[k];                              \
-            }                                                                                   \
-        }                                                                                       \
-        if (!hessp) {                                                                           \
-            const sk_view zv = {Z, f32, K, 1};                                                  \
-            if (pb->store_hessian) {                                                            \
-                T *hs = (T *)pb->hstore + r0 * K;                                               \
-                if (pb->link == SKF_SOFTMAX)                                                    \
-                    skf_softmax_rows(&zv, nb, K, f32, hs, ws, cap);                             \
-                else                                                                            \
-                    for (int64_t r = 0; r < nb; r++)                                            \
-                        for (int64_t k = 0; k < K; k++)                                         \
-                            hs[r * K + k] =                                                     \
-                                (T)skf_sigmoid_curv(pb, r0 + r, k, (double)Z[r * K + k]);       \
-            }                                                                                   \
-            /* the gradient overwrites the logits (row-major both) */                           \
-            skf_pointwise(pb, &zv, r0, nb, Z, pb->per_output ? (void *)LB : NULL, ws, cap,      \
-                          lsum);                                                                \
-            if (pb->per_output) {                                                               \
-                for (int64_t k = 0; k < K; k++) lsum[k] = 0.0;                                  \
-                for (int64_t r = 0; r < nb; r++)                                                \
-                    for (int64_t k = 0; k < K; k++) lsum[k] += (double)LB[r * K + k];           \
-            }                                                                                   \
-        } else {                                                                                \
-            const T *hs = (const T *)pb->hstore + r0 * K;                                       \
-            for (int64_t r = 0; r < nb; r++) {                                                  \
-                T *restrict z = Z + r * K;                                                      \
-                const T *restrict hr = hs + r * K;                                              \
-                if (pb->link == SKF_SOFTMAX) {                                                  \
-                    T pu = 0;                                                                   \
-                    for (int64_t k = 0; k < K; k++) pu += hr[k] * z[k];                         \
-                    const T h = (T)pb->hscale[r0 + r];                                          \
-                    for (int64_t k = 0; k < K; k++) z[k] = h * hr[k] * (z[k] - pu);             \
-                } else {                                                                        \
-                    for (int64_t k = 0; k < K; k++) z[k] *= hr[k];                              \
-                }                                                                               \
-            }                                                                                   \
-            lsum[0] = 0.0;                                                                      \
-        }                                                                                       \
-        (void)U;                                                                                \
-        (void)r2;                                                                               \
-        for (int64_t r = 0; r < nb; r++) {                                                      \
-            const T *restrict g = Z + r * K;                                                    \
-            for (int64_t q = ptr[r0 + r]; q < ptr[r0 + r + 1]; q++) {                           \
-                const double xv = (double)data[q];                                              \
-                double *restrict d = part + (int64_t)idx[q] * K;                                \
-                for (int64_t k = 0; k < K; k++) d[k] += xv * (double)g[k];                      \
-            }                                                                                   \
-            if (pb->fit_intercept) {                                                            \
-                double *restrict d = part + p * K;                                              \
-                for (int64_t k = 0; k < K; k++) d[k] += (double)g[k];                           \
-            }                                                                                   \
-        }                                                                                       \
-    }
-
-SKF_SPARSE_CHUNK(skf_sparse_chunk_f64_i32, double, int32_t)
-SKF_SPARSE_CHUNK(skf_sparse_chunk_f64_i64, double, int64_t)
-SKF_SPARSE_CHUNK(skf_sparse_chunk_f32_i32, float, int32_t)
-SKF_SPARSE_CHUNK(skf_sparse_chunk_f32_i64, float, int64_t)
-#undef SKF_SPARSE_CHUNK
-
-static skf_chunk_fn skf_sparse_fn(int f32, int idx64)
-{
-    if (f32) return idx64 ? skf_sparse_chunk_f32_i64 : skf_sparse_chunk_f32_i32;
-    return idx64 ? skf_sparse_chunk_f64_i64 : skf_sparse_chunk_f64_i32;
-}
 
 /* ---- the driver ---------------------------------------------------------------------------- */
 
@@ -491,11 +423,14 @@ static int skf_setup(skf_problem *pb, int want_isa)
     pb->isa = skf_resolve_isa(want_isa);
     pb->ldx = (pb->rpc + SKF_PAD - 1) / SKF_PAD * SKF_PAD;
     if (pb->sparse) {
+        const int64_t v = skf_sparse_lanes(pb->isa, pb->f32);
         pb->lanes = 1;
-        return 1;
+        pb->kp = (pb->K + v - 1) / v * v;
+    } else {
+        pb->lanes = skf_dense_lanes(pb->isa, pb->f32);
+        pb->kp = pb->K;
     }
-    pb->lanes = skf_dense_lanes(pb->isa, pb->f32);
-    return SKF_HAVE_DENSE;
+    return SKF_HAVE_FUSED;
 }
 
 /* One pass (pb->mode): OUT out ((p + 1) x K, double) the gradient (row p: the intercept) or the
@@ -506,15 +441,24 @@ static int skf_run(const skf_problem *pb, int n_threads, double *out, double *lo
     const int64_t K = pb->K, G = pb->ngroups, nch = pb->nchunks;
     const int64_t nl = pb->per_output ? K : 1;
     const int64_t pe = skf_part_elems(pb), nout = (pb->p + 1) * K, lanes = pb->lanes;
-    const size_t es = skf_part_size(pb);
+    const int64_t kp = pb->kp, p = pb->p;
+    const size_t es = skf_part_size(pb), xs = pb->f32 ? 4 : 8;
     const int64_t wsn = skf_ws_doubles(pb);
     skf_chunk_fn fn = NULL;
-#if SKF_HAVE_DENSE
-    fn = pb->sparse ? skf_sparse_fn(pb->f32, pb->idx64) : skf_dense_fn(pb->isa, pb->f32);
+#if SKF_HAVE_FUSED
+    fn = skf_chunk_fn_of(pb->isa, pb->f32, pb->sparse);
 #else
-    if (!pb->sparse) return SK_ENOMEM;
-    fn = skf_sparse_fn(pb->f32, pb->idx64);
+    return SK_ENOMEM;
 #endif
+    /* CSR with K not a multiple of the row kernels' vectors: coefficients padded to (p, kp) */
+    skf_problem padded = *pb;
+    const void *W0 = pb->W;
+    const int pad = pb->sparse && kp != K;
+    if (pad) {
+        if (!pb->wpad) return SK_ENOMEM;
+        padded.W = pb->wpad;
+    }
+    pb = &padded;
     for (int64_t i = 0; i < nl; i++) loss[i] = 0.0;
     if (G <= 0 || nch <= 0) {
         for (int64_t i = 0; i < nout; i++) out[i] = 0.0;
@@ -536,6 +480,16 @@ static int skf_run(const skf_problem *pb, int n_threads, double *out, double *lo
         double lc[2 * SK_LANES];
         double *lchunk = nl <= SK_LANES ? lc : (double *)malloc((size_t)nl * sizeof(double));
         if (!ws || !lchunk) failed = 1;
+        if (pad) {
+#ifdef SKXENT_OPENMP
+#pragma omp for schedule(static)
+#endif
+            for (int64_t j = 0; j < p; j++) {
+                char *dst = (char *)pb->wpad + (size_t)(j * kp) * xs;
+                memcpy(dst, (const char *)W0 + (size_t)(j * K) * xs, (size_t)K * xs);
+                memset(dst + (size_t)K * xs, 0, (size_t)(kp - K) * xs);
+            }
+        }
 #ifdef SKXENT_OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
@@ -559,15 +513,16 @@ static int skf_run(const skf_problem *pb, int n_threads, double *out, double *lo
 #pragma omp for schedule(static)
 #endif
         for (int64_t i = 0; i < nout; i++) {
+            const int64_t at = ((i / K) * kp + i % K) * lanes; /* element (j, k) of a partial */
             double s = 0.0;
             if (pb->sparse || !pb->f32) {
                 for (int64_t g = 0; g < G; g++) {
-                    const double *q = (const double *)pb->part + g * pe + i * lanes;
+                    const double *q = (const double *)pb->part + g * pe + at;
                     for (int64_t l = 0; l < lanes; l++) s += q[l];
                 }
             } else {
                 for (int64_t g = 0; g < G; g++) {
-                    const float *q = (const float *)pb->part + g * pe + i * lanes;
+                    const float *q = (const float *)pb->part + g * pe + at;
                     for (int64_t l = 0; l < lanes; l++) s += (double)q[l];
                 }
             }

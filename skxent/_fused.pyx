@@ -50,15 +50,17 @@ cdef extern from "_fused.h" nogil:
         int64_t rpc, ldx, nchunks, ngroups
         int isa
         int64_t lanes
+        int64_t kp
         int mode
         int store_hessian, per_output
         const void *W
         const void *b
         void *hstore
         void *part
+        void *wpad
 
     int SK_OK, SK_ENOMEM
-    int SKF_SOFTMAX, SKF_SIGMOID, SKF_GRAD, SKF_HESSP, SKF_PAD, SKF_HAVE_DENSE
+    int SKF_SOFTMAX, SKF_SIGMOID, SKF_GRAD, SKF_HESSP, SKF_PAD, SKF_HAVE_FUSED
     int skf_setup(skf_problem *pb, int want_isa)
     int skf_run(const skf_problem *pb, int n_threads, double *out, double *loss)
     int64_t skf_part_elems(const skf_problem *pb)
@@ -67,7 +69,7 @@ cdef extern from "_fused.h" nogil:
     const char *skf_isa_name(int isa)
 
 
-HAVE_DENSE = bool(SKF_HAVE_DENSE)
+HAVE_FUSED = bool(SKF_HAVE_FUSED)
 PAD = SKF_PAD
 _ISAS = {"auto": 0, "baseline": 1, "avx2": 2, "avx512": 3}
 
@@ -115,6 +117,7 @@ cdef class FusedPass:
     cdef object _keep
     cdef object _part
     cdef object _hstore
+    cdef object _wpad
     cdef public int n_threads
 
     def __init__(self, X, t, y, str link, int64_t K, bint fit_intercept, sw, cw, pw, hscale,
@@ -195,11 +198,16 @@ cdef class FusedPass:
         self.pb.nchunks = (n + self.pb.rpc - 1) // self.pb.rpc
         self.pb.ngroups = max(1, min(n_groups, self.pb.nchunks)) if self.pb.nchunks else 0
         if not skf_setup(&self.pb, _ISAS[isa]):
-            raise RuntimeError("the dense fused pass is not compiled in this build")
+            raise RuntimeError("the fused pass is not compiled in this build")
         esize = skf_part_size(&self.pb)
         self._part = np.empty(max(1, self.pb.ngroups * skf_part_elems(&self.pb)),
                               dtype=np.float64 if esize == 8 else np.float32)
         self.pb.part = cnp.PyArray_DATA(<cnp.ndarray>self._part)
+        self._wpad = None
+        if self.pb.sparse and self.pb.kp != K:
+            self._wpad = np.empty(max(1, self.pb.p * self.pb.kp),
+                                  dtype=np.float32 if self.pb.f32 else np.float64)
+            self.pb.wpad = cnp.PyArray_DATA(<cnp.ndarray>self._wpad)
         self._hstore = None
         self.n_threads = n_threads
 

@@ -8,6 +8,7 @@
  *   SKF_VB          vector bytes (64, 32, 16)
  *   SKF_FRB, SKF_FKB  forward tile: row vectors x outputs held in registers
  *   SKF_BKB, SKF_BJB  backward tile: outputs x features held in registers
+ *   SKF_SVB, SKF_SMAXV  CSR rows: vector bytes, vectors of outputs held in registers
  *
  * Design note
  * -----------
@@ -343,6 +344,179 @@ SKF_ATTR static void SKF_ID(skf_dense_chunk)(const skf_problem *pb, int64_t r0, 
     SKF_ID(skf_backward)(GT, XT, ldx, p, K, pb->fit_intercept, part, &pf);
 }
 
+/* ---- CSR rows ------------------------------------------------------------------------------ */
+
+/* The K outputs of a row in vectors of SKF_SVB bytes (narrower than the dense tiles': K is
+ * padded to kp, a multiple of SKF_SNV, and narrow vectors waste less on the padding), at most
+ * SKF_SMAXV of them in registers per sweep over the row's stored values. The partial gradient
+ * is double whatever X's dtype. */
+#define SKF_SVT SKF_ID(skf_svec)
+#define SKF_SPD SKF_ID(skf_spd)
+#define SKF_SNV ((int64_t)(SKF_SVB / sizeof(SKF_T)))
+#define SKF_SPF 12 /* prefetch distance, in stored values */
+typedef SKF_T SKF_SVT __attribute__((vector_size(SKF_SVB)));
+typedef double SKF_SPD __attribute__((vector_size(SKF_SVB / sizeof(SKF_T) * 8)));
+
+/* OUT z[0 .. NV * SNV) = bz + sum_q x_q w[j_q, k0 ..] for the stored values [q0, q1). */
+SKF_INL void SKF_ID(skf_srow_fw)(const SKF_T *restrict data, const void *idxv, int idx64,
+                                 int64_t q0, int64_t q1, int64_t qmax, const SKF_T *restrict w,
+                                 int64_t kp, const SKF_T *bz, SKF_T *restrict z, const int NV)
+{
+    SKF_SVT acc[8];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) memcpy(&acc[v], bz + v * SKF_SNV, sizeof acc[v]);
+    const int32_t *i32 = (const int32_t *)idxv;
+    const int64_t *i64 = (const int64_t *)idxv;
+    for (int64_t q = q0; q < q1; q++) {
+        const int64_t j = idx64 ? i64[q] : (int64_t)i32[q];
+        if (q + SKF_SPF < qmax)
+            __builtin_prefetch(w + (idx64 ? i64[q + SKF_SPF] : (int64_t)i32[q + SKF_SPF]) * kp, 0, 3);
+        const SKF_T xv = data[q];
+        const SKF_T *wj = w + j * kp;
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; v++) {
+            SKF_SVT wv;
+            memcpy(&wv, wj + v * SKF_SNV, sizeof wv);
+            acc[v] += xv * wv;
+        }
+    }
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) memcpy(z + v * SKF_SNV, &acc[v], sizeof acc[v]);
+}
+
+/* part[j_q, k0 .. k0 + NV * SNV) += x_q g for the stored values [q0, q1); part row stride kp. */
+SKF_INL void SKF_ID(skf_srow_bw)(const SKF_T *restrict data, const void *idxv, int idx64,
+                                 int64_t q0, int64_t q1, int64_t qmax, const SKF_T *g,
+                                 int64_t kp, double *restrict part, const int NV)
+{
+    SKF_SPD gd[8];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) {
+        SKF_SVT gv;
+        memcpy(&gv, g + v * SKF_SNV, sizeof gv);
+        gd[v] = __builtin_convertvector(gv, SKF_SPD);
+    }
+    const int32_t *i32 = (const int32_t *)idxv;
+    const int64_t *i64 = (const int64_t *)idxv;
+    for (int64_t q = q0; q < q1; q++) {
+        const int64_t j = idx64 ? i64[q] : (int64_t)i32[q];
+        if (q + SKF_SPF < qmax)
+            __builtin_prefetch(part + (idx64 ? i64[q + SKF_SPF] : (int64_t)i32[q + SKF_SPF]) * kp, 1, 3);
+        const double xv = (double)data[q];
+        double *d = part + j * kp;
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; v++) {
+            SKF_SPD dv;
+            memcpy(&dv, d + v * SKF_SNV, sizeof dv);
+            dv += xv * gd[v];
+            memcpy(d + v * SKF_SNV, &dv, sizeof dv);
+        }
+    }
+}
+
+#define SKF_SROW_CASES(CALL)                                                                    \
+    switch (nv) {                                                                               \
+    case 1: CALL(1); break;                                                                     \
+    case 2: CALL(2); break;                                                                     \
+    case 3: CALL(3); break;                                                                     \
+    case 4: CALL(4); break;                                                                     \
+    case 5: CALL(5); break;                                                                     \
+    case 6: CALL(6); break;                                                                     \
+    case 7: CALL(7); break;                                                                     \
+    case 8: CALL(8); break;                                                                     \
+    default: break;                                                                             \
+    }
+
+/* Rows [r0, r1) of CSR X: the gradient pass or the Hessian-vector product (see the dense chunk;
+ * rows [r1, r2) are not prefetched here: the stored values are read in order). pb->W is the
+ * coefficient matrix padded to (p, kp) (zero columns), part a (p + 1, kp) double partial. */
+SKF_ATTR static void SKF_ID(skf_sparse_chunk)(const skf_problem *pb, int64_t r0, int64_t r1,
+                                              int64_t r2, double *ws, void *part_v, double *lsum)
+{
+    const int64_t K = pb->K, kp = pb->kp, p = pb->p, nb = r1 - r0;
+    const int64_t cap = skf_cap(K);
+    const SKF_T *data = (const SKF_T *)pb->data;
+    const int64_t *ptr = pb->indptr;
+    const SKF_T *W = (const SKF_T *)pb->W;
+    double *part = (double *)part_v;
+    SKF_T *Z = (SKF_T *)(ws + skf_cws_doubles(K)); /* (nb, kp): logits, then padded gradient */
+    SKF_T *G = Z + skf_round64(pb->rpc * kp, sizeof(SKF_T)); /* (nb, K) */
+    SKF_T *LB = G + skf_round64(pb->rpc * K, sizeof(SKF_T));  /* (nb, K) */
+    SKF_T *bz = LB + skf_round64(pb->rpc * K, sizeof(SKF_T)); /* (kp) */
+    const int f32 = sizeof(SKF_T) == 4;
+    const int64_t qmax = ptr[r1];
+    const int64_t vblk = SKF_SMAXV * SKF_SNV;
+    (void)r2;
+    for (int64_t k = 0; k < kp; k++) bz[k] = (pb->b && k < K) ? ((const SKF_T *)pb->b)[k] : 0;
+#define SKF_FW(NV_) SKF_ID(skf_srow_fw)(data, pb->indices, pb->idx64, q0, q1, qmax, W + k0, kp, \
+                                        bz + k0, Z + r * kp + k0, NV_)
+    for (int64_t r = 0; r < nb; r++) {
+        const int64_t q0 = ptr[r0 + r], q1 = ptr[r0 + r + 1];
+        for (int64_t k0 = 0; k0 < kp; k0 += vblk) {
+            const int nv = (int)((kp - k0 < vblk ? kp - k0 : vblk) / SKF_SNV);
+            SKF_SROW_CASES(SKF_FW)
+        }
+    }
+#undef SKF_FW
+    if (pb->mode == SKF_GRAD) {
+        const sk_view zv = {Z, f32, kp, 1};
+        if (pb->store_hessian) {
+            SKF_T *hs = (SKF_T *)pb->hstore + r0 * K;
+            if (pb->link == SKF_SOFTMAX)
+                skf_softmax_rows(&zv, nb, K, f32, hs, ws, cap);
+            else
+                for (int64_t r = 0; r < nb; r++)
+                    for (int64_t k = 0; k < K; k++)
+                        hs[r * K + k] = (SKF_T)skf_sigmoid_curv(pb, r0 + r, k, (double)Z[r * kp + k]);
+        }
+        skf_pointwise(pb, &zv, r0, nb, G, pb->per_output ? (void *)LB : NULL, ws, cap, lsum);
+        if (pb->per_output) {
+            for (int64_t k = 0; k < K; k++) lsum[k] = 0.0;
+            for (int64_t r = 0; r < nb; r++)
+                for (int64_t k = 0; k < K; k++) lsum[k] += (double)LB[r * K + k];
+        }
+        for (int64_t r = 0; r < nb; r++)
+            for (int64_t k = 0; k < kp; k++) Z[r * kp + k] = k < K ? G[r * K + k] : (SKF_T)0;
+    } else {
+        /* Hessian-vector product: Z holds u = V^T x + v_b */
+        const SKF_T *hs = (const SKF_T *)pb->hstore + r0 * K;
+        for (int64_t r = 0; r < nb; r++) {
+            SKF_T *z = Z + r * kp;
+            const SKF_T *hr = hs + r * K;
+            if (pb->link == SKF_SOFTMAX) {
+                SKF_T pu = 0;
+                for (int64_t k = 0; k < K; k++) pu += hr[k] * z[k];
+                const SKF_T h = (SKF_T)pb->hscale[r0 + r];
+                for (int64_t k = 0; k < K; k++) z[k] = h * hr[k] * (z[k] - pu);
+            } else {
+                for (int64_t k = 0; k < K; k++) z[k] *= hr[k];
+            }
+            for (int64_t k = K; k < kp; k++) z[k] = 0;
+        }
+        lsum[0] = 0.0;
+    }
+#define SKF_BW(NV_) SKF_ID(skf_srow_bw)(data, pb->indices, pb->idx64, q0, q1, qmax,             \
+                                        Z + r * kp + k0, kp, part + k0, NV_)
+    for (int64_t r = 0; r < nb; r++) {
+        const int64_t q0 = ptr[r0 + r], q1 = ptr[r0 + r + 1];
+        for (int64_t k0 = 0; k0 < kp; k0 += vblk) {
+            const int nv = (int)((kp - k0 < vblk ? kp - k0 : vblk) / SKF_SNV);
+            SKF_SROW_CASES(SKF_BW)
+        }
+        if (pb->fit_intercept) {
+            double *d = part + p * kp;
+            const SKF_T *g = Z + r * kp;
+            for (int64_t k = 0; k < K; k++) d[k] += (double)g[k];
+        }
+    }
+#undef SKF_BW
+}
+#undef SKF_SROW_CASES
+
+#undef SKF_SVT
+#undef SKF_SPD
+#undef SKF_SNV
+#undef SKF_SPF
 #undef SKF_VT
 #undef SKF_E8
 #undef SKF_NV

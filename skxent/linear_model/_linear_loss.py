@@ -105,9 +105,14 @@ _FUSED_MAX_ROWS = 8192
 _FUSED_SPARSE_CHUNK_NNZ = 1 << 14
 # Consecutive chunks form groups with one partial gradient each ((n_features + 1) * n_outputs
 # elements, times the vector lanes for dense X); their count is capped by this budget and by
-# _FUSED_MAX_GROUPS, never by the thread count. At least 2 so that two threads have work.
-_FUSED_PARTIALS_BYTES = 32 << 20
+# _FUSED_MAX_GROUPS, never by the thread count. At least 2 so that two threads have work. Every
+# partial is zeroed and read once per evaluation, and CSR's are scattered into at random: few
+# and small enough to stay in the last-level cache next to the coefficients.
+_FUSED_PARTIALS_BYTES = 16 << 20
 _FUSED_MAX_GROUPS = 32
+# The instruction-set family of the micro-kernels: "auto" (the CPU's best) or a cap
+# ("baseline", "avx2", "avx512"), for tests.
+_FUSED_ISA = "auto"
 # Below this many multiply-adds (n * p * K) one thread runs the pass (a parallel region costs
 # more than the work).
 _FUSED_MIN_PARALLEL_WORK = 1_000_000
@@ -122,10 +127,10 @@ def _use_fused(X, n_outputs):
     """Whether the fused C pass runs this problem (else the BLAS path)."""
     if _fused is None:
         return False
+    if not _fused.HAVE_FUSED:
+        return False
     if sparse.issparse(X):
         return True
-    if not _fused.HAVE_DENSE:
-        return False
     p = X.shape[1]
     return n_outputs <= _FUSED_MAX_OUTPUTS and p * n_outputs * X.dtype.itemsize <= (
         _FUSED_MAX_COEF_BYTES
@@ -443,7 +448,7 @@ class FusedLinearLoss(_LinearObjective):
             f64(self.class_weight) if softmax else None,
             None if softmax else f64(self.pos_weight),
             f64(self._hess_scale) if softmax else None,
-            self.label_smoothing, rows, groups, nt,
+            self.label_smoothing, rows, groups, nt, _FUSED_ISA,
         )
         self.block_rows = rows
         # the chunks (row ranges) of the pass
