@@ -508,9 +508,10 @@ static int skf_run(const skf_problem *pb, int n_threads, double *out, double *lo
                     for (int64_t i = 0; i < nl; i++) sk_kahan_add(ls + i, lcmp + i, lchunk[i]);
             }
         }
-        /* out[i] = sum over groups (in order) of the lanes (in order) of element i */
+        /* out[i] = sum over groups (in order) of the lanes (in order) of element i; dynamic,
+         * so that a thread the OS has descheduled does not hold the others up */
 #ifdef SKXENT_OPENMP
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 512)
 #endif
         for (int64_t i = 0; i < nout; i++) {
             const int64_t at = ((i / K) * kp + i % K) * lanes; /* element (j, k) of a partial */

@@ -246,7 +246,11 @@ def test_path_choice_by_shape():
     Xw = rng.standard_normal((50, 4))
     yw = np.arange(50) % wide_k
     big = FusedLinearLoss(Xw, yw, link="softmax", n_outputs=wide_k, fit_intercept=True)
-    assert big._fp is None  # BLAS path
+    assert big._fp is None  # BLAS path: too many outputs
+    p_big = LL._FUSED_MAX_COEFS // 3 + 1
+    big = FusedLinearLoss(rng.standard_normal((20, p_big)), y[:20], link="softmax",
+                          n_outputs=3, fit_intercept=True)
+    assert big._fp is None  # BLAS path: too many coefficients
     csr = FusedLinearLoss(sparse.csr_matrix(rng.standard_normal((50, 20))), y, link="softmax",
                           n_outputs=3, fit_intercept=True)
     assert csr._fp is not None and csr._fp.isa == "csr"

@@ -99,7 +99,9 @@ _MIN_PARALLEL_WORK = 4_000_000
 # has to stay in a core's L2 between the forward and backward sweeps, next to the next chunk
 # being prefetched.
 _FUSED_CHUNK_BYTES = 192 << 10
-_FUSED_MIN_ROWS = 16
+# ... but at least this many rows: each chunk adds its (n_features x n_outputs) vector partials
+# to its group's, a cost per chunk that more rows amortise (so wide X may take more L2).
+_FUSED_MIN_ROWS = 64
 _FUSED_MAX_ROWS = 8192
 # A CSR chunk: about this many stored values (its logits buffer stays in L1/L2).
 _FUSED_SPARSE_CHUNK_NNZ = 1 << 14
@@ -116,11 +118,12 @@ _FUSED_ISA = "auto"
 # Below this many multiply-adds (n * p * K) one thread runs the pass (a parallel region costs
 # more than the work).
 _FUSED_MIN_PARALLEL_WORK = 1_000_000
-# Dense shapes for the fused pass: its micro-kernel keeps the coefficients of a few outputs in
-# registers and streams W (p x K) from cache once per tile; beyond these sizes BLAS's blocked
-# GEMM is faster (measured by benchmarks/bench_fused.py --crossover).
-_FUSED_MAX_OUTPUTS = 64
-_FUSED_MAX_COEF_BYTES = 256 << 10
+# Dense shapes for the fused pass: its micro-kernel keeps a few outputs' accumulators in
+# registers and streams W (p x K) from cache once per tile; beyond about this many coefficients
+# BLAS's blocked GEMM is faster, in float64 and float32 alike (benchmarks/bench_fused.py
+# --crossover). More outputs than measured go to BLAS too.
+_FUSED_MAX_OUTPUTS = 256
+_FUSED_MAX_COEFS = 96_000
 
 
 def _use_fused(X, n_outputs):
@@ -131,10 +134,7 @@ def _use_fused(X, n_outputs):
         return False
     if sparse.issparse(X):
         return True
-    p = X.shape[1]
-    return n_outputs <= _FUSED_MAX_OUTPUTS and p * n_outputs * X.dtype.itemsize <= (
-        _FUSED_MAX_COEF_BYTES
-    )
+    return n_outputs <= _FUSED_MAX_OUTPUTS and X.shape[1] * n_outputs <= _FUSED_MAX_COEFS
 
 
 def _fused_chunking(X, n_outputs, block_rows):
@@ -153,9 +153,7 @@ def _fused_chunking(X, n_outputs, block_rows):
     if block_rows is not None:
         rows = int(block_rows)
     else:
-        rows = max(_FUSED_MIN_ROWS, min(_FUSED_MAX_ROWS, rows)) // _FUSED_MIN_ROWS * (
-            _FUSED_MIN_ROWS
-        )
+        rows = max(_FUSED_MIN_ROWS, min(_FUSED_MAX_ROWS, rows)) // 16 * 16
     rows = max(1, min(max(n, 1), rows))
     n_chunks = -(-n // rows)
     groups = min(_FUSED_MAX_GROUPS, max(2, _FUSED_PARTIALS_BYTES // part_bytes))
