@@ -27,13 +27,16 @@ over fixed chunks of rows, each chunk's logits by a register-blocked micro-kerne
 family's chunk kernel (the same code as ``skxent.losses``) on them, and ``G_b^T X_b`` while the
 chunk is still in cache; CSR ``X`` row by row over its stored values. No ``(n_samples,
 n_outputs)`` array, no Python per chunk, results bit-identical for every ``n_threads`` (fixed
-chunks, partial gradients reduced in a fixed order). That pass is used for sparse ``X`` and for
-dense ``X`` of the shapes where it beats BLAS (``_use_fused``: few outputs, coefficients small
-enough to stay in cache next to a chunk; ``benchmarks/bench_fused.py`` measures the crossover).
-Other dense shapes (many outputs times many features, where BLAS's cache blocking wins) take
-the BLAS path below, which is also the fallback for builds without the fused module. The BLAS
-path is one pass over row blocks of ``X``: for each block (sized so the block of ``X`` and its
-``(rows, n_outputs)`` logits stay in cache)
+chunks, partial gradients reduced in a fixed order). For ``newton-cg`` the gradient pass at a
+new point also stores what the Hessian needs per sample (``p``, or the sigmoid's second
+derivative: ``(n_samples, n_outputs)`` in X's dtype, as scikit-learn keeps them), and each
+Hessian-vector product is one more fused pass. That pass is used for sparse ``X`` and for dense
+``X`` of the shapes where it beats BLAS (``_use_fused``: at most 256 outputs and 96,000
+coefficients ``p * K``; ``benchmarks/bench_fused.py --crossover`` measures where BLAS's
+cache-blocked GEMM starts to win). Other dense shapes take the BLAS path below, which is also
+the fallback for builds without the fused module. The BLAS path is one pass over row blocks of
+``X``: for each block (sized so the block of ``X`` and its ``(rows, n_outputs)`` logits stay in
+cache)
 
 1. ``raw = X_b @ W.T + b`` (BLAS, into a preallocated buffer reused by every block),
 2. the skxent kernel (``losses._cce`` / ``losses._bce``, OpenMP, ``reduction="sum"``) writes the
@@ -46,8 +49,8 @@ the kernel (``n_threads=1``; both release the GIL) on it with their own logits b
 pools (a multithreaded BLAS call next to an OpenMP kernel, both busy-waiting between calls) were
 measured to be slow and erratic on a loaded 2-core machine; one level of threads is not. Each
 block's contribution (loss sum and ``raw.T @ X_b``) is stored in its own slot and the slots are
-summed in block order, so the result is bit-identical for every ``n_threads``. Sparse ``X`` is the
-exception: SciPy's sparse products hold the GIL, so it runs one worker over a few large CSR row
+summed in block order, so the result is bit-identical for every ``n_threads``. Sparse ``X`` (on
+this path only without the fused module) is the exception: SciPy's sparse products hold the GIL, so it runs one worker over a few large CSR row
 blocks with the kernel itself multithreaded (its results do not depend on the thread count).
 Because the object holds the (validated, block-sliced) data, it is built once per ``fit``;
 scikit-learn's object is stateless and gets ``X`` at every call.
