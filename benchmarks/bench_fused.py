@@ -15,7 +15,9 @@ is shared:
     (``np.sum(X)``; ``X.data.sum()`` for CSR) and the evaluation's multiply-adds
     (``2 n p K``, forward and backward) at this machine's large-GEMM rate (``np.dot`` of two
     square matrices of X's dtype, BLAS on every core). Targets: within 2x of the floor (dense),
-    2 threads >= 1.8x faster than 1.
+    2 threads >= 1.8x faster than 1. Then the same single-threaded, in this thread's CPU time
+    (fused on 1 thread, scikit-learn with BLAS on 1 thread, the read of ``X``): the per-core
+    cost, which a busy machine can still measure when the wall clock is mostly waiting.
 ``--crossover``
     Fused pass against the BLAS path for outputs K and features p on a grid, float64 and
     float32, one thread each, timed in CPU time (per-core efficiency decides which path is
@@ -148,11 +150,21 @@ def eval_case(title, X, y, link, K, repeats):
     print(f"fused (2 threads) / floor: {t2 / floor:.2f}x (target <= 2 for dense)   "
           f"1 thread / 2 threads: {t1 / t2:.2f}x (target >= 1.8)   "
           f"sklearn / fused: {res['sklearn LinearModelLoss']['median'] / t2:.1f}x")
+    # Per-core cost, in this thread's CPU time (what a busy machine can still measure): every
+    # contender on one thread, BLAS included.
+    with threadpool_limits(1, user_api="blas"):
+        cpu = compare_cpu({"fused": lambda: f1.loss_gradient(coef), "sklearn": peer,
+                           "read": read}, repeats=repeats)
+    c_f, c_s, c_r = (cpu[k]["median"] for k in ("fused", "sklearn", "read"))
+    print(f"one thread, CPU time: fused {c_f * 1e3:.2f} ms, sklearn {c_s * 1e3:.2f} ms "
+          f"(sklearn / fused {c_s / c_f:.1f}x), one read {c_r * 1e3:.2f} ms "
+          f"(fused / read {c_f / c_r:.2f}x)")
     for obj in (f1, f2, blas):
         obj.close()
     return dict(case=title, fused2=t2, fused1=t1, blas=res["skxent BLAS path, 2 workers"]["median"],
                 sklearn=res["sklearn LinearModelLoss"]["median"], read=t_read, flops=t_flops,
-                floor=floor, load=os.getloadavg()[0])
+                floor=floor, load=os.getloadavg()[0], cpu_fused=c_f, cpu_sklearn=c_s,
+                cpu_read=c_r)
 
 
 def run_eval(args):
@@ -171,6 +183,11 @@ def run_eval(args):
               f"{r['blas'] * 1e3:8.2f} {r['sklearn'] * 1e3:9.2f} {r['floor'] * 1e3:8.2f}   "
               f"/floor {r['fused2'] / r['floor']:.2f}x  1thr/2thr {r['fused1'] / r['fused2']:.2f}x"
               f"  sklearn/fused {r['sklearn'] / r['fused2']:.1f}x  (load {r['load']:.1f})")
+    print("\n## One thread, CPU time (ms): fused | sklearn (1 BLAS thread) | one read of X")
+    for r in out:
+        print(f"{r['case']:<14} {r['cpu_fused'] * 1e3:8.2f} {r['cpu_sklearn'] * 1e3:9.2f} "
+              f"{r['cpu_read'] * 1e3:8.2f}   sklearn/fused {r['cpu_sklearn'] / r['cpu_fused']:.1f}x"
+              f"  fused/read {r['cpu_fused'] / r['cpu_read']:.2f}x")
     return out
 
 
