@@ -169,14 +169,19 @@ def eval_case(title, X, y, link, K, repeats):
 
 def run_eval(args):
     n = 20_000 if args.quick else 100_000
+    only = set(args.only.split(","))
     out = []
     for dt in (np.float64, np.float32):
-        X, y = dense_data(n, 100, 10, dt)
-        out.append(eval_case(f"dense-{np.dtype(dt).name}", X, y, "softmax", 10, args.repeats))
-    X, y = sparse_data(n, 5_000 if args.quick else 50_000, 20, 100)
-    out.append(eval_case("sparse", X, y, "softmax", 20, args.repeats))
-    X, Y = multilabel_data(n // 2, 100, 20)
-    out.append(eval_case("multilabel", X, Y, "sigmoid", 20, args.repeats))
+        if f"dense-{np.dtype(dt).name}" in only:
+            X, y = dense_data(n, 100, 10, dt)
+            out.append(eval_case(f"dense-{np.dtype(dt).name}", X, y, "softmax", 10,
+                                 args.repeats))
+    if "sparse" in only:
+        X, y = sparse_data(n, 5_000 if args.quick else 50_000, 20, 100)
+        out.append(eval_case("sparse", X, y, "softmax", 20, args.repeats))
+    if "multilabel" in only:
+        X, Y = multilabel_data(n // 2, 100, 20)
+        out.append(eval_case("multilabel", X, Y, "sigmoid", 20, args.repeats))
     print("\n## Summary (ms): fused 2 thr | 1 thr | BLAS path | sklearn | floor; ratios")
     for r in out:
         print(f"{r['case']:<14} {r['fused2'] * 1e3:8.2f} {r['fused1'] * 1e3:8.2f} "
@@ -339,6 +344,8 @@ def main(argv=None):
     p.add_argument("--growth", action="store_true", help="also runs the crossover grid")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--only", default="dense-float64,dense-float32,sparse,multilabel",
+                   help="--eval cases (comma-separated)")
     args = p.parse_args(argv)
     if not (args.eval or args.crossover or args.growth):
         args.eval = True

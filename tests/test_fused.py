@@ -256,6 +256,16 @@ def test_path_choice_by_shape():
     assert csr._fp is not None and csr._fp.isa == "csr"
 
 
+def test_partials_memory_is_bounded_whatever_the_thread_count():
+    # many features x outputs: one partial gradient, not one per thread
+    X = sparse.random(100, 200_000, density=1e-4, format="csr", random_state=0)
+    rows, groups = LL._fused_chunking(X, 200, None)
+    assert groups == 1
+    X = sparse.random(10_000, 5_000, density=1e-3, format="csr", random_state=0)
+    rows, groups = LL._fused_chunking(X, 20, None)
+    assert groups >= 2 and groups * (5_000 + 1) * 20 * 8 <= 2 * LL._FUSED_PARTIALS_BYTES
+
+
 @pytest.mark.parametrize("solver", ["lbfgs", "newton-cg"])
 @pytest.mark.parametrize("Est", [SoftmaxRegression, MultiLabelLogistic])
 def test_fits_bit_identical_for_n_threads(Est, solver):

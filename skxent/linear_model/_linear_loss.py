@@ -115,6 +115,9 @@ _FUSED_SPARSE_CHUNK_NNZ = 1 << 14
 # and small enough to stay in the last-level cache next to the coefficients.
 _FUSED_PARTIALS_BYTES = 16 << 20
 _FUSED_MAX_GROUPS = 32
+# ... except that a second partial (for a second thread) is not allocated beyond this: a huge
+# n_features x n_outputs problem runs on one thread rather than double its gradient's memory.
+_FUSED_PARTIALS_MAX_BYTES = 256 << 20
 # The instruction-set family of the micro-kernels: "auto" (the CPU's best) or a cap
 # ("baseline", "avx2", "avx512"), for tests.
 _FUSED_ISA = "auto"
@@ -159,7 +162,8 @@ def _fused_chunking(X, n_outputs, block_rows):
         rows = max(_FUSED_MIN_ROWS, min(_FUSED_MAX_ROWS, rows)) // 16 * 16
     rows = max(1, min(max(n, 1), rows))
     n_chunks = -(-n // rows)
-    groups = min(_FUSED_MAX_GROUPS, max(2, _FUSED_PARTIALS_BYTES // part_bytes))
+    at_least = 2 if 2 * part_bytes <= _FUSED_PARTIALS_MAX_BYTES else 1
+    groups = min(_FUSED_MAX_GROUPS, max(at_least, _FUSED_PARTIALS_BYTES // part_bytes))
     return rows, max(1, min(n_chunks, groups))
 
 
