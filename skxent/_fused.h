@@ -93,6 +93,10 @@ typedef struct {
     void *hstore;           /* (n * K), X's dtype: per-sample Hessian data */
     void *part;             /* ngroups partials of skf_part_elems(pb) elements */
     void *wpad;             /* sparse, kp > K: (p, kp) scratch for the padded coefficients */
+    /* CSR, optional: a chunk-transposed copy (each chunk's stored values by feature) */
+    const void *cvals;      /* (nnz,) X's dtype, or NULL: the row pass */
+    const uint16_t *crows;  /* (nnz,) row within the chunk (chunks of at most 65536 rows) */
+    const int64_t *cptr;    /* (nchunks * (p + 1),) offsets into cvals per chunk and feature */
 } skf_problem;
 
 /* A cursor over the memory of the next chunk's rows of X, prefetched one cache line per step of
@@ -398,18 +402,22 @@ static int64_t skf_sparse_lanes(int isa, int f32)
 }
 
 #if SKF_HAVE_FUSED
+/* sparse: 0 dense, 1 CSR rows, 2 CSR through the chunk-transposed copy */
 static skf_chunk_fn skf_chunk_fn_of(int isa, int f32, int sparse)
 {
 #if SKF_X86
     if (isa == SKF_ISA_AVX512) {
+        if (sparse == 2) return f32 ? skf_csc_chunk_avx512_f32 : skf_csc_chunk_avx512_f64;
         if (sparse) return f32 ? skf_sparse_chunk_avx512_f32 : skf_sparse_chunk_avx512_f64;
         return f32 ? skf_dense_chunk_avx512_f32 : skf_dense_chunk_avx512_f64;
     }
     if (isa == SKF_ISA_AVX2) {
+        if (sparse == 2) return f32 ? skf_csc_chunk_avx2_f32 : skf_csc_chunk_avx2_f64;
         if (sparse) return f32 ? skf_sparse_chunk_avx2_f32 : skf_sparse_chunk_avx2_f64;
         return f32 ? skf_dense_chunk_avx2_f32 : skf_dense_chunk_avx2_f64;
     }
 #endif
+    if (sparse == 2) return f32 ? skf_csc_chunk_base_f32 : skf_csc_chunk_base_f64;
     if (sparse) return f32 ? skf_sparse_chunk_base_f32 : skf_sparse_chunk_base_f64;
     return f32 ? skf_dense_chunk_base_f32 : skf_dense_chunk_base_f64;
 }
@@ -446,7 +454,7 @@ static int skf_run(const skf_problem *pb, int n_threads, double *out, double *lo
     const int64_t wsn = skf_ws_doubles(pb);
     skf_chunk_fn fn = NULL;
 #if SKF_HAVE_FUSED
-    fn = skf_chunk_fn_of(pb->isa, pb->f32, pb->sparse);
+    fn = skf_chunk_fn_of(pb->isa, pb->f32, pb->sparse ? (pb->cvals ? 2 : 1) : 0);
 #else
     return SK_ENOMEM;
 #endif
@@ -541,6 +549,52 @@ static int skf_run(const skf_problem *pb, int n_threads, double *out, double *lo
             loss[i] = s - c;
         }
     free(gl);
+    return failed ? SK_ENOMEM : SK_OK;
+}
+
+/* The chunk-transposed copy of CSR X (see skf_csc_chunk): for each chunk of rpc rows, its
+ * stored values grouped by feature (a counting sort), rows increasing within a feature.
+ * OUT vals (nnz, X's dtype), rows (nnz), cptr (nchunks * (p + 1)). Chunks in parallel. */
+static int skf_csr_transpose(int64_t n, int64_t p, int64_t rpc, const int64_t *indptr,
+                             const void *indices, int idx64, const void *data, int f32,
+                             void *vals, uint16_t *rows, int64_t *cptr, int n_threads)
+{
+    const int64_t nch = n > 0 ? (n + rpc - 1) / rpc : 0;
+    int failed = 0;
+    (void)n_threads;
+#ifdef SKXENT_OPENMP
+#pragma omp parallel num_threads(n_threads) if (n_threads > 1 && nch > 1) reduction(|| : failed)
+#endif
+    {
+        int64_t *cur = (int64_t *)malloc((size_t)(p + 1) * sizeof(int64_t));
+        if (!cur) failed = 1;
+#ifdef SKXENT_OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (int64_t c = 0; c < nch; c++) {
+            if (!cur) continue;
+            const int64_t r0 = c * rpc, r1 = r0 + rpc < n ? r0 + rpc : n;
+            int64_t *cp = cptr + c * (p + 1);
+            memset(cp, 0, (size_t)(p + 1) * sizeof(int64_t));
+            for (int64_t q = indptr[r0]; q < indptr[r1]; q++)
+                cp[(idx64 ? ((const int64_t *)indices)[q] : ((const int32_t *)indices)[q]) + 1]++;
+            cp[0] = indptr[r0] - indptr[0];
+            for (int64_t j = 0; j < p; j++) cp[j + 1] += cp[j];
+            memcpy(cur, cp, (size_t)p * sizeof(int64_t));
+            for (int64_t r = r0; r < r1; r++)
+                for (int64_t q = indptr[r]; q < indptr[r + 1]; q++) {
+                    const int64_t j = idx64 ? ((const int64_t *)indices)[q]
+                                            : ((const int32_t *)indices)[q];
+                    const int64_t at = cur[j]++;
+                    rows[at] = (uint16_t)(r - r0);
+                    if (f32)
+                        ((float *)vals)[at] = ((const float *)data)[q];
+                    else
+                        ((double *)vals)[at] = ((const double *)data)[q];
+                }
+        }
+        free(cur);
+    }
     return failed ? SK_ENOMEM : SK_OK;
 }
 

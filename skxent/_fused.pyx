@@ -16,7 +16,7 @@ memory safety needs; ``skxent/linear_model/_linear_loss.py`` validates and choos
 import numpy as np
 
 cimport numpy as cnp
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, uint16_t
 from libc.string cimport memset
 
 cnp.import_array()
@@ -58,6 +58,9 @@ cdef extern from "_fused.h" nogil:
         void *hstore
         void *part
         void *wpad
+        const void *cvals
+        const uint16_t *crows
+        const int64_t *cptr
 
     int SK_OK, SK_ENOMEM
     int SKF_SOFTMAX, SKF_SIGMOID, SKF_GRAD, SKF_HESSP, SKF_PAD, SKF_HAVE_FUSED
@@ -66,6 +69,9 @@ cdef extern from "_fused.h" nogil:
     int64_t skf_part_elems(const skf_problem *pb)
     size_t skf_part_size(const skf_problem *pb)
     int skf_resolve_isa(int want)
+    int skf_csr_transpose(int64_t n, int64_t p, int64_t rpc, const int64_t *indptr,
+                          const void *indices, int idx64, const void *data, int f32,
+                          void *vals, uint16_t *rows, int64_t *cptr, int n_threads)
     const char *skf_isa_name(int isa)
 
 
@@ -77,6 +83,41 @@ _ISAS = {"auto": 0, "baseline": 1, "avx2": 2, "avx512": 3}
 def isa_name(str want="auto"):
     """The instruction-set family the dense pass runs on this CPU (capped by ``want``)."""
     return skf_isa_name(skf_resolve_isa(_ISAS[want])).decode()
+
+
+def csr_transposed(X, int64_t rows_per_chunk, int n_threads=1):
+    """The chunk-transposed copy of CSR ``X`` for ``FusedPass(csc=...)``: each chunk of
+    ``rows_per_chunk`` rows (at most 65536) as CSC. Returns ``(values, rows within the chunk
+    (uint16), offsets (n_chunks * (p + 1),) int64 into values)``."""
+    if rows_per_chunk < 1 or rows_per_chunk > 65536:
+        raise ValueError("rows_per_chunk must be in [1, 65536]")
+    cdef int64_t n = X.shape[0], p = X.shape[1]
+    cdef cnp.ndarray ip = np.ascontiguousarray(X.indptr, dtype=np.int64)
+    ind = X.indices
+    if ind.dtype != np.int64 and ind.dtype != np.int32:
+        ind = ind.astype(np.int32)
+    cdef cnp.ndarray ia = np.ascontiguousarray(ind)
+    cdef cnp.ndarray da = np.ascontiguousarray(X.data)
+    cdef int f32 = _is_f32(da)
+    cdef int64_t nnz = ip[n] - ip[0] if n else 0
+    if ip.shape[0] != n + 1 or (n and (ip[0] < 0 or ip[n] > min(ia.shape[0], da.shape[0]))):
+        raise ValueError("inconsistent CSR matrix")
+    if n and nnz and (ia[ip[0]:ip[n]].min() < 0 or ia[ip[0]:ip[n]].max() >= p):
+        raise ValueError("CSR column index out of range")
+    cdef int64_t nch = (n + rows_per_chunk - 1) // rows_per_chunk
+    cdef cnp.ndarray vals = np.empty(nnz, dtype=da.dtype)
+    cdef cnp.ndarray rws = np.empty(nnz, dtype=np.uint16)
+    cdef cnp.ndarray cptr = np.empty(nch * (p + 1), dtype=np.int64)
+    cdef int rc
+    cdef int idx64 = ia.dtype == np.int64
+    with nogil:
+        rc = skf_csr_transpose(n, p, rows_per_chunk, <const int64_t *>cnp.PyArray_DATA(ip),
+                               cnp.PyArray_DATA(ia), idx64, cnp.PyArray_DATA(da), f32,
+                               cnp.PyArray_DATA(vals), <uint16_t *>cnp.PyArray_DATA(rws),
+                               <int64_t *>cnp.PyArray_DATA(cptr), n_threads)
+    if rc == SK_ENOMEM:
+        raise MemoryError("skxent could not allocate the transposed CSR copy")
+    return vals, rws, cptr
 
 
 cdef inline int _is_f32(cnp.ndarray a) except -1:
@@ -122,7 +163,7 @@ cdef class FusedPass:
 
     def __init__(self, X, t, y, str link, int64_t K, bint fit_intercept, sw, cw, pw, hscale,
                  double smooth, int64_t rows_per_chunk, int64_t n_groups, int n_threads,
-                 str isa="auto"):
+                 str isa="auto", csc=None):
         cdef cnp.ndarray xa, ya, ta, ip
         memset(&self.pb, 0, sizeof(skf_problem))
         keep = []
@@ -197,6 +238,23 @@ cdef class FusedPass:
         self.pb.rpc = max(1, rows_per_chunk)
         self.pb.nchunks = (n + self.pb.rpc - 1) // self.pb.rpc
         self.pb.ngroups = max(1, min(n_groups, self.pb.nchunks)) if self.pb.nchunks else 0
+        cdef cnp.ndarray cv, cr, cp
+        if csc is not None:
+            # CSR's chunk-transposed copy: (values, rows within the chunk, per-chunk offsets)
+            cv, cr, cp = csc
+            if not self.pb.sparse or self.pb.rpc > 65536:
+                raise ValueError("the transposed copy is for CSR chunks of <= 65536 rows")
+            if cv.dtype != X.data.dtype or cr.dtype != np.uint16 or cp.dtype != np.int64 \
+                    or not (cnp.PyArray_IS_C_CONTIGUOUS(cv) and cnp.PyArray_IS_C_CONTIGUOUS(cr)
+                            and cnp.PyArray_IS_C_CONTIGUOUS(cp)) \
+                    or cp.shape[0] != self.pb.nchunks * (self.pb.p + 1) \
+                    or cr.shape[0] != cv.shape[0] \
+                    or (cp.shape[0] and (cp.min() < 0 or cp.max() > cv.shape[0])):
+                raise ValueError("inconsistent transposed CSR copy")
+            self.pb.cvals = cnp.PyArray_DATA(cv)
+            self.pb.crows = <const uint16_t *>cnp.PyArray_DATA(cr)
+            self.pb.cptr = <const int64_t *>cnp.PyArray_DATA(cp)
+            keep += [cv, cr, cp]
         if not skf_setup(&self.pb, _ISAS[isa]):
             raise RuntimeError("the fused pass is not compiled in this build")
         esize = skf_part_size(&self.pb)
@@ -213,7 +271,9 @@ cdef class FusedPass:
 
     @property
     def isa(self):
-        return "csr" if self.pb.sparse else skf_isa_name(self.pb.isa).decode()
+        if self.pb.sparse:
+            return "csr-transposed" if self.pb.cvals != NULL else "csr"
+        return skf_isa_name(self.pb.isa).decode()
 
     @property
     def n_chunks(self):

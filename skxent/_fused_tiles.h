@@ -427,37 +427,14 @@ SKF_INL void SKF_ID(skf_srow_bw)(const SKF_T *restrict data, const void *idxv, i
     default: break;                                                                             \
     }
 
-/* Rows [r0, r1) of CSR X: the gradient pass or the Hessian-vector product (see the dense chunk;
- * rows [r1, r2) are not prefetched here: the stored values are read in order). pb->W is the
- * coefficient matrix padded to (p, kp) (zero columns), part a (p + 1, kp) double partial. */
-SKF_ATTR static void SKF_ID(skf_sparse_chunk)(const skf_problem *pb, int64_t r0, int64_t r1,
-                                              int64_t r2, double *ws, void *part_v, double *lsum)
+/* The middle of a CSR chunk, between the forward and backward sweeps: Z (nb, kp) holds the
+ * logits (SKF_GRAD) or u = V^T x + v_b (SKF_HESSP); on return it holds the padded pointwise
+ * gradient (or Hessian times u), zero in the padding columns. */
+SKF_INL void SKF_ID(skf_sparse_mid)(const skf_problem *pb, int64_t r0, int64_t nb, SKF_T *Z,
+                                    SKF_T *G, SKF_T *LB, double *ws, double *lsum)
 {
-    const int64_t K = pb->K, kp = pb->kp, p = pb->p, nb = r1 - r0;
-    const int64_t cap = skf_cap(K);
-    const SKF_T *data = (const SKF_T *)pb->data;
-    const int64_t *ptr = pb->indptr;
-    const SKF_T *W = (const SKF_T *)pb->W;
-    double *part = (double *)part_v;
-    SKF_T *Z = (SKF_T *)(ws + skf_cws_doubles(K)); /* (nb, kp): logits, then padded gradient */
-    SKF_T *G = Z + skf_round64(pb->rpc * kp, sizeof(SKF_T)); /* (nb, K) */
-    SKF_T *LB = G + skf_round64(pb->rpc * K, sizeof(SKF_T));  /* (nb, K) */
-    SKF_T *bz = LB + skf_round64(pb->rpc * K, sizeof(SKF_T)); /* (kp) */
+    const int64_t K = pb->K, kp = pb->kp, cap = skf_cap(K);
     const int f32 = sizeof(SKF_T) == 4;
-    const int64_t qmax = ptr[r1];
-    const int64_t vblk = SKF_SMAXV * SKF_SNV;
-    (void)r2;
-    for (int64_t k = 0; k < kp; k++) bz[k] = (pb->b && k < K) ? ((const SKF_T *)pb->b)[k] : 0;
-#define SKF_FW(NV_) SKF_ID(skf_srow_fw)(data, pb->indices, pb->idx64, q0, q1, qmax, W + k0, kp, \
-                                        bz + k0, Z + r * kp + k0, NV_)
-    for (int64_t r = 0; r < nb; r++) {
-        const int64_t q0 = ptr[r0 + r], q1 = ptr[r0 + r + 1];
-        for (int64_t k0 = 0; k0 < kp; k0 += vblk) {
-            const int nv = (int)((kp - k0 < vblk ? kp - k0 : vblk) / SKF_SNV);
-            SKF_SROW_CASES(SKF_FW)
-        }
-    }
-#undef SKF_FW
     if (pb->mode == SKF_GRAD) {
         const sk_view zv = {Z, f32, kp, 1};
         if (pb->store_hessian) {
@@ -478,7 +455,6 @@ SKF_ATTR static void SKF_ID(skf_sparse_chunk)(const skf_problem *pb, int64_t r0,
         for (int64_t r = 0; r < nb; r++)
             for (int64_t k = 0; k < kp; k++) Z[r * kp + k] = k < K ? G[r * K + k] : (SKF_T)0;
     } else {
-        /* Hessian-vector product: Z holds u = V^T x + v_b */
         const SKF_T *hs = (const SKF_T *)pb->hstore + r0 * K;
         for (int64_t r = 0; r < nb; r++) {
             SKF_T *z = Z + r * kp;
@@ -495,6 +471,38 @@ SKF_ATTR static void SKF_ID(skf_sparse_chunk)(const skf_problem *pb, int64_t r0,
         }
         lsum[0] = 0.0;
     }
+}
+
+/* Rows [r0, r1) of CSR X: the gradient pass or the Hessian-vector product (see the dense chunk;
+ * rows [r1, r2) are not prefetched here: the stored values are read in order). pb->W is the
+ * coefficient matrix padded to (p, kp) (zero columns), part a (p + 1, kp) double partial. */
+SKF_ATTR static void SKF_ID(skf_sparse_chunk)(const skf_problem *pb, int64_t r0, int64_t r1,
+                                              int64_t r2, double *ws, void *part_v, double *lsum)
+{
+    const int64_t K = pb->K, kp = pb->kp, p = pb->p, nb = r1 - r0;
+    const SKF_T *data = (const SKF_T *)pb->data;
+    const int64_t *ptr = pb->indptr;
+    const SKF_T *W = (const SKF_T *)pb->W;
+    double *part = (double *)part_v;
+    SKF_T *Z = (SKF_T *)(ws + skf_cws_doubles(K)); /* (nb, kp): logits, then padded gradient */
+    SKF_T *G = Z + skf_round64(pb->rpc * kp, sizeof(SKF_T)); /* (nb, K) */
+    SKF_T *LB = G + skf_round64(pb->rpc * K, sizeof(SKF_T));  /* (nb, K) */
+    SKF_T *bz = LB + skf_round64(pb->rpc * K, sizeof(SKF_T)); /* (kp) */
+    const int64_t qmax = ptr[r1];
+    const int64_t vblk = SKF_SMAXV * SKF_SNV;
+    (void)r2;
+    for (int64_t k = 0; k < kp; k++) bz[k] = (pb->b && k < K) ? ((const SKF_T *)pb->b)[k] : 0;
+#define SKF_FW(NV_) SKF_ID(skf_srow_fw)(data, pb->indices, pb->idx64, q0, q1, qmax, W + k0, kp, \
+                                        bz + k0, Z + r * kp + k0, NV_)
+    for (int64_t r = 0; r < nb; r++) {
+        const int64_t q0 = ptr[r0 + r], q1 = ptr[r0 + r + 1];
+        for (int64_t k0 = 0; k0 < kp; k0 += vblk) {
+            const int nv = (int)((kp - k0 < vblk ? kp - k0 : vblk) / SKF_SNV);
+            SKF_SROW_CASES(SKF_FW)
+        }
+    }
+#undef SKF_FW
+    SKF_ID(skf_sparse_mid)(pb, r0, nb, Z, G, LB, ws, lsum);
 #define SKF_BW(NV_) SKF_ID(skf_srow_bw)(data, pb->indices, pb->idx64, q0, q1, qmax,             \
                                         Z + r * kp + k0, kp, part + k0, NV_)
     for (int64_t r = 0; r < nb; r++) {
@@ -510,6 +518,106 @@ SKF_ATTR static void SKF_ID(skf_sparse_chunk)(const skf_problem *pb, int64_t r0,
         }
     }
 #undef SKF_BW
+}
+
+/* ---- CSR through a chunk-transposed copy ------------------------------------------------- */
+
+/* z rows r_q (row stride kp, offset k0 applied) += x_q w for the stored values [q0, q1) of one
+ * feature (w: NV vectors of that feature's coefficients). */
+SKF_INL void SKF_ID(skf_ccol_fw)(const SKF_T *restrict vals, const uint16_t *restrict rows,
+                                 int64_t q0, int64_t q1, const SKF_T *w, int64_t kp,
+                                 SKF_T *restrict Z, const int NV)
+{
+    SKF_SVT wv[8];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) memcpy(&wv[v], w + v * SKF_SNV, sizeof wv[v]);
+    for (int64_t q = q0; q < q1; q++) {
+        const SKF_T xv = vals[q];
+        SKF_T *z = Z + (int64_t)rows[q] * kp;
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; v++) {
+            SKF_SVT zv;
+            memcpy(&zv, z + v * SKF_SNV, sizeof zv);
+            zv += xv * wv[v];
+            memcpy(z + v * SKF_SNV, &zv, sizeof zv);
+        }
+    }
+}
+
+/* d (NV vectors, double) += sum_q x_q g[r_q] for one feature's stored values [q0, q1). */
+SKF_INL void SKF_ID(skf_ccol_bw)(const SKF_T *restrict vals, const uint16_t *restrict rows,
+                                 int64_t q0, int64_t q1, const SKF_T *restrict Z, int64_t kp,
+                                 double *restrict d, const int NV)
+{
+    SKF_SPD acc[8];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) acc[v] = (SKF_SPD){0};
+    for (int64_t q = q0; q < q1; q++) {
+        const double xv = (double)vals[q];
+        const SKF_T *g = Z + (int64_t)rows[q] * kp;
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; v++) {
+            SKF_SVT gv;
+            memcpy(&gv, g + v * SKF_SNV, sizeof gv);
+            acc[v] += xv * __builtin_convertvector(gv, SKF_SPD);
+        }
+    }
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) {
+        SKF_SPD dv;
+        memcpy(&dv, d + v * SKF_SNV, sizeof dv);
+        dv += acc[v];
+        memcpy(d + v * SKF_SNV, &dv, sizeof dv);
+    }
+}
+
+/* Rows [r0, r1) of CSR X, from the chunk's transposed copy (pb->cvals, pb->crows: the chunk's
+ * stored values by feature, rows in increasing order within a feature; pb->cptr: per chunk,
+ * p + 1 offsets). The coefficients and the partial are swept in feature order, once per chunk;
+ * the random accesses go to the chunk's (nb, kp) logits/gradient rows, which stay in L2. */
+SKF_ATTR static void SKF_ID(skf_csc_chunk)(const skf_problem *pb, int64_t r0, int64_t r1,
+                                           int64_t r2, double *ws, void *part_v, double *lsum)
+{
+    const int64_t K = pb->K, kp = pb->kp, p = pb->p, nb = r1 - r0;
+    const int64_t *fp = pb->cptr + (r0 / pb->rpc) * (p + 1);
+    const SKF_T *vals = (const SKF_T *)pb->cvals;
+    const uint16_t *rows = pb->crows;
+    const SKF_T *W = (const SKF_T *)pb->W;
+    double *part = (double *)part_v;
+    SKF_T *Z = (SKF_T *)(ws + skf_cws_doubles(K));
+    SKF_T *G = Z + skf_round64(pb->rpc * kp, sizeof(SKF_T));
+    SKF_T *LB = G + skf_round64(pb->rpc * K, sizeof(SKF_T));
+    const int64_t vblk = SKF_SMAXV * SKF_SNV;
+    (void)r2;
+    for (int64_t r = 0; r < nb; r++)
+        for (int64_t k = 0; k < kp; k++)
+            Z[r * kp + k] = (pb->b && k < K) ? ((const SKF_T *)pb->b)[k] : (SKF_T)0;
+#define SKF_FW(NV_) SKF_ID(skf_ccol_fw)(vals, rows, q0, q1, W + j * kp + k0, kp, Z + k0, NV_)
+    for (int64_t j = 0; j < p; j++) {
+        const int64_t q0 = fp[j], q1 = fp[j + 1];
+        if (q0 == q1) continue;
+        for (int64_t k0 = 0; k0 < kp; k0 += vblk) {
+            const int nv = (int)((kp - k0 < vblk ? kp - k0 : vblk) / SKF_SNV);
+            SKF_SROW_CASES(SKF_FW)
+        }
+    }
+#undef SKF_FW
+    SKF_ID(skf_sparse_mid)(pb, r0, nb, Z, G, LB, ws, lsum);
+#define SKF_BW(NV_) SKF_ID(skf_ccol_bw)(vals, rows, q0, q1, Z + k0, kp, part + j * kp + k0, NV_)
+    for (int64_t j = 0; j < p; j++) {
+        const int64_t q0 = fp[j], q1 = fp[j + 1];
+        if (q0 == q1) continue;
+        for (int64_t k0 = 0; k0 < kp; k0 += vblk) {
+            const int nv = (int)((kp - k0 < vblk ? kp - k0 : vblk) / SKF_SNV);
+            SKF_SROW_CASES(SKF_BW)
+        }
+    }
+#undef SKF_BW
+    if (pb->fit_intercept) {
+        double *d = part + p * kp;
+        for (int64_t r = 0; r < nb; r++)
+            for (int64_t k = 0; k < K; k++) d[k] += (double)Z[r * kp + k];
+    }
 }
 #undef SKF_SROW_CASES
 

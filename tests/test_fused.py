@@ -28,6 +28,18 @@ from test_linear_model_loss import CASES, _problem
 ISAS = [f for f in ("baseline", "avx2", "avx512") if _fused.isa_name(f) == f]
 
 
+def _layout(monkeypatch, layout):
+    """``"csrT"``: CSR through the chunk-transposed copy; ``"csr"``: the row pass."""
+    if layout.startswith("csr"):
+        monkeypatch.setattr(LL, "_FUSED_CSR_LAYOUT", "transposed" if layout == "csrT" else "rows")
+        return "csr"
+    return layout
+
+
+def _expected_isa(layout, isa):
+    return {"csr": "csr", "csrT": "csr-transposed"}.get(layout, isa)
+
+
 def _loss(Xd, y_arg, link, K, *, fused, weighted, ext, dtype, fit_intercept=True, e=0.1,
           C=0.7, **kw):
     kws = dict(class_weight=ext.astype(dtype)) if link == "softmax" else dict(
@@ -68,16 +80,19 @@ def _assert_close(a, b, dtype):
 
 
 @pytest.mark.parametrize("link, soft, weighted", CASES)
-@pytest.mark.parametrize("layout", ["C", "F", "strided", "csr"])
+@pytest.mark.parametrize("layout", ["C", "F", "strided", "csr", "csrT"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_fused_pass_equals_blas_path(link, soft, weighted, layout, dtype, fit_intercept):
-    X, Xd, Y, y_arg, sw, ext = _problem(link, soft=soft, weighted=weighted, layout=layout,
-                                        dtype=dtype, n=301, d=9, K=5)
+def test_fused_pass_equals_blas_path(monkeypatch, link, soft, weighted, layout, dtype,
+                                     fit_intercept):
+    X, Xd, Y, y_arg, sw, ext = _problem(link, soft=soft, weighted=weighted,
+                                        layout=_layout(monkeypatch, layout), dtype=dtype,
+                                        n=301, d=9, K=5)
     K = Y.shape[1]
     kw = dict(weighted=weighted, ext=ext, dtype=dtype, fit_intercept=fit_intercept,
               sample_weight=sw.astype(dtype), block_rows=48)
     fused = _loss(Xd, y_arg, link, K, fused=True, **kw)
+    assert fused._fp.isa == _expected_isa(layout, fused._fp.isa)
     blas = _loss(Xd, y_arg, link, K, fused=False, **kw)
     rng = np.random.default_rng(3)
     coef = rng.standard_normal(fused.n_dof * K) * 0.4
@@ -88,18 +103,19 @@ def test_fused_pass_equals_blas_path(link, soft, weighted, layout, dtype, fit_in
 
 @pytest.mark.parametrize("isa", ISAS)
 @pytest.mark.parametrize("link, soft, weighted", [CASES[1], CASES[2], CASES[4]])
-@pytest.mark.parametrize("layout", ["C", "csr"])
+@pytest.mark.parametrize("layout", ["C", "csr", "csrT"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_every_instruction_set_family_equals_blas_path(monkeypatch, isa, link, soft, weighted,
                                                        layout, dtype):
     # K = 11: output blocks of uneven sizes in every family's tiles; p = 23: feature tails.
-    X, Xd, Y, y_arg, sw, ext = _problem(link, soft=soft, weighted=weighted, layout=layout,
-                                        dtype=dtype, n=213, d=23, K=11)
+    X, Xd, Y, y_arg, sw, ext = _problem(link, soft=soft, weighted=weighted,
+                                        layout=_layout(monkeypatch, layout), dtype=dtype,
+                                        n=213, d=23, K=11)
     monkeypatch.setattr(LL, "_FUSED_ISA", isa)
     kw = dict(weighted=weighted, ext=ext, dtype=dtype, sample_weight=sw.astype(dtype),
               block_rows=40)
     fused = _loss(Xd, y_arg, link, 11, fused=True, **kw)
-    assert fused._fp.isa == ("csr" if layout == "csr" else isa)
+    assert fused._fp.isa == _expected_isa(layout, isa)
     blas = _loss(Xd, y_arg, link, 11, fused=False, **kw)
     rng = np.random.default_rng(4)
     coef = rng.standard_normal(fused.n_dof * 11) * 0.3
@@ -109,11 +125,12 @@ def test_every_instruction_set_family_equals_blas_path(monkeypatch, isa, link, s
 
 @pytest.mark.parametrize("link", ["softmax", "sigmoid"])
 @pytest.mark.parametrize("n, p, K", [(157, 1, 3), (157, 6, 1), (5, 4, 3), (1, 3, 2), (64, 1, 1)])
-@pytest.mark.parametrize("layout", ["C", "csr"])
-def test_degenerate_shapes_match_finite_differences(link, n, p, K, layout):
+@pytest.mark.parametrize("layout", ["C", "csr", "csrT"])
+def test_degenerate_shapes_match_finite_differences(monkeypatch, link, n, p, K, layout):
     if link == "softmax" and K == 1:
         K = 2
-    X, Xd, Y, y_arg, sw, ext = _problem(link, soft=False, weighted=n >= 4, layout=layout,
+    X, Xd, Y, y_arg, sw, ext = _problem(link, soft=False, weighted=n >= 4,
+                                        layout=_layout(monkeypatch, layout),
                                         dtype=np.float64, n=n, d=p, K=K, seed=5)
     loss = _loss(Xd, y_arg, link, K, fused=True, weighted=True, ext=ext, dtype=np.float64,
                  sample_weight=sw + 0.1, block_rows=16)
@@ -137,13 +154,14 @@ def test_degenerate_shapes_match_finite_differences(link, n, p, K, layout):
 
 
 @pytest.mark.parametrize("link, soft", [("softmax", False), ("softmax", True), ("sigmoid", True)])
-@pytest.mark.parametrize("layout", ["C", "F", "csr"])
+@pytest.mark.parametrize("layout", ["C", "F", "csr", "csrT"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_fused_results_bit_identical_for_n_threads_1_2_3(monkeypatch, link, soft, layout,
                                                          dtype):
     monkeypatch.setattr(LL, "_FUSED_MIN_PARALLEL_WORK", 0)  # threads even on small data
-    X, Xd, Y, y_arg, sw, ext = _problem(link, soft=soft, weighted=True, layout=layout,
-                                        dtype=dtype, n=2000, d=37, K=6, seed=7)
+    X, Xd, Y, y_arg, sw, ext = _problem(link, soft=soft, weighted=True,
+                                        layout=_layout(monkeypatch, layout), dtype=dtype,
+                                        n=2000, d=37, K=6, seed=7)
     rng = np.random.default_rng(8)
     coef = v = None
     out = []
@@ -164,7 +182,9 @@ def test_fused_results_bit_identical_for_n_threads_1_2_3(monkeypatch, link, soft
             np.testing.assert_array_equal(fo[1], out[0][3][1])
 
 
-def test_csr_chunks_without_stored_values_or_weight():
+@pytest.mark.parametrize("csr_layout", ["rows", "transposed"])
+def test_csr_chunks_without_stored_values_or_weight(monkeypatch, csr_layout):
+    monkeypatch.setattr(LL, "_FUSED_CSR_LAYOUT", csr_layout)
     # rows 0..99 and 200..299 have no stored value; rows 100..149 have zero weight
     rng = np.random.default_rng(9)
     n, p, K = 400, 13, 4
@@ -177,6 +197,8 @@ def test_csr_chunks_without_stored_values_or_weight():
     coef = rng.standard_normal((p + 1) * K)
     v = rng.standard_normal(coef.size)
     res = []
+    # features 0 and 5 never stored: empty columns in every transposed chunk
+    X[:, [0, 5]] = 0
     for Xk, fused in [(sparse.csr_matrix(X), True), (X, True), (X, False)]:
         old = LL._use_fused
         if not fused:
@@ -191,10 +213,10 @@ def test_csr_chunks_without_stored_values_or_weight():
     _assert_close(res[1], res[2], np.float64)
 
 
-@pytest.mark.parametrize("layout", ["C", "csr"])
-def test_no_rows_gives_zero_sums(layout):
+@pytest.mark.parametrize("layout", ["C", "csr", "csrT"])
+def test_no_rows_gives_zero_sums(monkeypatch, layout):
     X = np.zeros((0, 3))
-    if layout == "csr":
+    if _layout(monkeypatch, layout) == "csr":
         X = sparse.csr_matrix(X)
     loss = FusedLinearLoss(X, np.zeros(0, np.int64), link="softmax", n_outputs=2,
                            fit_intercept=True, require_weight=False)
@@ -205,7 +227,9 @@ def test_no_rows_gives_zero_sums(layout):
     assert not hW.any() and not hb.any()
 
 
-def test_csr_with_int64_indices_and_unsorted_duplicates():
+@pytest.mark.parametrize("csr_layout", ["rows", "transposed"])
+def test_csr_with_int64_indices_and_unsorted_duplicates(monkeypatch, csr_layout):
+    monkeypatch.setattr(LL, "_FUSED_CSR_LAYOUT", csr_layout)
     rng = np.random.default_rng(10)
     X = sparse.random(300, 17, density=0.3, format="csr", random_state=1)
     X64 = X.copy()
@@ -253,7 +277,11 @@ def test_path_choice_by_shape():
     assert big._fp is None  # BLAS path: too many coefficients
     csr = FusedLinearLoss(sparse.csr_matrix(rng.standard_normal((50, 20))), y, link="softmax",
                           n_outputs=3, fit_intercept=True)
-    assert csr._fp is not None and csr._fp.isa == "csr"
+    assert csr._fp is not None and csr._fp.isa == "csr-transposed"  # 50 values per feature
+    Xs = sparse.random(200, 5000, density=0.002, format="csr", random_state=0)
+    csr = FusedLinearLoss(Xs, rng.integers(0, 3, 200), link="softmax", n_outputs=3,
+                          fit_intercept=True)
+    assert csr._fp.isa == "csr"  # ~0.08 stored values per feature: the row pass
 
 
 def test_partials_memory_is_bounded_whatever_the_thread_count():

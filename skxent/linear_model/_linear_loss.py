@@ -118,6 +118,15 @@ _FUSED_MAX_GROUPS = 32
 # ... except that a second partial (for a second thread) is not allocated beyond this: a huge
 # n_features x n_outputs problem runs on one thread rather than double its gradient's memory.
 _FUSED_PARTIALS_MAX_BYTES = 256 << 20
+# CSR: the row pass gathers a row of W and scatters into a row of the partial gradient per
+# stored value (random rows: slow once W no longer fits the cache). When a chunk holds several
+# stored values per feature, a chunk-transposed copy of X (each chunk's values by feature, 10
+# bytes a value in float64, 6 in float32, built once per fit) turns those into one sweep of W
+# and of the partial per chunk, and the random accesses go to the chunk's logits, in L2.
+# "auto": the copy when a chunk holds at least _FUSED_CSC_MIN_REUSE values per feature.
+_FUSED_CSR_LAYOUT = "auto"  # or "rows", "transposed" (tests)
+_FUSED_CSC_CHUNK_BYTES = 512 << 10  # a chunk's (rows, K) logits, in L2
+_FUSED_CSC_MIN_REUSE = 2.0
 # The instruction-set family of the micro-kernels: "auto" (the CPU's best) or a cap
 # ("baseline", "avx2", "avx512"), for tests.
 _FUSED_ISA = "auto"
@@ -165,6 +174,20 @@ def _fused_chunking(X, n_outputs, block_rows):
     at_least = 2 if 2 * part_bytes <= _FUSED_PARTIALS_MAX_BYTES else 1
     groups = min(_FUSED_MAX_GROUPS, max(at_least, _FUSED_PARTIALS_BYTES // part_bytes))
     return rows, max(1, min(n_chunks, groups))
+
+
+def _csr_transposed_chunking(X, n_outputs, block_rows):
+    """Rows per chunk of the chunk-transposed CSR pass, or None when the row pass is better."""
+    n, p = X.shape
+    if _FUSED_CSR_LAYOUT == "rows" or n == 0:
+        return None
+    kp = -(-max(1, n_outputs) // 8) * 8  # K padded to the row kernels' vectors, at most
+    rows = block_rows or max(_FUSED_MIN_ROWS, _FUSED_CSC_CHUNK_BYTES // (kp * X.dtype.itemsize))
+    rows = max(1, min(n, 65536, int(rows)))
+    reuse = rows * (X.nnz / n) / max(p, 1)
+    if _FUSED_CSR_LAYOUT == "auto" and reuse < _FUSED_CSC_MIN_REUSE:
+        return None
+    return rows
 
 
 def _block_rows(n_samples, n_features, n_outputs, itemsize, nnz_per_row=None):
@@ -435,6 +458,17 @@ class FusedLinearLoss(_LinearObjective):
         """Set up the fused C pass (``skxent._fused.FusedPass``) over fixed chunks of rows."""
         n, K = self.n_samples, self.n_outputs
         rows, groups = _fused_chunking(X, K, block_rows)
+        csc = None
+        if self.is_sparse:
+            csc_rows = _csr_transposed_chunking(X, K, block_rows)
+            if csc_rows is not None:
+                rows = csc_rows
+                n_chunks = -(-n // rows)
+                part_bytes = (self.n_features + 1) * K * 8
+                at_least = 2 if 2 * part_bytes <= _FUSED_PARTIALS_MAX_BYTES else 1
+                groups = max(1, min(n_chunks, _FUSED_MAX_GROUPS,
+                                    max(at_least, _FUSED_PARTIALS_BYTES // part_bytes)))
+                csc = _fused.csr_transposed(X, rows, max(1, int(self.n_threads)))
         if self.link == "softmax" and y.ndim == 1:
             t, Y = np.ascontiguousarray(y, dtype=np.int64), None
         else:
@@ -453,7 +487,7 @@ class FusedLinearLoss(_LinearObjective):
             f64(self.class_weight) if softmax else None,
             None if softmax else f64(self.pos_weight),
             f64(self._hess_scale) if softmax else None,
-            self.label_smoothing, rows, groups, nt, _FUSED_ISA,
+            self.label_smoothing, rows, groups, nt, _FUSED_ISA, csc,
         )
         self.block_rows = rows
         # the chunks (row ranges) of the pass
