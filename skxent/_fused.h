@@ -17,7 +17,13 @@
  *           X^T G from the packed chunk while it is still in L1/L2;
  *   CSR     row by row over the stored values: z = b + sum_q x_q W[j_q, :] (W's K outputs of a
  *           feature are contiguous), the same chunk kernel, then the gradient scattered,
- *           part[j_q, :] += x_q g.
+ *           part[j_q, :] += x_q g. Every stored value touches a random row of W and of the
+ *           partial (~6 cache lines for 12 bytes of X): fine while they fit the cache, slow
+ *           beyond. So when a chunk holds several stored values per feature the pass runs on a
+ *           chunk-transposed copy of X (skf_csr_transpose: each chunk's values by feature,
+ *           built once per fit): z[r_q] += x_q W[j] feature by feature, then
+ *           part[j] += sum_q x_q g[r_q] -- W and the partial are swept once per chunk, and the
+ *           random accesses go to the chunk's (rows, K) logits, which stay in L2.
  *
  * No (n x K) array is written, X is read once, and there is no Python per chunk. newton-cg's
  * Hessian-vector product is the same pass with V in place of W and, in place of the loss
