@@ -112,8 +112,9 @@ def extensions():
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
             depends=headers,
         )
-        # _brier: the Brier score kernel of skxent.metrics (skxent/_brier.h)
-        for name in ("skxent._core", "skxent._brier")
+        # _brier: the Brier score kernel of skxent.metrics (skxent/_brier.h); _fused: the linear
+        # models' fused pass (skxent/_fused.h)
+        for name in ("skxent._core", "skxent._brier", "skxent._fused")
     ]
     return cythonize(
         exts,

@@ -6,11 +6,12 @@ Cases (fits timed interleaved with ``_harness.compare``, medians, ratio ``peer /
 
 * ``dense-f64`` / ``dense-f32``: ``make_classification(100_000, 100, n_informative=20,
   n_classes=10)``; ``SoftmaxRegression()`` vs ``LogisticRegression()`` (lbfgs), both with their
-  defaults (``C=1``, ``tol=1e-4``, ``max_iter=100``). Target: >= 5x at a final objective no worse.
-* ``sparse``: a text-like CSR matrix (100_000 x 20_000, 50 stored values per row, 10 classes
-  drawn from a sparse linear model); same contenders.
+  defaults (``C=1``, ``tol=1e-4``, ``max_iter=100``). Target: >= 10x at a final objective no
+  worse.
+* ``sparse``: a text-like CSR matrix (100_000 x 50_000, 100 stored values per row, 20 classes
+  drawn from a sparse linear model); same contenders. Target: >= 5x.
 * ``multilabel``: ``make_multilabel_classification(50_000, 100, n_classes=20)`` (standardised);
-  ``MultiLabelLogistic()`` vs ``MultiOutputClassifier(LogisticRegression())``. Target: >= 10x,
+  ``MultiLabelLogistic()`` vs ``MultiOutputClassifier(LogisticRegression())``. Target: >= 20x,
   per-label objectives no worse.
 
 Every fit case also reports both final objectives evaluated by the same float64 NumPy formula
@@ -66,9 +67,17 @@ def dense_data(n, d, k, dtype):
 
 
 def sparse_data(n, d, k, nnz_per_row, seed=0):
+    """Text-like CSR: ``nnz_per_row`` uniform random columns per row (duplicates merged),
+    standard-normal values; labels drawn from a sparse linear model plus Gumbel noise.
+    Built directly (``scipy.sparse.random`` permutes all ``n * d`` positions)."""
     rng = np.random.default_rng(seed)
-    X = sparse.random(n, d, density=nnz_per_row / d, format="csr", random_state=seed,
-                      data_rvs=lambda m: rng.standard_normal(m))
+    cols = np.sort(rng.integers(0, d, size=(n, nnz_per_row)), axis=1)
+    X = sparse.csr_matrix(
+        (rng.standard_normal(n * nnz_per_row), cols.ravel(),
+         np.arange(0, n * nnz_per_row + 1, nnz_per_row)),
+        shape=(n, d),
+    )
+    X.sum_duplicates()
     W = rng.standard_normal((k, d)) * (rng.random((k, d)) < 0.2)
     logits = np.asarray(X @ W.T) + rng.gumbel(size=(n, k))
     return X, logits.argmax(axis=1)
@@ -137,6 +146,10 @@ def n_iter_of(est):
 SUMMARY = []
 
 
+def _load():
+    return "%.2f %.2f %.2f" % os.getloadavg()
+
+
 def softmax_case(title, X, y, args, with_1thread=False):
     K = int(y.max()) + 1
     C = 1.0
@@ -149,7 +162,7 @@ def softmax_case(title, X, y, args, with_1thread=False):
             lambda: LogisticRegression(C=C), X, y, blas_limit=1
         )
     res = compare(contenders, repeats=args.fit_repeats, warmup=0)
-    ratios = print_table(f"{title}: fit time", res)
+    ratios = print_table(f"{title}: fit time (load average {_load()})", res)
     objs = {}
     for name, f in contenders.items():
         W, b = coef_of(f.est)
@@ -189,10 +202,11 @@ def softmax_case(title, X, y, args, with_1thread=False):
     loss.close()
     target = ratios["sklearn LogisticRegression"]
     worst = min(r for k, r in ratios.items() if k != "skxent")
+    goal = 5 if sparse.issparse(X) else 10
     SUMMARY.append(dict(
-        case=title, target=">= 5x", ratio=target, ratio_min=worst,
+        case=title, target=f">= {goal}x", ratio=target, ratio_min=worst,
         t_ours=res["skxent"]["median"], t_peer=res["sklearn LogisticRegression"]["median"],
-        obj=f"{f_ours:.10f} vs {f_sk:.10f}", ok=(target >= 5 and no_worse),
+        obj=f"{f_ours:.10f} vs {f_sk:.10f}", ok=(target >= goal and no_worse),
         eval_ours=ev["skxent"]["median"],
         eval_peer=ev["sklearn LinearModelLoss.loss_gradient"]["median"],
         eval_floor=ev["floor: np.sum(X)"]["median"], eval_ratio=ev_ratios[
@@ -213,7 +227,7 @@ def multilabel_case(title, X, Y, args, with_1thread=False):
             lambda: MultiOutputClassifier(LogisticRegression(C=C)), X, Y, blas_limit=1
         )
     res = compare(contenders, repeats=args.fit_repeats, warmup=0)
-    ratios = print_table(f"{title}: fit time", res)
+    ratios = print_table(f"{title}: fit time (load average {_load()})", res)
     objs = {}
     for name, f in contenders.items():
         W, b = coef_of(f.est)
@@ -250,10 +264,10 @@ def multilabel_case(title, X, Y, args, with_1thread=False):
                             floor="floor: np.sum(X)")
     loss.close()
     SUMMARY.append(dict(
-        case=title, target=">= 10x", ratio=ratios[peer],
+        case=title, target=">= 20x", ratio=ratios[peer],
         ratio_min=min(r for k, r in ratios.items() if k != "skxent"),
         t_ours=res["skxent"]["median"], t_peer=res[peer]["median"],
-        obj=f"max per-label diff {diff.max():+.1e}", ok=(ratios[peer] >= 10 and no_worse),
+        obj=f"max per-label diff {diff.max():+.1e}", ok=(ratios[peer] >= 20 and no_worse),
         eval_ours=ev["skxent"]["median"],
         eval_peer=ev[f"sklearn, {L} binary loss_gradient calls"]["median"],
         eval_floor=ev["floor: np.sum(X)"]["median"],
@@ -333,9 +347,9 @@ def main(argv=None):
     only = set(args.only.split(","))
     if args.quick:
         args.fit_repeats, args.eval_repeats = 1, 3
-        n, nl, ns, ds = 10_000, 5_000, 10_000, 2_000
+        n, nl, ns, ds = 10_000, 5_000, 10_000, 5_000
     else:
-        n, nl, ns, ds = 100_000, 50_000, 100_000, 20_000
+        n, nl, ns, ds = 100_000, 50_000, 100_000, 50_000
     t0 = time.perf_counter()
     if "dense-f64" in only:
         X, y = dense_data(n, 100, 10, np.float64)
@@ -344,13 +358,13 @@ def main(argv=None):
         X, y = dense_data(n, 100, 10, np.float32)
         softmax_case("dense-f32", X, y, args, with_1thread=not args.no_sklearn_1thread)
     if "sparse" in only:
-        X, y = sparse_data(ns, ds, 10, 50)
+        X, y = sparse_data(ns, ds, 20, 100)
         softmax_case("sparse", X, y, args)
     if "multilabel" in only:
         X, Y = multilabel_data(nl, 100, 20)
         multilabel_case("multilabel", X, Y, args, with_1thread=not args.no_sklearn_1thread)
     print_summary(args.markdown)
-    print(f"\n(total {time.perf_counter() - t0:.0f} s)")
+    print(f"\n(total {time.perf_counter() - t0:.0f} s; load average at the end {_load()})")
     if args.plot:
         plot(args.plot)
 

@@ -227,6 +227,9 @@ class LossFamily:
     pred_ndim = (2,)
     separable_outputs = False
     integer_labels = False
+    #: The kernel of the linear models' fused C pass for this family (``skxent._fused``), or
+    #: None when the family has none (the objective then uses the BLAS path).
+    fused_kernel = None
     distribution_labels = False
     smoothing = True
     row_options = ()
@@ -266,6 +269,12 @@ class LossFamily:
     def hessian_buffers(self, prep):
         """Output buffers (kernel keyword -> array) for the Hessian data of :meth:`run`."""
         raise NotImplementedError
+
+    def sample_curvature(self, y_true, n_outputs, *, sample_weight=None, dtype=np.float64,
+                         **options):
+        """Each sample's curvature ``a_i`` (the scale of its Hessian with respect to its
+        logits), as the kernel writes it, or None for a family whose Hessian is elementwise."""
+        return None
 
     def sample_mass(self, y_true, n_outputs, **options):
         """Each sample's weight per output per unit of sample weight, float64 ``(n_samples,)``:
@@ -326,6 +335,7 @@ class CategoricalFamily(LossFamily):
     """Mutually exclusive classes: the softmax family (``categorical_cross_entropy``)."""
 
     name = "categorical"
+    fused_kernel = "softmax"
     pred_ndim = (2,)
     separable_outputs = False
     integer_labels = True
@@ -419,6 +429,18 @@ class CategoricalFamily(LossFamily):
     def _kernel(self, x, **kwargs):
         return Sums(*_core.cce(x, **kwargs))
 
+    def sample_curvature(self, y_true, n_outputs, *, sample_weight=None, dtype=np.float64,
+                         **options):
+        # the kernel's curvature a_i = sample_weight_i * sum_k c_k y'_k does not depend on the
+        # logits: one pass over zero-strided stand-in logits writes it
+        n = np.shape(y_true)[0]
+        stand_in = np.broadcast_to(np.zeros(1, dtype=dtype), (n, n_outputs))
+        prep = self.prepare(y_true, stand_in, from_logits=True, sample_weight=sample_weight,
+                            validate=False, **options)
+        buffers = self.hessian_buffers(prep)
+        self.run(prep, **buffers)
+        return buffers["curv_out"].astype(np.float64)
+
     def sample_mass(self, y_true, n_outputs, *, class_weight=None, **unused):
         y = np.asarray(y_true)
         cw = None if class_weight is None else np.asarray(class_weight, dtype=np.float64)
@@ -456,6 +478,7 @@ class BinaryFamily(LossFamily):
     """
 
     name = "binary"
+    fused_kernel = "sigmoid"
     pred_ndim = (1, 2)
     separable_outputs = True
     integer_labels = False

@@ -298,7 +298,11 @@ def test_refit_is_softmax_regression_at_C_and_score_is_the_negative_log_loss():
     X, y = _scaled(load_wine)
     est = _quiet(lambda: SoftmaxRegressionCV(Cs=4, solver="newton-cg", **TIGHT).fit(X, y))
     ref = SoftmaxRegression(C=est.C_, solver="newton-cg", **TIGHT).fit(X, y)
-    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
+    # both are minimisers to tol=1e-10 (the refit warm-started from the path, the reference
+    # from zero): at this small C the problem is ill-conditioned, so their coefficients agree
+    # to ~1e-7, their probabilities much closer
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(est.predict_proba(X), ref.predict_proba(X), rtol=0, atol=1e-8)
     expected = -log_loss(y, est.predict_proba(X))
     assert est.score(X, y) == pytest.approx(expected, rel=1e-9)
 

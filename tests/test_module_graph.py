@@ -28,7 +28,7 @@ import skxent
 PACKAGE_DIR = pathlib.Path(skxent.__file__).parent
 
 LAYERS = {
-    0: ["skxent._core", "skxent._brier", "skxent._version"],
+    0: ["skxent._core", "skxent._brier", "skxent._fused", "skxent._version"],
     1: ["skxent._config", "skxent._validation"],
     2: ["skxent._engine", "skxent._special"],
     3: ["skxent._metrics_labels", "skxent._log_loss", "skxent._proba_metrics", "skxent._sampled",

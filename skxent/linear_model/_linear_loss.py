@@ -22,8 +22,21 @@ same conventions:
 What differs is where the time goes. scikit-learn computes ``raw = X @ W.T`` for the whole data
 set (an ``(n_samples, n_outputs)`` array written to and read back from memory), runs a
 single-threaded pointwise kernel, then ``G.T @ X`` (a second full read of ``X``). Here one
-evaluation is one pass over row blocks of ``X``: for each block (sized so the block of ``X``
-and its ``(rows, n_outputs)`` logits stay in cache)
+evaluation is one pass over ``X``, in C (``skxent/_fused.h``, bound by ``skxent._fused``): OpenMP
+over fixed chunks of rows, each chunk's logits by a register-blocked micro-kernel, the loss
+family's chunk kernel (the same code as ``skxent.losses``) on them, and ``G_b^T X_b`` while the
+chunk is still in cache; CSR ``X`` row by row over its stored values. No ``(n_samples,
+n_outputs)`` array, no Python per chunk, results bit-identical for every ``n_threads`` (fixed
+chunks, partial gradients reduced in a fixed order). For ``newton-cg`` the gradient pass at a
+new point also stores what the Hessian needs per sample (``p``, or the sigmoid's second
+derivative: ``(n_samples, n_outputs)`` in X's dtype, as scikit-learn keeps them), and each
+Hessian-vector product is one more fused pass. That pass is used for sparse ``X`` and for dense
+``X`` of the shapes where it beats BLAS (``_use_fused``: at most 256 outputs and 96,000
+coefficients ``p * K``; ``benchmarks/bench_fused.py --crossover`` measures where BLAS's
+cache-blocked GEMM starts to win). Other dense shapes take the BLAS path below, which is also
+the fallback for builds without the fused module. The BLAS path is one pass over row blocks of
+``X``: for each block (sized so the block of ``X`` and its ``(rows, n_outputs)`` logits stay in
+cache)
 
 1. ``raw = X_b @ W.T + b`` (BLAS, into a preallocated buffer reused by every block),
 2. the loss family's kernel (:mod:`skxent._engine`; the object never knows which family it
@@ -38,8 +51,8 @@ the kernel (``n_threads=1``; both release the GIL) on it with their own logits b
 pools (a multithreaded BLAS call next to an OpenMP kernel, both busy-waiting between calls) were
 measured to be slow and erratic on a loaded 2-core machine; one level of threads is not. Each
 block's contribution (loss sum and ``raw.T @ X_b``) is stored in its own slot and the slots are
-summed in block order, so the result is bit-identical for every ``n_threads``. Sparse ``X`` is the
-exception: SciPy's sparse products hold the GIL, so it runs one worker over a few large CSR row
+summed in block order, so the result is bit-identical for every ``n_threads``. Sparse ``X`` (on
+this path only without the fused module) is the exception: SciPy's sparse products hold the GIL, so it runs one worker over a few large CSR row
 blocks with the kernel itself multithreaded (its results do not depend on the thread count).
 Because the object holds the (validated, block-sliced) data, it is built once per ``fit``;
 scikit-learn's object is stateless and gets ``X`` at every call.
@@ -63,6 +76,11 @@ import numpy as np
 from scipy import sparse
 
 
+try:
+    from .. import _fused
+except ImportError:  # a build without the fused module: the BLAS path
+    _fused = None
+
 # Bytes of one row block (its rows of X plus its logits). Small enough to stay in a per-core L2
 # between the two GEMMs of a block, large enough for BLAS to run at full speed and to amortise
 # the Python overhead of a block (~20 us). 512 KiB measured best of 128 KiB..2 MiB here
@@ -73,6 +91,99 @@ _SPARSE_BLOCKS = 8
 _PARTIALS_BYTES = 64 << 20
 _SPARSE_MIN_BLOCK_ROWS = 4096
 _MIN_PARALLEL_WORK = 4_000_000
+
+
+# -- the fused C pass (skxent/_fused.h) ------------------------------------------------------
+# Bytes of one dense chunk's working set: X packed transposed plus two (K, rows) buffers. It
+# has to stay in a core's L2 between the forward and backward sweeps, next to the next chunk
+# being prefetched.
+_FUSED_CHUNK_BYTES = 192 << 10
+# ... but at least this many rows: each chunk adds its (n_features x n_outputs) vector partials
+# to its group's, a cost per chunk that more rows amortise (so wide X may take more L2).
+_FUSED_MIN_ROWS = 64
+_FUSED_MAX_ROWS = 8192
+# A CSR chunk: about this many stored values (its logits buffer stays in L1/L2).
+_FUSED_SPARSE_CHUNK_NNZ = 1 << 14
+# Consecutive chunks form groups with one partial gradient each ((n_features + 1) * n_outputs
+# elements, times the vector lanes for dense X); their count is capped by this budget and by
+# _FUSED_MAX_GROUPS, never by the thread count. At least 2 so that two threads have work. Every
+# partial is zeroed and read once per evaluation, and CSR's are scattered into at random: few
+# and small enough to stay in the last-level cache next to the coefficients.
+_FUSED_PARTIALS_BYTES = 16 << 20
+_FUSED_MAX_GROUPS = 32
+# ... except that a second partial (for a second thread) is not allocated beyond this: a huge
+# n_features x n_outputs problem runs on one thread rather than double its gradient's memory.
+_FUSED_PARTIALS_MAX_BYTES = 256 << 20
+# CSR: the row pass gathers a row of W and scatters into a row of the partial gradient per
+# stored value (random rows: slow once W no longer fits the cache). When a chunk holds several
+# stored values per feature, a chunk-transposed copy of X (each chunk's values by feature, 10
+# bytes a value in float64, 6 in float32, built once per fit) turns those into one sweep of W
+# and of the partial per chunk, and the random accesses go to the chunk's logits, in L2.
+# "auto": the copy when a chunk holds at least _FUSED_CSC_MIN_REUSE values per feature.
+_FUSED_CSR_LAYOUT = "auto"  # or "rows", "transposed" (tests)
+_FUSED_CSC_CHUNK_BYTES = 512 << 10  # a chunk's (rows, K) logits, in L2
+_FUSED_CSC_MIN_REUSE = 2.0
+# The instruction-set family of the micro-kernels: "auto" (the CPU's best) or a cap
+# ("baseline", "avx2", "avx512"), for tests.
+_FUSED_ISA = "auto"
+# Below this many multiply-adds (n * p * K) one thread runs the pass (a parallel region costs
+# more than the work).
+_FUSED_MIN_PARALLEL_WORK = 1_000_000
+# Dense shapes for the fused pass: its micro-kernel keeps a few outputs' accumulators in
+# registers and streams W (p x K) from cache once per tile; beyond about this many coefficients
+# BLAS's blocked GEMM is faster, in float64 and float32 alike (benchmarks/bench_fused.py
+# --crossover). More outputs than measured go to BLAS too.
+_FUSED_MAX_OUTPUTS = 256
+_FUSED_MAX_COEFS = 96_000
+
+
+def _use_fused(X, n_outputs):
+    """Whether the fused C pass runs this problem (else the BLAS path)."""
+    if _fused is None:
+        return False
+    if not _fused.HAVE_FUSED:
+        return False
+    if sparse.issparse(X):
+        return True
+    return n_outputs <= _FUSED_MAX_OUTPUTS and X.shape[1] * n_outputs <= _FUSED_MAX_COEFS
+
+
+def _fused_chunking(X, n_outputs, block_rows):
+    """``(rows_per_chunk, n_groups)`` of the fused pass; a function of the shape only."""
+    n, p = X.shape
+    K = max(1, n_outputs)
+    itemsize = X.dtype.itemsize
+    if sparse.issparse(X):
+        nnz_per_row = max(1.0, X.nnz / max(n, 1))
+        rows = int(_FUSED_SPARSE_CHUNK_NNZ // nnz_per_row)
+        rows = min(rows, _FUSED_CHUNK_BYTES // (K * itemsize))
+        part_bytes = (p + 1) * K * 8
+    else:
+        rows = _FUSED_CHUNK_BYTES // ((p + 2 * K) * itemsize)
+        part_bytes = (p + 1) * K * 64  # lanes: up to 64 bytes of vector per element
+    if block_rows is not None:
+        rows = int(block_rows)
+    else:
+        rows = max(_FUSED_MIN_ROWS, min(_FUSED_MAX_ROWS, rows)) // 16 * 16
+    rows = max(1, min(max(n, 1), rows))
+    n_chunks = -(-n // rows)
+    at_least = 2 if 2 * part_bytes <= _FUSED_PARTIALS_MAX_BYTES else 1
+    groups = min(_FUSED_MAX_GROUPS, max(at_least, _FUSED_PARTIALS_BYTES // part_bytes))
+    return rows, max(1, min(n_chunks, groups))
+
+
+def _csr_transposed_chunking(X, n_outputs, block_rows):
+    """Rows per chunk of the chunk-transposed CSR pass, or None when the row pass is better."""
+    n, p = X.shape
+    if _FUSED_CSR_LAYOUT == "rows" or n == 0:
+        return None
+    kp = -(-max(1, n_outputs) // 8) * 8  # K padded to the row kernels' vectors, at most
+    rows = block_rows or max(_FUSED_MIN_ROWS, _FUSED_CSC_CHUNK_BYTES // (kp * X.dtype.itemsize))
+    rows = max(1, min(n, 65536, int(rows)))
+    reuse = rows * (X.nnz / n) / max(p, 1)
+    if _FUSED_CSR_LAYOUT == "auto" and reuse < _FUSED_CSC_MIN_REUSE:
+        return None
+    return rows
 
 
 def _block_rows(n_samples, n_features, n_outputs, itemsize, nnz_per_row=None):
@@ -225,6 +336,9 @@ class FusedLinearLoss(_LinearObjective):
         Threads for the kernels.
     block_rows : int or None
         Rows per block (None: chosen from the cache budget).
+    fused : bool
+        Allow the fused C pass (``skxent._fused``) where it runs the shape; False keeps the
+        BLAS path's row blocks, which ``_softmax_cv`` shares among folds.
     block_bounds : list of (start, stop) or None
         Explicit row ranges of the blocks, in order, covering the rows (e.g. aligned to the
         folds of a cross-validation, ``_softmax_cv``); each at most ``block_rows`` long.
@@ -263,6 +377,7 @@ class FusedLinearLoss(_LinearObjective):
         require_weight=True,
         mass_sum=False,
         block_bounds=None,
+        fused=True,
     ):
         self._set_layout(X, family, n_outputs, fit_intercept)
         self.is_sparse = sparse.issparse(X)
@@ -298,6 +413,15 @@ class FusedLinearLoss(_LinearObjective):
                 "nothing to fit."
             )
         self.l2_reg_strength = 1.0 / (float(C) * self.sw_sum) if self.sw_sum > 0 else np.inf
+
+        self._fp = None
+        self._pool = None
+        self._hess_data = None  # per-block arrays for hessp (BLAS path)
+        self._hess_coef = None
+        if (fused and block_bounds is None and family.fused_kernel is not None
+                and _use_fused(X, K)):
+            self._init_fused(X, y, sample_weight, block_rows)
+            return
 
         # Row blocks, sliced once (slicing a CSR matrix allocates, so not per evaluation).
         if self.is_sparse:
@@ -347,9 +471,64 @@ class FusedLinearLoss(_LinearObjective):
             self._kernel_threads = 1
         self._bufs = [np.empty((rows, K), dtype=self.dtype) for _ in range(self.n_workers)]
         self._ones = np.ones(rows, dtype=self.dtype)
-        self._pool = None
-        self._hess_data = None  # per-block arrays for hessp
-        self._hess_coef = None
+
+    def _init_fused(self, X, y, sample_weight, block_rows):
+        """Set up the fused C pass (``skxent._fused.FusedPass``) over fixed chunks of rows."""
+        n, K = self.n_samples, self.n_outputs
+        rows, groups = _fused_chunking(X, K, block_rows)
+        csc = None
+        if self.is_sparse:
+            csc_rows = _csr_transposed_chunking(X, K, block_rows)
+            if csc_rows is not None:
+                rows = csc_rows
+                n_chunks = -(-n // rows)
+                part_bytes = (self.n_features + 1) * K * 8
+                at_least = 2 if 2 * part_bytes <= _FUSED_PARTIALS_MAX_BYTES else 1
+                groups = max(1, min(n_chunks, _FUSED_MAX_GROUPS,
+                                    max(at_least, _FUSED_PARTIALS_BYTES // part_bytes)))
+                csc = _fused.csr_transposed(X, rows, max(1, int(self.n_threads)))
+        kernel = self.family.fused_kernel
+        softmax = kernel == "softmax"  # the C pass takes the family's options by kernel
+        if softmax and y.ndim == 1:
+            t, Y = np.ascontiguousarray(y, dtype=np.int64), None
+        else:
+            t, Y = None, np.asarray(y)
+            if Y.dtype not in (np.float32, np.float64):
+                Y = Y.astype(self.dtype)
+
+        def f64(a):
+            return None if a is None else np.ascontiguousarray(a, dtype=np.float64)
+
+        small = n * self.n_features * K < _FUSED_MIN_PARALLEL_WORK
+        hess_scale = None
+        if softmax:
+            hess_scale = self.family.sample_curvature(y, K, sample_weight=sample_weight,
+                                                      **self._options)
+        nt = 1 if small else max(1, int(self.n_threads))
+        self._fp = _fused.FusedPass(
+            X, t, Y, kernel, K, self.fit_intercept, f64(sample_weight),
+            f64(self.class_weight) if softmax else None,
+            None if softmax else f64(self.pos_weight),
+            f64(hess_scale),
+            self.label_smoothing, rows, groups, nt, _FUSED_ISA, csc,
+        )
+        self.block_rows = rows
+        # the chunks (row ranges) of the pass
+        self.blocks = [(start, min(n, start + rows)) for start in range(0, n, rows)]
+        self.n_workers, self._kernel_threads = 1, nt
+
+    def _fused_coefs(self, coef):
+        """``W (n_features, n_outputs)``, ``b (n_outputs,)`` in X's dtype, C-contiguous, from
+        flat coefficients (scikit-learn's layout: the outputs of one feature are contiguous)."""
+        c = np.asarray(coef, dtype=np.float64).reshape(self.n_dof, self.n_outputs)
+        W = np.ascontiguousarray(c[: self.n_features], dtype=self.dtype)
+        b = np.ascontiguousarray(c[-1], dtype=self.dtype) if self.fit_intercept else None
+        return W, b
+
+    def _fused_split(self, out):
+        """The pass's ``((n_features + 1) * n_outputs,)`` result as ``(gW (K, p), gb (K,))``."""
+        pK = self.n_features * self.n_outputs
+        return out[:pK].reshape(self.n_features, self.n_outputs).T, out[pK:]
 
     def close(self):
         """Shut the worker threads down (the object stays usable; they restart on demand)."""
@@ -418,6 +597,11 @@ class FusedLinearLoss(_LinearObjective):
 
     def _sums(self, coef, store_hessian=False, per_output=False):
         """Loss sum and gradient sums (float64, not divided by S), in one pass over ``X``."""
+        if self._fp is not None:
+            W, b = self._fused_coefs(coef)
+            out, loss = self._fp.grad(W, b, store_hessian, per_output)
+            gW, gb = self._fused_split(out)
+            return loss, gW, gb
         W, b = self.weight_intercept(coef)
         Wt = np.ascontiguousarray(W.T, dtype=self.dtype)
         bd = b.astype(self.dtype)
@@ -447,6 +631,9 @@ class FusedLinearLoss(_LinearObjective):
 
     def _hess_sums(self, v):
         """Hessian-vector product sums at the stored point (float64, not divided by S)."""
+        if self._fp is not None:
+            V, vb = self._fused_coefs(v)
+            return self._fused_split(self._fp.hessp(V, vb))
         if self._hess_data is None:
             raise RuntimeError("call loss_gradient(coef, store_hessian=True) first")
         V, vb = self.weight_intercept(v)

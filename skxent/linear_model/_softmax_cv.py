@@ -592,7 +592,8 @@ class SoftmaxRegressionCV(SoftmaxRegression):
                            for f in members]
                 if pb.sample_weight is not None:
                     weights = [w * pb.sample_weight for w in weights]
-                base = FusedLinearLoss(Xs, Ys, sample_weight=None, block_rows=rows, **common)
+                base = FusedLinearLoss(Xs, Ys, sample_weight=None, block_rows=rows, fused=False,
+                                       **common)
                 S = [float(w @ base.sample_mass) for w in weights]
                 passes = _FoldPasses(base, members, weights=weights)
             objs = [_FoldObjective(passes, g, base, S[g]) for g in range(len(members))]
