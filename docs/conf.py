@@ -131,7 +131,7 @@ html_theme_options = {
     "footer_end": ["sphinx-version"],
     "logo": {"text": "skxent"},
 }
-html_sidebars = {"index": [], "changelog": []}
+html_sidebars = {"index": [], "getting_started": [], "changelog": [], "development": []}
 html_context = {"default_mode": "light"}
 
 

@@ -47,7 +47,9 @@ def built_site(tmp_path_factory):
     cmd = [sys.executable, "-m", "sphinx", "-W", "-b", "html", "-q", "-d",
            str(root / "doctrees"), str(src), str(out)]
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1200,
+    # cwd: not the repository root, whose uncompiled skxent/ would shadow the installed package
+    # (``python -m`` puts the working directory first on sys.path)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1200, cwd=root,
                           env={**os.environ, "MPLBACKEND": "Agg"})
     elapsed = time.perf_counter() - start
     print(f"sphinx-build took {elapsed:.1f} s")
