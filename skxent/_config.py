@@ -55,6 +55,28 @@ def show_config(*, return_dict=False, file=None):
         Keys: ``"version"``, ``"openmp"`` (bool: kernels built with OpenMP), ``"max_threads"``
         (threads ``n_threads=None`` uses now), ``"simd"`` (instruction set the kernels dispatched
         to on this CPU), ``"parallel_threshold"`` (elements below which kernels run serially).
+
+    See Also
+    --------
+    threadpoolctl.threadpool_limits : Limit the OpenMP threads (``user_api="openmp"``) that
+        ``n_threads=None`` uses, as for scikit-learn's OpenMP code.
+
+    Examples
+    --------
+    >>> import skxent
+    >>> info = skxent.show_config(return_dict=True)
+    >>> sorted(info)
+    ['max_threads', 'openmp', 'parallel_threshold', 'simd', 'version']
+    >>> info["max_threads"] >= 1
+    True
+
+    Printed, it reads (values from one machine)::
+
+        skxent 0.1.0
+          OpenMP:             enabled
+          threads (None):     2
+          SIMD dispatch:      avx512 (x86-64-v4)
+          serial below:       65536 elements
     """
     info = {
         "version": __version__,

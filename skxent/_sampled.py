@@ -265,6 +265,25 @@ def log_uniform_candidate_sampler(true_classes, num_true, num_sampled, unique, r
     ``num_tries`` draws needed, they are ``1 - (1 - P(c))**num_tries`` (TensorFlow's
     approximation, computed as ``-expm1(num_tries * log1p(-P(c)))``), or ``num_sampled * P(c)``
     when no draw was rejected, exactly as TensorFlow's ``ExpectedCountHelper``.
+
+    See Also
+    --------
+    sampled_softmax_loss : Draws with this sampler unless given ``sampled_values``.
+    nce_loss : Likewise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxent.losses import log_uniform_candidate_sampler
+    >>> true_classes = np.array([[0], [7]])
+    >>> sampled, true_count, sampled_count = log_uniform_candidate_sampler(
+    ...     true_classes, num_true=1, num_sampled=4, unique=True, range_max=1000, seed=0)
+    >>> sampled.shape, true_count.shape, sampled_count.shape
+    ((4,), (2, 1), (4,))
+    >>> len(set(sampled.tolist()))  # unique=True: four distinct classes
+    4
+    >>> bool(true_count[0, 0] > true_count[1, 0])  # class 0 is the most likely
+    True
     """
     num_true = _check_int("num_true", num_true, 1)
     num_sampled = _check_int("num_sampled", num_sampled, 1)
@@ -581,7 +600,33 @@ sampled_softmax_loss.__doc__ = """Sampled softmax loss, like ``tf.nn.sampled_sof
     softmax cross-entropy over the columns ``[true classes, sampled classes]`` with logits
     ``inputs @ weights[c] + biases[c] - log(expected_count[c])``. Evaluate with the full softmax
     cross-entropy (:func:`skxent.losses.categorical_cross_entropy`).
-""" + _COMMON_DOC.replace("{rah}", "True")
+""" + _COMMON_DOC.replace("{rah}", "True") + """
+    See Also
+    --------
+    nce_loss : The sigmoid (noise-contrastive) counterpart.
+    log_uniform_candidate_sampler : The default sampler.
+    skxent.losses.categorical_cross_entropy : The full softmax loss, for evaluation.
+
+    Examples
+    --------
+    A linear softmax layer over 1000 classes, batch of 3, 16 sampled classes; one SGD step:
+
+    >>> import numpy as np
+    >>> from skxent.losses import sampled_softmax_loss
+    >>> rng = np.random.default_rng(0)
+    >>> weights = rng.standard_normal((1000, 8))
+    >>> biases = np.zeros(1000)
+    >>> inputs = rng.standard_normal((3, 8))
+    >>> labels = np.array([5, 0, 999])
+    >>> loss, grad = sampled_softmax_loss(weights, biases, labels, inputs, num_sampled=16,
+    ...                                   num_classes=1000, seed=0, return_grad=True)
+    >>> loss.shape, grad.inputs.shape
+    ((3,), (3, 8))
+    >>> grad.weights.values.shape == (len(grad.weights.indices), 8)  # touched rows only
+    True
+    >>> weights[grad.weights.indices] -= 0.1 * grad.weights.values
+    >>> biases[grad.biases.indices] -= 0.1 * grad.biases.values
+"""
 
 
 def nce_loss(weights, biases, labels, inputs, num_sampled, num_classes, *, num_true=1,
@@ -597,4 +642,31 @@ nce_loss.__doc__ = """Noise-contrastive estimation loss, like ``tf.nn.nce_loss``
     Sigmoid cross-entropy of the true columns (target ``1 / num_true``) and the sampled columns
     (target 0), with logits ``inputs @ weights[c] + biases[c] - log(expected_count[c])``, summed
     over the columns. TensorFlow's default ``remove_accidental_hits=False`` is kept.
-""" + _COMMON_DOC.replace("{rah}", "False")
+""" + _COMMON_DOC.replace("{rah}", "False") + """
+    See Also
+    --------
+    sampled_softmax_loss : The softmax counterpart.
+    log_uniform_candidate_sampler : The default sampler.
+    skxent.losses.binary_cross_entropy : The sigmoid cross-entropy it sums.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxent.losses import nce_loss
+    >>> rng = np.random.default_rng(0)
+    >>> weights = rng.standard_normal((1000, 8))
+    >>> biases = np.zeros(1000)
+    >>> inputs = rng.standard_normal((3, 8))
+    >>> labels = np.array([[5], [0], [999]])  # (batch, num_true)
+    >>> loss = nce_loss(weights, biases, labels, inputs, num_sampled=16, num_classes=1000,
+    ...                 seed=0)
+    >>> loss.shape, loss.dtype
+    ((3,), dtype('float64'))
+
+    Your own sample (the classes and their expected counts), as from any candidate sampler:
+
+    >>> sampled_values = (np.array([1, 2, 3]), np.full((3, 1), 0.5), np.full(3, 0.5))
+    >>> nce_loss(weights, biases, labels, inputs, num_sampled=3, num_classes=1000,
+    ...          sampled_values=sampled_values).shape
+    (3,)
+"""

@@ -48,15 +48,42 @@ def _rows(a, mode, n_threads):
 def logsumexp(a, *, n_threads=None):
     """``log(sum(exp(a)))`` along the last axis.
 
+    Computed without overflow for any finite input (the row maximum is taken out with an
+    error-free difference) and within a few ulps of an exact reference.
+
     Parameters
     ----------
     a : array-like of shape (n,) or (n_rows, n)
-    n_threads : int >= 1 or None
+        Real numbers; float32 and float64 keep their dtype, other real dtypes become float64.
+    n_threads : int >= 1 or None, default=None
+        OpenMP threads; None uses OpenMP's default. The result does not depend on it.
 
     Returns
     -------
-    scalar (1-D input) or ndarray of shape (n_rows,), dtype of ``a`` (float32 or float64).
-    Rows of all ``-inf`` give ``-inf``; a NaN anywhere in a row gives NaN.
+    lse : scalar or ndarray of shape (n_rows,)
+        A scalar for 1-D input, one value per row for 2-D input; dtype of ``a`` (float32 or
+        float64). Rows of all ``-inf`` give ``-inf``; a NaN anywhere in a row gives NaN.
+
+    Raises
+    ------
+    ValueError
+        If ``a`` is not 1-D or 2-D, or ``n_threads`` is below 1.
+    TypeError
+        If ``a`` is not real (complex, strings, objects), or ``n_threads`` is not an int.
+
+    See Also
+    --------
+    log_softmax : ``a - logsumexp(a)``, accurate where that difference would cancel.
+    scipy.special.logsumexp : SciPy's, with ``axis`` and ``b`` but no threads.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxent.special import logsumexp
+    >>> round(float(logsumexp(np.array([1000.0, 1000.0]))), 10)  # 1000 + log(2): no overflow
+    1000.6931471806
+    >>> logsumexp(np.array([[0.0, 0.0], [1.0, -np.inf]]))
+    array([0.69314718, 1.        ])
     """
     return _rows(a, _LSE, n_threads)
 
@@ -65,7 +92,39 @@ def log_softmax(a, *, n_threads=None):
     """``a - logsumexp(a)`` along the last axis, shape and dtype of ``a``.
 
     The largest entry's value is ``-log1p(sum of the others' exp)``, accurate even when it is
-    far below 1e-16 in magnitude.
+    far below 1e-16 in magnitude (``a - logsumexp(a)`` rounds it to 0).
+
+    Parameters
+    ----------
+    a : array-like of shape (n,) or (n_rows, n)
+        Logits; float32 and float64 keep their dtype, other real dtypes become float64.
+    n_threads : int >= 1 or None, default=None
+        OpenMP threads; None uses OpenMP's default. The result does not depend on it.
+
+    Returns
+    -------
+    log_p : ndarray of the shape of ``a``
+        Log-probabilities, dtype of ``a``. A ``-inf`` entry stays ``-inf`` (probability 0).
+
+    Raises
+    ------
+    ValueError
+        If ``a`` is not 1-D or 2-D, or ``n_threads`` is below 1.
+    TypeError
+        If ``a`` is not real, or ``n_threads`` is not an int.
+
+    See Also
+    --------
+    softmax : The probabilities themselves.
+    logsumexp : The normaliser.
+    skxent.losses.categorical_cross_entropy : Its loss is ``-log_softmax`` at the true class.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxent.special import log_softmax
+    >>> log_softmax(np.array([40.0, 0.0]))  # the first value is -exp(-40), not 0
+    array([-4.24835426e-18, -4.00000000e+01])
     """
     return _rows(a, _LOG_SOFTMAX, n_threads)
 
@@ -74,6 +133,39 @@ def softmax(a, *, n_threads=None):
     """``exp(a - logsumexp(a))`` along the last axis, shape and dtype of ``a``.
 
     ``-inf`` entries give probability exactly 0.
+
+    Parameters
+    ----------
+    a : array-like of shape (n,) or (n_rows, n)
+        Logits; float32 and float64 keep their dtype, other real dtypes become float64.
+    n_threads : int >= 1 or None, default=None
+        OpenMP threads; None uses OpenMP's default. The result does not depend on it.
+
+    Returns
+    -------
+    p : ndarray of the shape of ``a``
+        Probabilities (each row sums to 1 up to rounding), dtype of ``a``.
+
+    Raises
+    ------
+    ValueError
+        If ``a`` is not 1-D or 2-D, or ``n_threads`` is below 1.
+    TypeError
+        If ``a`` is not real, or ``n_threads`` is not an int.
+
+    See Also
+    --------
+    log_softmax : The same in the log domain (use it for losses).
+    sigmoid : The two-class case on one logit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxent.special import softmax
+    >>> softmax(np.array([0.0, np.log(3.0)]))
+    array([0.25, 0.75])
+    >>> softmax(np.array([[1.0, -np.inf]]))  # a -inf logit is a masked class
+    array([[1., 0.]])
     """
     return _rows(a, _SOFTMAX, n_threads)
 
@@ -96,6 +188,37 @@ def sigmoid(x, *, n_threads=None):
     """Logistic function ``1 / (1 + exp(-x))``, elementwise, shape and dtype of ``x``.
 
     Computed from ``exp(-|x|)`` so neither tail underflows early: sigmoid(-700) ~ 1e-304.
+
+    Parameters
+    ----------
+    x : array-like of any shape
+        Logits; float32 and float64 keep their dtype, other real dtypes become float64.
+    n_threads : int >= 1 or None, default=None
+        OpenMP threads; None uses OpenMP's default. The result does not depend on it.
+
+    Returns
+    -------
+    p : ndarray of the shape of ``x``
+        Probabilities in [0, 1], dtype of ``x`` (a 0-d input gives a NumPy scalar).
+
+    Raises
+    ------
+    ValueError
+        If ``n_threads`` is below 1.
+    TypeError
+        If ``x`` is not real, or ``n_threads`` is not an int.
+
+    See Also
+    --------
+    log_sigmoid : ``log(sigmoid(x))`` without rounding ``sigmoid(x)`` first.
+    scipy.special.expit : SciPy's logistic function.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxent.special import sigmoid
+    >>> sigmoid(np.array([-700.0, 0.0, 2.0]))
+    array([9.85967654e-305, 5.00000000e-001, 8.80797078e-001])
     """
     return _elementwise(x, _SIGMOID, n_threads)
 
@@ -105,5 +228,36 @@ def log_sigmoid(x, *, n_threads=None):
 
     Accurate for large positive ``x`` (where it is ``-exp(-x)``, not 0) and exact ``x`` for very
     negative ``x``.
+
+    Parameters
+    ----------
+    x : array-like of any shape
+        Logits; float32 and float64 keep their dtype, other real dtypes become float64.
+    n_threads : int >= 1 or None, default=None
+        OpenMP threads; None uses OpenMP's default. The result does not depend on it.
+
+    Returns
+    -------
+    log_p : ndarray of the shape of ``x``
+        ``log(sigmoid(x))``, non-positive, dtype of ``x`` (a 0-d input gives a NumPy scalar).
+
+    Raises
+    ------
+    ValueError
+        If ``n_threads`` is below 1.
+    TypeError
+        If ``x`` is not real, or ``n_threads`` is not an int.
+
+    See Also
+    --------
+    sigmoid : The probability itself.
+    skxent.losses.binary_cross_entropy : Its loss is ``-log_sigmoid`` of the signed logit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxent.special import log_sigmoid
+    >>> log_sigmoid(np.array([-800.0, 0.0, 40.0]))  # np.log(sigmoid(40)) would be 0.0
+    array([-8.00000000e+02, -6.93147181e-01, -4.24835426e-18])
     """
     return _elementwise(x, _LOG_SIGMOID, n_threads)

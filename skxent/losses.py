@@ -95,6 +95,38 @@ def binary_cross_entropy(y_true, y_pred, *, from_logits, sample_weight=None, pos
     loss : float32/float64 scalar, or ndarray of y_pred's shape for ``reduction="none"``
     grad : ndarray of y_pred's shape and dtype (with ``return_grad`` or ``return_hess``)
     hess : ndarray of y_pred's shape and dtype (with ``return_hess``)
+
+    See Also
+    --------
+    categorical_cross_entropy : Mutually exclusive classes (softmax).
+    skxent.metrics.multilabel_log_loss : The multi-label metric, scikit-learn style.
+    skxent.special.log_sigmoid : ``log(sigmoid(x))``, the loss's building block.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxent.losses import binary_cross_entropy
+    >>> y = np.array([1.0, 0.0, 1.0])
+    >>> z = np.array([2.0, -1.0, 40.0])  # logits
+    >>> binary_cross_entropy(y, z, from_logits=True, reduction="none")
+    array([1.26928011e-01, 3.13261688e-01, 4.24835426e-18])
+    >>> round(float(binary_cross_entropy(y, z, from_logits=True)), 12)
+    0.14672989952
+
+    Multi-label targets, a positive weight per label, and the gradient:
+
+    >>> Y = np.array([[1, 0], [0, 1]])
+    >>> Z = np.array([[3.0, -2.0], [0.5, 9.0]])
+    >>> loss, grad = binary_cross_entropy(Y, Z, from_logits=True, pos_weight=[2.0, 1.0],
+    ...                                   reduction="sum", return_grad=True)
+    >>> round(float(loss), 12), grad.shape
+    (1.19830310056, (2, 2))
+
+    From probabilities (clipped to ``[eps, 1 - eps]``):
+
+    >>> binary_cross_entropy(np.array([1, 0]), np.array([0.9, 0.2]), from_logits=False,
+    ...                      reduction="none")
+    array([0.10536052, 0.22314355])
     """
     backend = _backends.for_arrays(y_true, y_pred, sample_weight, where)
     return backend.loss(BINARY, y_true, y_pred, from_logits=from_logits,
@@ -157,6 +189,36 @@ def categorical_cross_entropy(y_true, y_pred, *, from_logits, sample_weight=None
     loss : float32/float64 scalar, or ndarray of shape (n_samples,) for ``reduction="none"``
     grad : ndarray of shape (n_samples, n_classes) (with ``return_grad`` or ``return_hess``)
     hess : ndarray of shape (n_samples, n_classes) (with ``return_hess``)
+
+    See Also
+    --------
+    binary_cross_entropy : Independent yes/no targets (sigmoid).
+    sampled_softmax_loss : Training with very many classes.
+    skxent.metrics.log_loss : The scikit-learn metric (labels of any type).
+    skxent.special.log_softmax : The log-probabilities themselves.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxent.losses import categorical_cross_entropy
+    >>> logits = np.array([[40.0, 0.0, -3.0], [0.0, -np.inf, 5.0]])
+    >>> labels = np.array([0, 2])
+    >>> loss, grad = categorical_cross_entropy(labels, logits, from_logits=True,
+    ...                                        reduction="none", return_grad=True)
+    >>> loss  # exp(-40) + exp(-43) for the first row, not 0
+    array([4.45986736e-18, 6.71534849e-03])
+    >>> float(grad[1, 1])  # a -inf logit is a masked class: gradient exactly 0
+    0.0
+
+    Soft labels, and ``ignore_index`` (left out of the mean's denominator):
+
+    >>> Y = np.array([[0.9, 0.1, 0.0], [0.0, 0.0, 1.0]])
+    >>> categorical_cross_entropy(Y, logits, from_logits=True, reduction="none")
+    array([4.        , 0.00671535])
+    >>> z = np.zeros((2, 3), dtype=np.float32)
+    >>> loss = categorical_cross_entropy(np.array([0, -1]), z, from_logits=True, ignore_index=-1)
+    >>> loss.dtype, round(float(loss), 6)  # float32 in, float32 out; log(3)
+    (dtype('float32'), 1.098612)
     """
     backend = _backends.for_arrays(y_true, y_pred, sample_weight)
     return backend.loss(CATEGORICAL, y_true, y_pred, from_logits=from_logits,

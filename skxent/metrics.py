@@ -148,6 +148,29 @@ def log_loss(
     -------
     loss : float
 
+    Raises
+    ------
+    ValueError
+        Exactly when scikit-learn raises, with its message: inconsistent lengths, a single
+        class in ``y_true`` without ``labels``, probability columns that do not match the
+        classes, probabilities outside [0, 1] or non-finite, invalid sample weights, both
+        ``y_pred`` and ``y_proba`` given.
+
+    Warns
+    -----
+    UserWarning
+        When rows of ``y_proba`` do not sum to one (scikit-learn's warning; not renormalised).
+    FutureWarning
+        When the deprecated ``y_pred`` keyword is used.
+
+    See Also
+    --------
+    multilabel_log_loss : The binary cross-entropy of a multi-label problem.
+    d2_log_loss_score : The fraction of log loss explained.
+    neg_log_loss_scorer : The ``scoring=`` object.
+    skxent.losses.categorical_cross_entropy : The loss with weights, smoothing and reductions.
+    sklearn.metrics.log_loss : The scikit-learn function this replaces.
+
     Notes
     -----
     For float64 input the value equals scikit-learn's to a relative 1e-12.
@@ -161,6 +184,15 @@ def log_loss(
     >>> round(log_loss(["spam", "ham", "ham", "spam"],
     ...                [[.1, .9], [.9, .1], [.8, .2], [.35, .65]]), 5)
     0.21616
+
+    From raw scores (``decision_function``), without clipping:
+
+    >>> import numpy as np
+    >>> scores = np.array([[60.0, 0.0], [0.0, 60.0]])
+    >>> print(f"{log_loss([0, 1], scores, from_logits=True):.6e}")  # exp(-60)
+    8.756511e-27
+
+    (Probabilities would be clipped: ``log_loss([0, 1], softmax(scores))`` is 2.2e-16.)
     """
     if not (
         type(y_true) in _ARRAY_TYPES
@@ -256,6 +288,13 @@ def multilabel_log_loss(
         outside [0, 1], ``y_proba`` (probabilities) is outside [0, 1] or
         non-finite, or ``sample_weight`` is invalid (wrong length, negative,
         all zero). The message names the argument.
+
+    See Also
+    --------
+    log_loss : Mutually exclusive classes.
+    neg_multilabel_log_loss_scorer : The ``scoring=`` object.
+    skxent.losses.binary_cross_entropy : The loss with weights, smoothing and reductions.
+    skxent.linear_model.MultiLabelLogistic : A model fitted on this loss.
 
     Examples
     --------
@@ -599,37 +638,136 @@ def _multilabel_log_loss_of_response(y_true, y_proba, **kwargs):
     )
 
 
-#: ``scoring=`` equivalent of scikit-learn's ``"neg_log_loss"`` (predict_proba).
-neg_log_loss_scorer = make_scorer(
-    log_loss, greater_is_better=False, response_method="predict_proba"
-)
 
-#: Negated log loss from ``decision_function`` scores: sigmoid for a binary
-#: (1-D) decision, softmax for a multi-class one, computed stably.
-neg_log_loss_logits_scorer = make_scorer(
-    log_loss,
-    greater_is_better=False,
-    response_method="decision_function",
-    from_logits=True,
-)
+# Each scorer is an ordinary ``make_scorer`` object given its own docstring (``help()`` and the
+# API reference show it; its Examples run as doctests). ``{call}`` in a docstring becomes the
+# Parameters and Returns of the call ``scorer(estimator, X, y_true)``.
 
-#: Negated :func:`multilabel_log_loss` from ``predict_proba`` of a multi-label
-#: estimator (a list of ``(n_samples, 2)`` arrays or an ``(n_samples, n_labels)``
-#: matrix).
-neg_multilabel_log_loss_scorer = make_scorer(
-    _multilabel_log_loss_of_response,
-    greater_is_better=False,
-    response_method="predict_proba",
-)
+_SCORER_CALL = """
+    Parameters
+    ----------
+    estimator : fitted estimator
+        Its ``{method}`` output is scored.
+    X : array-like or sparse matrix of shape (n_samples, n_features)
+        The data passed to ``estimator.{method}``.
+    y_true : array-like
+        The true targets of ``X``.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Passed to the metric.
+    **kwargs : dict
+        Other metric arguments routed by scikit-learn's metadata routing.
 
-#: ``scoring=`` equivalent of scikit-learn's ``"neg_brier_score"`` (negated
-#: :func:`brier_score_loss` from ``predict_proba``).
-neg_brier_score_scorer = make_scorer(
-    brier_score_loss, greater_is_better=False, response_method="predict_proba"
-)
+    Returns
+    -------
+    score : float
+        The metric's value, negated for losses: greater is better.
+"""
 
-#: ``scoring=`` equivalent of scikit-learn's ``"d2_log_loss_score"`` (greater is better).
-d2_log_loss_scorer = make_scorer(d2_log_loss_score, response_method="predict_proba")
+_SCORER_EXAMPLE = """
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from skxent.linear_model import SoftmaxRegression
+    >>> from skxent.metrics import {name}
+    >>> X, y = load_iris(return_X_y=True)
+    >>> scores = cross_val_score(SoftmaxRegression(max_iter=1000), X, y, cv=3,
+    ...                          scoring={name})
+    >>> scores.shape
+    (3,)
+"""
 
-#: ``scoring=`` equivalent of scikit-learn's ``"d2_brier_score"`` (greater is better).
-d2_brier_scorer = make_scorer(d2_brier_score, response_method="predict_proba")
+
+def _scorer(metric, name, doc, *, response_method="predict_proba", example=None, **kwargs):
+    scorer = make_scorer(metric, response_method=response_method, **kwargs)
+    scorer.__doc__ = (doc.replace("{call}", _SCORER_CALL.format(method=response_method))
+                      + (example or _SCORER_EXAMPLE.format(name=name)))
+    return scorer
+
+
+neg_log_loss_scorer = _scorer(log_loss, "neg_log_loss_scorer", greater_is_better=False, doc="""\
+Negated :func:`log_loss` of ``predict_proba``: the ``scoring="neg_log_loss"`` equivalent.
+
+    Greater is better. Same scores as scikit-learn's ``"neg_log_loss"``, computed by skxent's
+    :func:`log_loss`.
+{call}
+    See Also
+    --------
+    neg_log_loss_logits_scorer : The same from ``decision_function``, computed stably.
+    log_loss : The metric.
+""")
+
+neg_log_loss_logits_scorer = _scorer(
+    log_loss, "neg_log_loss_logits_scorer", greater_is_better=False,
+    response_method="decision_function", from_logits=True, doc="""\
+Negated :func:`log_loss` of ``decision_function`` scores (``from_logits=True``).
+
+    Sigmoid for a binary (1-D) decision, softmax for a multi-class one, computed stably in the
+    log domain: no probabilities are formed and nothing is clipped. Greater is better.
+{call}
+    See Also
+    --------
+    neg_log_loss_scorer : The same from ``predict_proba``.
+    log_loss : The metric (``from_logits=True``).
+""")
+
+neg_multilabel_log_loss_scorer = _scorer(
+    _multilabel_log_loss_of_response, "neg_multilabel_log_loss_scorer", greater_is_better=False,
+    doc="""\
+Negated :func:`multilabel_log_loss` of a multi-label estimator's ``predict_proba``.
+
+    Takes either output form of ``predict_proba``: a list with one ``(n_samples, 2)`` array per
+    label (``MultiOutputClassifier``, random forests, k-NN) or an ``(n_samples, n_labels)``
+    matrix (``MultiLabelLogistic``, ``MLPClassifier``). Greater is better.
+{call}
+    See Also
+    --------
+    multilabel_log_loss : The metric.
+    skxent.linear_model.MultiLabelLogistic : A multi-label estimator.
+""", example="""
+    Examples
+    --------
+    >>> from sklearn.datasets import make_multilabel_classification
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from skxent.linear_model import MultiLabelLogistic
+    >>> from skxent.metrics import neg_multilabel_log_loss_scorer
+    >>> X, Y = make_multilabel_classification(n_samples=300, n_classes=4, random_state=0)
+    >>> scores = cross_val_score(MultiLabelLogistic(max_iter=1000), X, Y, cv=3,
+    ...                          scoring=neg_multilabel_log_loss_scorer)
+    >>> bool((scores < 0).all())
+    True
+""")
+
+neg_brier_score_scorer = _scorer(
+    brier_score_loss, "neg_brier_score_scorer", greater_is_better=False, doc="""\
+Negated :func:`brier_score_loss` of ``predict_proba``: the ``"neg_brier_score"`` equivalent.
+
+    Greater is better.
+{call}
+    See Also
+    --------
+    brier_score_loss : The metric.
+    d2_brier_scorer : The skill score relative to the class priors.
+""")
+
+d2_log_loss_scorer = _scorer(d2_log_loss_score, "d2_log_loss_scorer", doc="""\
+:func:`d2_log_loss_score` of ``predict_proba``: the ``"d2_log_loss_score"`` equivalent.
+
+    Greater is better (1 is perfect, the class priors score 0).
+{call}
+    See Also
+    --------
+    d2_log_loss_score : The metric.
+    neg_log_loss_scorer : The log loss itself.
+""")
+
+d2_brier_scorer = _scorer(d2_brier_score, "d2_brier_scorer", doc="""\
+:func:`d2_brier_score` of ``predict_proba``: the ``"d2_brier_score"`` equivalent.
+
+    Greater is better (1 is perfect, the class priors score 0).
+{call}
+    See Also
+    --------
+    d2_brier_score : The metric.
+    neg_brier_score_scorer : The Brier score itself.
+""")

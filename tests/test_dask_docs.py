@@ -1,28 +1,26 @@
-"""The example of README.md's "Scaling out with Dask" section, run at a small size."""
-
-import pathlib
-import re
+"""The example of the user guide's Dask page (docs/user_guide/dask.rst), run at a small size."""
 
 import pytest
+
+import _docs
 
 pytest.importorskip("dask.array")
 pytest.importorskip("distributed")
 
-DOC = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+PAGE = "user_guide/dask.rst"
 CONSTANTS = "N_ROWS, N_FEATURES, N_CLASSES, CHUNK = 2_000_000, 20, 5, 250_000"
 
 
 def _example_source():
-    text = DOC.read_text().split("<!-- dask:start")[1].split("<!-- dask:end -->")[0]
-    return re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    return _docs.code_block_after_label(_docs.page(PAGE), "dask-example")
 
 
-def test_readme_dask_example_fits_on_a_cluster_and_scores_on_dask_arrays(capsys):
+def test_docs_dask_example_fits_on_a_cluster_and_scores_on_dask_arrays(capsys):
     src = _example_source()
     assert CONSTANTS in src
     src = src.replace(CONSTANTS, "N_ROWS, N_FEATURES, N_CLASSES, CHUNK = 100_000, 20, 5, 15_000")
     ns = {"__name__": "__main__"}
-    exec(compile(src, str(DOC), "exec"), ns)
+    exec(compile(src, str(_docs.DOCS / PAGE), "exec"), ns)
     out = capsys.readouterr().out.splitlines()
     ll = float(next(line for line in out if line.startswith("log_loss")).split()[1])
     ce = float(next(line for line in out if line.startswith("cross-entropy")).split()[1])

@@ -1,7 +1,5 @@
-"""The training example of README.md's sampled-softmax section, run at a small size so it stays correct."""
-
-import pathlib
-import re
+"""The training example of the user guide's sampled-softmax page (docs/user_guide/sampled.rst),
+run at a small size so it stays correct."""
 
 import numpy as np
 import pytest
@@ -9,13 +7,13 @@ import pytest
 import skxent.losses
 import skxent._sampled
 
-DOC = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+import _docs
+
+PAGE = "user_guide/sampled.rst"
 
 
 def _example_source():
-    text = DOC.read_text().split("<!-- sampled:start")[1].split("<!-- sampled:end -->")[0]
-    section = text.split("## Example", 1)[1]
-    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    return _docs.code_block_after_label(_docs.page(PAGE), "sampled-example")
 
 
 def test_docs_example_trains_with_sampled_softmax_and_full_ce_falls(monkeypatch, capsys):
@@ -28,7 +26,7 @@ def test_docs_example_trains_with_sampled_softmax_and_full_ce_falls(monkeypatch,
     assert constants in src
     src = src.replace(constants, "N_CLASSES, DIM, N_TRAIN, N_TEST = 2_000, 16, 20_000, 500")
     ns = {"__name__": "docs_example"}
-    exec(compile(src, str(DOC), "exec"), ns)
+    exec(compile(src, str(_docs.DOCS / PAGE), "exec"), ns)
 
     history = np.array(ns["history"], dtype=np.float64)
     n_classes = ns["N_CLASSES"]

@@ -80,9 +80,16 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
     intercept_ : ndarray of shape (n_labels,)
     n_iter_ : int
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
     pos_weight_ : ndarray of shape (n_labels,) or None
         The positive weights used.
+
+    See Also
+    --------
+    SoftmaxRegression : Mutually exclusive classes (softmax) instead of independent labels.
+    skxent.metrics.multilabel_log_loss : The loss it minimises, as a metric.
+    sklearn.multioutput.MultiOutputClassifier : With ``LogisticRegression``, the same model
+        fitted one label at a time.
 
     Examples
     --------

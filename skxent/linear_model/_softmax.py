@@ -123,8 +123,15 @@ class SoftmaxRegression(ClassifierMixin, _BaseFusedLinear):
     n_iter_ : int
         Solver iterations.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Only when ``X`` had string column names.
+
+    See Also
+    --------
+    SoftmaxRegressionCV : ``C`` chosen by cross-validation.
+    MultiLabelLogistic : Independent labels (sigmoid) instead of exclusive classes.
+    sklearn.linear_model.LogisticRegression : The scikit-learn estimator this replaces
+        (lbfgs / newton-cg, L2).
 
     Examples
     --------
@@ -136,6 +143,13 @@ class SoftmaxRegression(ClassifierMixin, _BaseFusedLinear):
     (2, 3)
     >>> clf.fit(X, y == 2).coef_.shape  # two classes: the binomial model
     (1, 4)
+
+    Soft labels, e.g. a teacher's probabilities (distillation):
+
+    >>> teacher = SoftmaxRegression(max_iter=1000).fit(X, y).predict_proba(X)
+    >>> student = SoftmaxRegression(C=0.1, max_iter=1000).fit(X, teacher)
+    >>> student.classes_
+    array([0, 1, 2])
     """
 
     _family = CATEGORICAL

@@ -379,6 +379,12 @@ class SoftmaxRegressionCV(SoftmaxRegression):
     classes_, coef_, intercept_, n_features_in_, feature_names_in_ :
         The fitted model's, as in :class:`SoftmaxRegression` (X's dtype).
 
+    See Also
+    --------
+    SoftmaxRegression : The model, at a given ``C``.
+    sklearn.linear_model.LogisticRegressionCV : The scikit-learn estimator this replaces
+        (lbfgs / newton-cg, L2).
+
     Notes
     -----
     Compared with scikit-learn 1.9's ``LogisticRegressionCV(use_legacy_attributes=False)``, the
@@ -394,6 +400,8 @@ class SoftmaxRegressionCV(SoftmaxRegression):
     >>> clf = SoftmaxRegressionCV(Cs=5, max_iter=1000).fit(X, y)
     >>> clf.scores_.shape
     (5, 5)
+    >>> clf.C_ in clf.Cs_
+    True
     """
 
     _parameter_constraints = {
