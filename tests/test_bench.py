@@ -338,7 +338,9 @@ def test_sigint_stops_a_real_run_and_writes_the_results(tmp_path):
         [sys.executable, "-m", "skxent._bench", "--suite", "losses", "--size", "small",
          "--threads", "1", "--peers", "none", "--no-plot", "--repeats", "50",
          "--out", str(out)],
-        stderr=subprocess.PIPE, text=True, env=env)
+        # not from the repository root: `python -m` puts the current folder first on the path,
+        # and there the uncompiled source tree would shadow the installed package
+        stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
     try:
         deadline = time.time() + 60
         for line in proc.stderr:  # wait until the first point is done: "[1/16] ... (1.2 s): ..."
