@@ -1347,7 +1347,7 @@ static int sk_bce(const sk_bce_args *a, int n_threads, sk_acc *out)
 /* Kullback-Leibler divergence KL(y || q), row-wise over (n, K)                               */
 /*
  * KL = sum_{y_k > 0} y_k (log y_k - log q_k) per row (0 log 0 = 0), S = sum_k y_k (rows need
- * not sum to one: S - 1 is part of the exact value and is kept from a compensated sum).
+ * not sum to one: S - 1 is part of the exact value and is kept from an exact-pair sum).
  *
  * From logits (u = z / T, d_k = u_k - max u carried as an exact pair, q = softmax(u)). For the
  * classes with target mass write a_k = d_k - log y_k, which is log q_k - log y_k up to the
@@ -1365,12 +1365,13 @@ static int sk_bce(const sk_bce_args *a, int n_threads, sk_acc *out)
  * a few eps times the entropy.) What is left is the error delta_k of t_k, which moves KL by
  * sum_k (S q_k - y_k) delta_k ~ sqrt(2 KL) delta: log y_k is therefore computed as a pair
  * (sk_log_dd, ~1e-17 absolute instead of an ulp of |log y|) and d_k is exact, so that
- * delta ~ 1e-17 + eps |t|. S is summed as a pair (sk_rows_sum2_T), so that a row summing to
- * 1 + 3e-17 contributes exactly that 3e-17 (the divergence of a float teacher with itself).
- * The centre is clamped at -600 from below: a centre that low means the
- * targets sit on classes the logits put hundreds below the max, KL is large, and e^{d - c}
- * would overflow. A class with target mass and a -inf logit makes KL +inf (its gradient stays
- * finite).
+ * delta ~ 1e-17 + eps |t|. S is summed as a pair (TwoSum errors accumulated), so that a row
+ * summing to 1 + 3e-17 contributes exactly that 3e-17 (the divergence of a float teacher with
+ * itself). The centre is clamped at -600 from below: a centre that low means the targets sit
+ * on classes the logits put hundreds below the max, KL is large, and e^{d - c} would overflow.
+ * A class with target mass and a -inf logit makes KL +inf (its gradient stays finite).
+ * Float32 data (results rounded to 2**-24) drop the pairs' low parts and use a shorter
+ * polynomial for the exponential family.
  * Gradient with respect to the logits, (S q_k - y_k) / T: with W = R + P + Z and S' the target
  * mass on classes with finite logits (S' = S except for the +inf rows),
  *     y_k > 0:  S q_k - y_k = (S y_k expm1(t_k) - y_k (W - (S - S'))) / (S' + W),

@@ -16,11 +16,13 @@ import numpy as np
 import pytest
 
 from skxent import _engine
-from skxent.losses import binary_cross_entropy, categorical_cross_entropy
+from skxent.losses import binary_cross_entropy, categorical_cross_entropy, kl_divergence
 from skxent.metrics import log_loss, multilabel_log_loss
 
 REDUCTIONS = [r for r in _engine.REDUCTIONS if r != "none"]
-PUBLIC = {"categorical": categorical_cross_entropy, "binary": binary_cross_entropy}
+#: The public function of each family of the registry.
+PUBLIC = {"categorical": categorical_cross_entropy, "binary": binary_cross_entropy,
+          "kl_divergence": kl_divergence}
 
 
 def _labels(family, n, K):
@@ -32,6 +34,10 @@ def _labels(family, n, K):
 @pytest.fixture(params=sorted(_engine.FAMILIES))
 def family(request):
     return _engine.FAMILIES[request.param]
+
+
+def test_every_family_has_a_public_function():
+    assert set(PUBLIC) == set(_engine.FAMILIES)
 
 
 def _check_zero(loss, grad, shape, dtype):
@@ -55,12 +61,15 @@ def test_empty_batch_gives_zero_loss_and_zero_gradient(family, reduction, dtype)
 @pytest.mark.parametrize("reduction", ["mean", "sum_by_nonzero_weights"])
 @pytest.mark.parametrize("smoothing", [0.0, 0.3])
 def test_all_weights_zero_gives_zero_loss_and_zero_gradient(family, reduction, smoothing):
+    if smoothing and not family.smoothing:
+        pytest.skip("the family takes no label_smoothing")
     fn = PUBLIC[family.name]
     z = np.random.default_rng(0).standard_normal((5, 3))
+    smooth = {"label_smoothing": smoothing} if family.smoothing else {}
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         loss, grad = fn(_labels(family, 5, 3), z, from_logits=True, sample_weight=np.zeros(5),
-                        label_smoothing=smoothing, reduction=reduction, return_grad=True)
+                        reduction=reduction, return_grad=True, **smooth)
     _check_zero(loss, grad, z.shape, np.float64)
 
 
