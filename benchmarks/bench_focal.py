@@ -29,8 +29,15 @@ PyTorch. Tables give medians and ratios ``peer time / skxent focal time``, the f
 of the logits: one read of the input), and the load average before and after (the machine is
 shared: ratios, not absolute times, are the result).
 
+A third, optional table (``--baseline DIR``, an already built checkout of the code before
+focal loss) checks that plain cross-entropy did not get slower: the kernel cases of
+``bench_versions.py`` run on both builds in one process, in pairs whose order flips every
+round, and the table gives each build's median and the median (and interquartile range) of the
+per-round ratios old / new: pairing cancels most of a shared machine's drifting load.
+
     python benchmarks/bench_focal.py [--n 1000000] [--labels 20] [--threads 2] [--repeats 7]
                                      [--dtypes float64,float32] [--quick]
+                                     [--baseline DIR [--rounds 21] [--versions-threads 2]]
 """
 
 import argparse
@@ -119,6 +126,77 @@ def run(dtype, args, torch):
         print(f"{'PASS' if ok else 'MISS'}  {label}: {value:.2f}x (want {want})")
 
 
+def paired_versions(args):
+    """Plain cross-entropy, old build against new, paired rounds (see the module note)."""
+    import gc
+    import importlib
+    import statistics
+    import time
+
+    from bench_versions import load_baseline
+
+    import skxent
+    import skxent.losses
+    import skxent.metrics  # noqa: F401
+
+    base = load_baseline(args.baseline)
+    importlib.import_module(base.__name__ + ".metrics")
+    assert importlib.import_module(base.__name__ + "._core") is not skxent._core
+    nt, n = args.versions_threads, (200_000 if args.quick else args.versions_n)
+    rng = np.random.default_rng(0)
+    z64 = rng.standard_normal((n, 10))
+    z32 = z64.astype(np.float32)
+    t = rng.integers(0, 10, n)
+    zb = rng.standard_normal((n // 2, 20))
+    yb = (rng.random((n // 2, 20)) < 0.3).astype(np.float64)
+    zb32, yb32 = zb.astype(np.float32), yb.astype(np.float32)
+    sy, sp = rng.integers(0, 2, 100), rng.uniform(0.05, 0.95, 100)
+    cce = "losses.categorical_cross_entropy"
+    cases = {
+        f"softmax CE loss f64 {n} x 10": (cce, (t, z64), {}),
+        f"softmax CE loss f32 {n} x 10": (cce, (t, z32), {}),
+        f"softmax CE loss+grad f64 {n} x 10": (cce, (t, z64), {"return_grad": True}),
+        f"softmax CE loss+grad f32 {n} x 10": (cce, (t, z32), {"return_grad": True}),
+        f"sigmoid CE loss+grad f64 {n // 2} x 20": ("losses.binary_cross_entropy", (yb, zb),
+                                                    {"return_grad": True}),
+        f"sigmoid CE loss+grad f32 {n // 2} x 20": ("losses.binary_cross_entropy",
+                                                    (yb32, zb32), {"return_grad": True}),
+    }
+
+    def call(m, path, a, kw):
+        mod, fn = path.split(".")
+        return getattr(getattr(m, mod), fn)(*a, from_logits=True, n_threads=nt, **kw)
+
+    print(f"\n## plain cross-entropy, old ({args.baseline}) vs new, {nt} threads, "
+          f"{args.rounds} paired rounds; load average {os.getloadavg()}")
+    print("| case | old ms | new ms | old / new (median) | interquartile range |")
+    print("|---|---:|---:|---:|---:|")
+    jobs = {k: (lambda m, v=v: call(m, *v)) for k, v in cases.items()}
+    jobs["log_loss 100 binary, 200 calls"] = \
+        lambda m: [m.metrics.log_loss(sy, sp) for _ in range(200)]
+    for name, f in jobs.items():
+        for m in (base, skxent, base, skxent):
+            f(m)
+        tb, tn, ratios = [], [], []
+        gc.disable()
+        try:
+            for r in range(args.rounds):
+                d = {}
+                for m in ((base, skxent) if r % 2 == 0 else (skxent, base)):
+                    t0 = time.perf_counter()
+                    f(m)
+                    d[m.__name__] = time.perf_counter() - t0
+                tb.append(d[base.__name__])
+                tn.append(d[skxent.__name__])
+                ratios.append(tb[-1] / tn[-1])
+        finally:
+            gc.enable()
+        q1, q2, q3 = np.quantile(ratios, [0.25, 0.5, 0.75])
+        print(f"| {name} | {statistics.median(tb) * 1e3:.2f} | {statistics.median(tn) * 1e3:.2f}"
+              f" | {q2:.3f} | {q1:.2f}-{q3:.2f} |", flush=True)
+    print(f"load average after: {os.getloadavg()}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=1_000_000)
@@ -130,9 +208,19 @@ def main(argv=None):
     ap.add_argument("--alpha", type=float, default=0.25)
     ap.add_argument("--dtypes", default="float64,float32")
     ap.add_argument("--quick", action="store_true", help="1e5 x 20, 3 rounds")
+    ap.add_argument("--baseline", help="an already built checkout of the old code: also time "
+                    "plain cross-entropy old vs new")
+    ap.add_argument("--only-versions", action="store_true",
+                    help="with --baseline: skip the focal tables")
+    ap.add_argument("--rounds", type=int, default=21)
+    ap.add_argument("--versions-threads", type=int, default=2)
+    ap.add_argument("--versions-n", type=int, default=1_000_000)
     args = ap.parse_args(argv)
     if args.quick:
-        args.n, args.repeats = 100_000, 3
+        args.n, args.repeats, args.rounds = 100_000, 3, 5
+    if args.baseline and args.only_versions:
+        paired_versions(args)
+        return
     try:
         import torch
 
@@ -144,6 +232,8 @@ def main(argv=None):
     for name in args.dtypes.split(","):
         run(np.dtype(name).type, args, torch)
     print(f"load average after: {os.getloadavg()}")
+    if args.baseline:
+        paired_versions(args)
 
 
 if __name__ == "__main__":
