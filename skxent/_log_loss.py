@@ -50,7 +50,7 @@ _FLOAT_DTYPES = (np.float64, np.float32)
 _SK_FLOAT_DTYPES = [np.float64, np.float32, np.float16]
 
 
-def _is_plain_float_array(a):
+def is_plain_float_array(a):
     """Whether ``check_array(a, ensure_2d=False, dtype=float64/32)`` is a no-op
     apart from its finiteness check (which the caller then does itself)."""
     return (
@@ -72,7 +72,7 @@ _ONE_BITS = {
 }
 
 
-def _all_in_unit_interval(a):
+def all_in_unit_interval(a):
     """True if every value of ``a`` is in [+0, 1] (so finite and not NaN).
 
     One vectorised ``max`` over the bit patterns instead of ``max``, ``min`` and
@@ -154,7 +154,7 @@ def _validate_probabilities(
     ``enc``: labels already encoded by the fast encoder (which neither warns nor
     raises, so encoding them early changes nothing observable), or None.
     """
-    if not _all_in_unit_interval(proba):
+    if not all_in_unit_interval(proba):
         # Rare path, scikit-learn's exact checks and messages. On the fast path
         # check_array's finiteness check was skipped: NaN/inf raise it here.
         raise_for_proba_facts(ProbaFacts.of(proba), proba.dtype)
@@ -351,7 +351,7 @@ def log_loss(y_true, y_proba, *, normalize, sample_weight, labels, from_logits):
         )
 
     # -- check_array(y_proba): deferred finiteness check on the fast path -----
-    fast = _is_plain_float_array(y_proba)
+    fast = is_plain_float_array(y_proba)
     proba = y_proba if fast else check_proba_array(y_proba)
 
     binary_proba = proba.ndim == 1 or proba.shape[1] == 1
@@ -405,7 +405,7 @@ def multilabel_log_loss(y_true, y_proba, *, normalize, sample_weight, from_logit
     total weight of all chunks instead)."""
     # As in log_loss: for plain float arrays of probabilities, max/min reveal
     # NaN and inf, and check_array only runs to raise its message.
-    fast = not from_logits and _is_plain_float_array(y_proba)
+    fast = not from_logits and is_plain_float_array(y_proba)
     if fast:
         scores = y_proba
     else:
@@ -434,7 +434,7 @@ def multilabel_log_loss(y_true, y_proba, *, normalize, sample_weight, from_logit
                 "y_true must contain values in [0, 1] (an indicator matrix or "
                 f"soft targets); got values in [{ymin}, {ymax}]."
             )
-    if not from_logits and not _all_in_unit_interval(scores):
+    if not from_logits and not all_in_unit_interval(scores):
         vmax, vmin = scores.max(), scores.min()
         if fast and not (math.isfinite(vmax) and math.isfinite(vmin)):
             check_multilabel_scores(scores)

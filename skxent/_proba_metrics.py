@@ -67,7 +67,9 @@ from . import _brier
 from ._config import effective_n_threads
 from ._engine import CATEGORICAL
 from ._engine import loss as _family_loss
+from ._log_loss import all_in_unit_interval as _all_in_unit_interval
 from ._log_loss import check_proba_array as _check_proba_array
+from ._log_loss import is_plain_float_array as _is_plain_float_array
 from ._log_loss import raise_class_count_mismatch as _raise_class_count_mismatch
 from ._log_loss import row_sums as _row_sums
 from ._log_loss import sums_near_one as _sums_near_one
@@ -169,19 +171,6 @@ def _is_number(pos_label):
 # -- arrays -------------------------------------------------------------------------------------
 
 
-def _is_plain_float_array(a):
-    """Whether ``check_array(a, ensure_2d=False, dtype=float64/32/16)`` is a no-op apart from
-    its finiteness check (which the kernel's range flag then stands in for)."""
-    return (
-        type(a) is np.ndarray
-        and a.dtype in _FLOAT_DTYPES
-        and 1 <= a.ndim <= 2
-        and a.shape[0] >= 1
-        and (a.ndim == 1 or a.shape[1] >= 1)
-    )
-
-
-
 def _is_plain_weights(sample_weight, n):
     """A float ndarray of shape (n,): valid weights are used as they are, so the kernel may read
     them before ``_check_sample_weight`` has run (invalid ones make it raise afterwards)."""
@@ -201,24 +190,6 @@ def _kernel_weights(sample_weight):
 def _kernel_floats(a):
     """float32/float64 as they are; float16 (kept by check_array) widened to float64."""
     return a if a.dtype in _FLOAT_DTYPES else a.astype(np.float64)
-
-
-# IEEE-754 bit patterns of 1.0: viewed as unsigned integers, the floats in [+0, 1] are exactly
-# the patterns <= that of 1.0 (negative numbers and -0.0 have the sign bit set, NaN and inf have
-# larger exponents). One vectorised max instead of max, min and a finiteness pass.
-_ONE_BITS = {
-    np.dtype(np.float64): (np.uint64, np.float64(1).view(np.uint64)),
-    np.dtype(np.float32): (np.uint32, np.float32(1).view(np.uint32)),
-    np.dtype(np.float16): (np.uint16, np.float16(1).view(np.uint16)),
-}
-
-
-def _all_in_unit_interval(a):
-    """True if every value is in [+0, 1]; False also for -0.0 (the exact checks accept it)."""
-    uint, one = _ONE_BITS[a.dtype]
-    if not (a.flags.c_contiguous or a.flags.f_contiguous):
-        a = np.ascontiguousarray(a)
-    return bool(a.view(uint).max() <= one)
 
 
 def _raise_multiclass_range(proba, fast):
