@@ -32,6 +32,7 @@ __all__ = [
     "Interrupted",
     "compare",
     "floor",
+    "format_time",
     "markdown_table",
     "now",
     "print_table",
@@ -220,3 +221,14 @@ def markdown_table(results, *, baseline, floor=None):
 
 def now():
     return time.perf_counter()
+
+
+def format_time(t):
+    """A duration in seconds as ``"1.23 s"``, ``"45.6 ms"`` or ``"789 us"`` (``"-"`` for None)."""
+    if t is None:
+        return "-"
+    if t >= 1:
+        return f"{t:.3g} s"
+    if t >= 1e-3:
+        return f"{t * 1e3:.3g} ms"
+    return f"{t * 1e6:.3g} us"

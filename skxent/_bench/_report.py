@@ -18,6 +18,8 @@ import math
 import os
 import tempfile
 
+from ._harness import format_time
+
 __all__ = ["SCHEMA_VERSION", "atomic_write", "markdown", "validate"]
 
 SCHEMA_VERSION = 1
@@ -104,16 +106,6 @@ def atomic_write(path, data, *, binary=False):
 # -- Markdown --------------------------------------------------------------------------------
 
 
-def _fmt_time(t):
-    if t is None:
-        return "-"
-    if t >= 1:
-        return f"{t:.3g} s"
-    if t >= 1e-3:
-        return f"{t * 1e3:.3g} ms"
-    return f"{t * 1e6:.3g} us"
-
-
 def _by_case(rows):
     out = {}
     for r in rows:
@@ -136,7 +128,7 @@ def _cell(row):
         return "skipped"
     if row.get("error"):
         return "error"
-    return _fmt_time(row["median_s"])
+    return format_time(row["median_s"])
 
 
 def case_views(rows):
@@ -203,7 +195,7 @@ def markdown(doc):
                     continue
                 ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else "-"
                 lines.append(f"| {key[0]} | {key[1]} | {r['size_label']} | {t} | "
-                             f"{_fmt_time(base['median_s'] if base else None)} | "
+                             f"{format_time(base['median_s'] if base else None)} | "
                              f"{r['contender']} | {ratio} |")
 
     suite = None

@@ -26,7 +26,7 @@ import sys
 import time
 
 from ._cases import value_of
-from ._harness import Interrupted, compare
+from ._harness import Interrupted, compare, format_time
 
 __all__ = ["Progress", "RunResult", "plan", "run"]
 
@@ -61,16 +61,6 @@ def _settings(case, quick, repeats, warmup):
 def _fmt_s(s):
     s = max(0, int(round(s)))
     return f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s"
-
-
-def _fmt_time(t):
-    if t is None:
-        return "-"
-    if t >= 1:
-        return f"{t:.2f} s"
-    if t >= 1e-3:
-        return f"{t * 1e3:.3g} ms"
-    return f"{t * 1e6:.3g} us"
 
 
 class Progress:
@@ -162,7 +152,7 @@ def _point_summary(rows):
     base = next((r for r in rows if r["role"] == "skxent"), None)
     parts = []
     if base is not None:
-        parts.append(f"skxent {_fmt_time(base['median_s'])}")
+        parts.append(f"skxent {format_time(base['median_s'])}")
     for r in rows:
         if r["role"] == "skxent":
             continue
