@@ -139,7 +139,7 @@ for g, (w, b) in models.items():
     ap, auc = average_precision_score(y_test, score), roc_auc_score(y_test, score)
     label = "cross-entropy" if g == 0 else f"focal_gamma={g:g}"
     ax_pr.plot(recall, precision, label=f"{label}: AP {ap:.3f}, ROC AUC {auc:.3f}")
-    print(f"{label:15s} test AP {ap:.3f}, ROC AUC {auc:.3f}, mean predicted probability "
+    print(f"{label:14s} AP {ap:.3f}, ROC AUC {auc:.3f}, mean probability "
           f"{expit(score).mean():.3f} (positive rate {y_test.mean():.3f})")
 ax_pr.set_xlabel("recall")
 ax_pr.set_ylabel("precision")
