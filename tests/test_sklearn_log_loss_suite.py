@@ -29,13 +29,8 @@ import inspect
 import re
 
 import pytest
-from _sklearn_suite import (  # noqa: F401 (global_random_seed: a fixture)
-    MetricSwap,
-    collect,
-    global_random_seed,
-    import_sklearn_tests,
-    run_case,
-)
+from _sklearn_suite import MetricSwap, collect, import_sklearn_tests, run_case
+from _sklearn_suite import global_random_seed  # noqa: F401 (a fixture: pytest finds it here)
 
 sk_test_classification, sk_test_common = import_sklearn_tests(
     "sklearn.metrics.tests.test_classification", "sklearn.metrics.tests.test_common")

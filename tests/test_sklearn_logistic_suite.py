@@ -71,12 +71,8 @@ is skipped.
 
 import numpy as np
 import pytest
-from _sklearn_suite import (  # noqa: F401 (global_random_seed: a fixture)
-    collect,
-    global_random_seed,
-    import_sklearn_tests,
-    run_case,
-)
+from _sklearn_suite import collect, import_sklearn_tests, run_case
+from _sklearn_suite import global_random_seed  # noqa: F401 (a fixture: pytest finds it here)
 
 (sk_test_logistic,) = import_sklearn_tests("sklearn.linear_model.tests.test_logistic")
 
