@@ -23,6 +23,10 @@ it says:
 
 Sizes: softmax ``n x 10`` (1e6 rows at the default size, the targets' problem), sigmoid
 ``n x 20`` (5e5 rows); the size axis of the plots is the number of logits ``n x k``.
+
+The two losses are measured the same way and differ only in how each contender spells them, so
+one point builder serves both, given a ``_Family`` (skxent's function, scikit-learn's class and
+input layout, PyTorch's and TensorFlow's functions, the names of the rows).
 """
 
 from dataclasses import dataclass
