@@ -101,6 +101,9 @@ sphinx_gallery_conf = {
     "min_reported_time": 0,
     "matplotlib_animations": False,
     "plot_gallery": "True",
+    # No "computation times" pages: sphinx-gallery builds their sortable table with scripts and
+    # styles from CDNs, and the site must read offline (each example's page gives its time).
+    "write_computation_times": False,
 }
 
 # -- matplotlib plot directive (figures of the user guide) -----------------------------------
