@@ -18,7 +18,10 @@ which runs this build in CI).
   included as it is through ``myst-parser``; every other page is reStructuredText.
 * The gallery (``examples/``, sphinx-gallery) runs every example at build time.
 * The build must work offline (CI machines have no internet): no intersphinx, no remote images,
-  no theme features that fetch anything at build time.
+  no theme features that fetch anything at build time. The pages must read offline too: math is
+  rendered by a MathJax copy served with the pages (``sphinx-mathjax-offline``, a docs
+  requirement, copies MathJax 3 into ``_static/mathjax`` and points ``mathjax_path`` at it),
+  not by Sphinx's default, MathJax from a CDN.
 * skxent is imported, never put on ``sys.path`` from here: the build documents the installed
   package (or the in-place build on ``PYTHONPATH``), as the tests test it. The uncompiled source
   tree would not import.
@@ -39,6 +42,8 @@ extensions = [
     "sphinx_gallery.gen_gallery",
     "myst_parser",
     "matplotlib.sphinxext.plot_directive",
+    "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # MathJax served from _static/mathjax, not from a CDN
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
@@ -96,6 +101,9 @@ sphinx_gallery_conf = {
     "min_reported_time": 0,
     "matplotlib_animations": False,
     "plot_gallery": "True",
+    # No "computation times" pages: sphinx-gallery builds their sortable table with scripts and
+    # styles from CDNs, and the site must read offline (each example's page gives its time).
+    "write_computation_times": False,
 }
 
 # -- matplotlib plot directive (figures of the user guide) -----------------------------------

@@ -18,6 +18,7 @@ It skips when Sphinx or the other documentation packages are not installed (``pi
 import importlib
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -27,7 +28,7 @@ import pytest
 
 DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs"
 DOC_PACKAGES = ["sphinx", "numpydoc", "sphinx_gallery", "pydata_sphinx_theme", "myst_parser",
-                "matplotlib", "mpmath"]
+                "matplotlib", "mpmath", "sphinx-mathjax-offline"]
 GENERATED = ["_build", "auto_examples", "gen_modules", "sg_execution_times.rst",
              "api/generated"]
 PUBLIC_MODULES = ["skxent.losses", "skxent.special", "skxent.metrics", "skxent.linear_model"]
@@ -85,3 +86,19 @@ def test_every_gallery_example_ran_and_made_a_plot(built_site):
     for stem in examples:
         assert (out / "auto_examples" / f"{stem}.html").is_file(), stem
         assert list((src / "auto_examples" / "images").glob(f"sphx_glr_{stem}_0*.png")), stem
+
+
+def test_pages_load_nothing_from_the_network(built_site):
+    """The site reads offline: every script and stylesheet is served with the pages, MathJax
+    included (a page with math loads ``_static/mathjax``, not a CDN)."""
+    _, out = built_site
+    remote = re.compile(r"<(?:script|link)\b[^>]*(?:src|href)=[\"'](?:https?:)?//", re.I)
+    pages = sorted(out.rglob("*.html"))
+    assert pages
+    for page in pages:
+        match = remote.search(page.read_text(encoding="utf-8"))
+        assert match is None, f"{page.relative_to(out)} loads {match.group(0)!r}"
+    math_page = (out / "api" / "generated" / "skxent.metrics.log_loss.html").read_text(
+        encoding="utf-8")
+    assert 'class="math' in math_page and "_static/mathjax/tex-chtml.js" in math_page
+    assert (out / "_static" / "mathjax" / "tex-chtml.js").is_file()

@@ -64,35 +64,21 @@ Left out, and why:
   and skxent's kernels only. Callbacks (``test_logistic_regression_callback_*``):
   scikit-learn 1.9's experimental ``set_callbacks`` API.
 
-If the installed scikit-learn ships without its tests, the module is skipped.
+The collection and running machinery is shared with the other scikit-learn suites
+(``tests/_sklearn_suite.py``). If the installed scikit-learn ships without its tests, the module
+is skipped.
 """
-
-import inspect
-import itertools
-import warnings
 
 import numpy as np
 import pytest
+from _sklearn_suite import collect, import_sklearn_tests, run_case
+from _sklearn_suite import global_random_seed  # noqa: F401 (a fixture: pytest finds it here)
 
-try:
-    with warnings.catch_warnings():
-        # scikit-learn registers its own marks (thread_unsafe...) in its conftest.
-        warnings.simplefilter("ignore", pytest.PytestUnknownMarkWarning)
-        import sklearn.linear_model.tests.test_logistic as sk_test_logistic
-except ImportError:  # pragma: no cover - depends on the scikit-learn install
-    pytest.skip("the installed scikit-learn ships no tests", allow_module_level=True)
+(sk_test_logistic,) = import_sklearn_tests("sklearn.linear_model.tests.test_logistic")
 
-from _pytest.mark.structures import ParameterSet
-
-from skxent.linear_model import SoftmaxRegression, SoftmaxRegressionCV
+from skxent.linear_model import SoftmaxRegression, SoftmaxRegressionCV  # noqa: E402
 
 _SOLVERS = ("lbfgs", "newton-cg")
-
-
-@pytest.fixture
-def global_random_seed():
-    # scikit-learn's conftest fixture (not loaded here); its default seed.
-    return 42
 
 
 # -- the shims ----------------------------------------------------------------------------------
@@ -261,88 +247,23 @@ _KEPT = {
 
 _MARKS_KEPT = {"filterwarnings", "skip", "skipif", "xfail"}
 
-
-def _expand(func):
-    """All parametrizations of ``func``: list of (kwargs, marks)."""
-    marks = [m for m in getattr(func, "pytestmark", []) if m.name in _MARKS_KEPT | {"parametrize"}]
-    module_marks = getattr(sk_test_logistic, "pytestmark", [])
-    if not isinstance(module_marks, list):
-        module_marks = [module_marks]
-    other = [m for m in marks if m.name != "parametrize"] + [
-        m for m in module_marks if m.name in _MARKS_KEPT]
-    grids = []
-    for m in marks:
-        if m.name != "parametrize":
-            continue
-        argnames = m.args[0]
-        if isinstance(argnames, str):
-            argnames = [a.strip() for a in argnames.split(",") if a.strip()]
-        grid = []
-        for value in m.args[1]:
-            case_marks = []
-            if isinstance(value, ParameterSet):
-                case_marks = [mk for mk in value.marks if mk.name in _MARKS_KEPT]
-                values = value.values
-            elif len(argnames) == 1:
-                values = (value,)
-            else:
-                values = tuple(value)
-            grid.append((dict(zip(argnames, values)), case_marks))
-        grids.append(grid)
-    cases = []
-    for combo in itertools.product(*grids):
-        kwargs, case_marks = {}, list(other)
-        for kw, mk in combo:
-            kwargs.update(kw)
-            case_marks.extend(mk)
-        cases.append((kwargs, case_marks))
-    return cases
-
-
-def _short(v):
-    if callable(v):
-        return getattr(v, "__name__", type(v).__name__)
-    text = repr(v)
-    return text if len(text) <= 30 else text[:27] + "..."
-
-
-def _collect():
-    params = []
-    for name, keep in _KEPT.items():
-        func = getattr(sk_test_logistic, name, None)
-        if func is None:  # renamed or removed in this scikit-learn version
-            continue
-        for kwargs, marks in _expand(func):
-            if not keep(kwargs):
-                continue
-            case_id = name
-            if kwargs:
-                case_id += "[" + "-".join(_short(v) for v in kwargs.values()) + "]"
-            params.append(pytest.param(name, kwargs, marks=marks, id=case_id))
-    return params
-
-
-_CASES = _collect()
+_CASES = collect([(None, sk_test_logistic)], lambda module, name, func: _KEPT.get(name),
+                 keep_marks=_MARKS_KEPT, module_marks=True, quote_strings=True)
 
 
 def test_suite_collected_the_logistic_tests():
     """Guard against silently collecting nothing (e.g. renamed tests)."""
-    names = {p.values[0] for p in _CASES}
+    names = {p.values[1] for p in _CASES}
     assert {"test_predict_2_classes", "test_logistic_regression_solvers_multiclass_unpenalized",
             "test_dtype_match", "test_warm_start", "test_max_iter",
             "test_logistic_regression_sample_weights", "test_c_inf_no_warning"} <= names
     assert len(names) >= 25 and len(_CASES) >= 60
 
 
-@pytest.mark.parametrize("name, kwargs", _CASES)
-def test_sklearn_logistic_case(name, kwargs, monkeypatch, request):
+@pytest.mark.parametrize("module, name, kwargs", _CASES)
+def test_sklearn_logistic_case(module, name, kwargs, monkeypatch, request):
     """scikit-learn's test, with SoftmaxRegression(CV) in place of LogisticRegression(CV)."""
-    monkeypatch.setattr(sk_test_logistic, "LogisticRegression", _LogisticRegression)
-    monkeypatch.setattr(sk_test_logistic, "LogisticRegressionCV", _LogisticRegressionCV)
-    monkeypatch.setattr(sk_test_logistic, "SOLVERS", _SOLVERS)
-    func = getattr(sk_test_logistic, name)
-    call_kwargs = dict(kwargs)
-    for arg in inspect.signature(func).parameters:
-        if arg not in call_kwargs:
-            call_kwargs[arg] = request.getfixturevalue(arg)
-    func(**call_kwargs)
+    monkeypatch.setattr(module, "LogisticRegression", _LogisticRegression)
+    monkeypatch.setattr(module, "LogisticRegressionCV", _LogisticRegressionCV)
+    monkeypatch.setattr(module, "SOLVERS", _SOLVERS)
+    run_case(getattr(module, name), kwargs, request)

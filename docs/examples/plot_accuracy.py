@@ -103,7 +103,7 @@ for name, ways, ref in [("sigmoid", sigmoid_ways, reference),
     for way, value in ways.items():
         err = relative_error(value, ref)
         print(f"{name:8s} {way:22s} max relative error {err.max():.1e} "
-              f"({err.max() / eps:.2g} eps); rounded to 0 or inf: "
+              f"({err.max() / eps:.2g} eps); 0 or inf: "
               f"{int(np.sum((value == 0) | ~np.isfinite(value)))} of {len(value)} margins")
 
 # %%

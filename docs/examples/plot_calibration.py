@@ -63,8 +63,9 @@ plt.show()
 
 # %%
 # The three logistic models lie close to the diagonal: they minimise the log loss, a proper
-# scoring rule, of a nearly well-specified model. ``SoftmaxRegressionCV`` picks a ``C`` that makes no visible difference at this sample
-# size, and ``MultiLabelLogistic`` with one label is the same binomial model as
-# ``SoftmaxRegression``, so their curves overlap. Label smoothing bends the curve into an S: its
-# probabilities stay away from 0 and 1 (the histogram), so confident predictions are right more
-# often than they claim. Naive Bayes bends the other way: over-confident.
+# scoring rule, of a nearly well-specified model. ``SoftmaxRegressionCV`` picks a ``C`` that
+# makes no visible difference at this sample size, and ``MultiLabelLogistic`` with one label is
+# the same binomial model as ``SoftmaxRegression``, so their curves overlap. Label smoothing
+# bends the curve into an S: its probabilities stay away from 0 and 1 (the histogram), so
+# confident predictions are right more often than they claim. Naive Bayes bends the other way:
+# over-confident.

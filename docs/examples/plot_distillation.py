@@ -83,9 +83,10 @@ for n in sizes:
     results[f"teacher's probabilities, T={T:g}"].append(
         (warm.score(X_test, y_test), log_loss(y_test, T * z, from_logits=True)))
 
-for name, rows in results.items():
-    print(f"{name:34s}", "  ".join(f"n={n}: {a:.3f} / {ll:.3f}" for n, (a, ll) in
-                                   zip(sizes, rows)))
+for what, column in [("test accuracy", 0), ("test log loss", 1)]:
+    print(f"{what + ', transfer set size n =':42s}" + "".join(f"{n:>8d}" for n in sizes))
+    for name, rows in results.items():
+        print(f"  {name:40s}" + "".join(f"{row[column]:8.3f}" for row in rows))
 
 # %%
 # Plot: test accuracy and test log loss against the size of the transfer set

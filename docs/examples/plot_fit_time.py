@@ -55,8 +55,8 @@ for n in sizes:
     agreement.append(np.abs(p_sk - p_sx).max())
     print(f"n={n:6d}: LogisticRegression {times['LogisticRegression'][-1]:7.3f} s, "
           f"SoftmaxRegression {times['SoftmaxRegression'][-1]:7.3f} s, "
-          f"ratio {times['LogisticRegression'][-1] / times['SoftmaxRegression'][-1]:5.1f}x, "
-          f"iterations {fitted['LogisticRegression'].n_iter_[0]} / "
+          f"ratio {times['LogisticRegression'][-1] / times['SoftmaxRegression'][-1]:5.1f}x\n"
+          f"          iterations {fitted['LogisticRegression'].n_iter_[0]} / "
           f"{fitted['SoftmaxRegression'].n_iter_}, "
           f"max |probability difference| {agreement[-1]:.1e}")
 print(f"load average after: {os.getloadavg()[0]:.1f}")

@@ -23,7 +23,14 @@ it says:
 
 Sizes: softmax ``n x 10`` (1e6 rows at the default size, the targets' problem), sigmoid
 ``n x 20`` (5e5 rows); the size axis of the plots is the number of logits ``n x k``.
+
+The two losses are measured the same way and differ only in how each contender spells them, so
+one point builder serves both, given a ``_Family`` (skxent's function, scikit-learn's class and
+input layout, PyTorch's and TensorFlow's functions, the names of the rows).
 """
+
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -68,178 +75,135 @@ def _sigmoid_data(n, dtype):
     return {"logits": logits, "targets": targets, "ref": ref}
 
 
-def _softmax_point(grad):
+@dataclass(frozen=True)
+class _Family:
+    """One of the two losses, as each contender spells it (the rest of a point is shared)."""
+
+    name: str  # "softmax" / "sigmoid": case names and titles
+    k: int  # classes or labels per row
+    rows: dict  # size level -> row counts
+    k_info: str  # size_info's key for k
+    data: Callable  # (n, dtype) -> data
+    target: str  # the data's targets as skxent, PyTorch and TensorFlow take them
+    kind: str  # skxent's loss: "categorical" / "binary"
+    sklearn: str  # sklearn._loss.loss class
+    torch: str  # torch.nn.functional function
+    torch_label: str
+    tf_label: str
+    tf_loss: Callable  # (tf, y, x) -> per-sample losses
+    cost_factor: float  # relative cost per logit (progress estimate)
+
+
+def _sklearn_inputs(family, d):
+    """scikit-learn's loss object and its (y_true, raw_prediction): float labels of the logits'
+    dtype for the multinomial loss, flat arrays for the binomial one."""
+    from sklearn._loss import loss as sk_loss
+
+    logits = d["logits"]
+    if family.kind == "categorical":
+        return sk_loss.HalfMultinomialLoss(n_classes=logits.shape[1]), d["labels_f"], logits
+    return sk_loss.HalfBinomialLoss(), d["targets"].reshape(-1), logits.reshape(-1)
+
+
+def _point(family, grad):
     def point(d, threads, peers):
         import skxent.losses as L
 
-        logits, labels, labels_f = d["logits"], d["labels"], d["labels_f"]
+        logits, y = d["logits"], d[family.target]
         n, k = logits.shape
         dtype = logits.dtype
+        loss_fn = getattr(L, f"{family.kind}_cross_entropy")
         c = {}
         if grad:
-            c["skxent"] = Contender(lambda: L.categorical_cross_entropy(
-                labels, logits, from_logits=True, return_grad=True, n_threads=threads)[0],
+            c["skxent"] = Contender(lambda: loss_fn(
+                y, logits, from_logits=True, return_grad=True, n_threads=threads)[0],
                 role="skxent")
-            pre = preallocated_loss("categorical")
+            pre = preallocated_loss(family.kind)
             if pre is not None:
                 g_out = np.empty((n, k), dtype=dtype)
                 c["skxent (grad_out)"] = Contender(lambda: pre(
-                    labels, logits, grad_out=g_out, n_threads=threads)[0],
+                    y, logits, grad_out=g_out, n_threads=threads)[0],
                     role="skxent-variant")
         else:
-            c["skxent"] = Contender(lambda: L.categorical_cross_entropy(
-                labels, logits, from_logits=True, n_threads=threads), role="skxent")
+            c["skxent"] = Contender(lambda: loss_fn(
+                y, logits, from_logits=True, n_threads=threads), role="skxent")
         if peers.sklearn is not None:
-            from sklearn._loss.loss import HalfMultinomialLoss
-
-            sk = HalfMultinomialLoss(n_classes=k)
-            sk_out = np.empty(n, dtype=dtype)
+            sk, sk_y, sk_x = _sklearn_inputs(family, d)
+            sk_out = np.empty(sk_x.shape[0], dtype=dtype)
             if grad:
-                sk_grad = np.empty((n, k), dtype=dtype)
-                c["sklearn HalfMultinomialLoss.loss_gradient"] = Contender(
-                    lambda: sk.loss_gradient(y_true=labels_f, raw_prediction=logits,
+                sk_grad = np.empty(sk_x.shape, dtype=dtype)
+                c[f"sklearn {family.sklearn}.loss_gradient"] = Contender(
+                    lambda: sk.loss_gradient(y_true=sk_y, raw_prediction=sk_x,
                                              loss_out=sk_out, gradient_out=sk_grad,
                                              n_threads=threads)[0].mean(),
                     library="sklearn")
             else:
-                c["sklearn HalfMultinomialLoss.loss"] = Contender(
-                    lambda: sk.loss(y_true=labels_f, raw_prediction=logits, loss_out=sk_out,
+                c[f"sklearn {family.sklearn}.loss"] = Contender(
+                    lambda: sk.loss(y_true=sk_y, raw_prediction=sk_x, loss_out=sk_out,
                                     n_threads=threads).mean(),
                     library="sklearn")
         torch = peers.torch
         if torch is not None:
-            F = torch.nn.functional
-            ty = torch.from_numpy(labels)
+            torch_loss = getattr(torch.nn.functional, family.torch)
+            ty = torch.from_numpy(y)
             if grad:
                 tx = torch.from_numpy(logits).requires_grad_(True)
 
                 def run_torch():
-                    loss = F.cross_entropy(tx, ty)
+                    loss = torch_loss(tx, ty)
                     torch.autograd.grad(loss, tx)
                     return loss.item()
 
-                c["torch F.cross_entropy+backward"] = Contender(run_torch, library="torch")
+                c[f"torch {family.torch_label}+backward"] = Contender(run_torch,
+                                                                      library="torch")
             else:
                 tx = torch.from_numpy(logits)
 
                 def run_torch():
                     with torch.no_grad():
-                        return F.cross_entropy(tx, ty).item()
+                        return torch_loss(tx, ty).item()
 
-                c["torch F.cross_entropy"] = Contender(run_torch, library="torch")
+                c[f"torch {family.torch_label}"] = Contender(run_torch, library="torch")
         tf = peers.tf
         if peers.tf_runs_at(threads):
-            gx, gy = tf.constant(logits), tf.constant(labels)
+            gx, gy = tf.constant(logits), tf.constant(y)
             if grad:
                 @tf.function
                 def tf_lg(x, y):
                     with tf.GradientTape() as tape:
                         tape.watch(x)
-                        loss = tf.reduce_mean(
-                            tf.nn.sparse_softmax_cross_entropy_with_logits(y, x))
+                        loss = tf.reduce_mean(family.tf_loss(tf, y, x))
                     return loss, tape.gradient(loss, x)
 
-                c["tf sparse_softmax_ce+GradientTape"] = Contender(
+                c[f"tf {family.tf_label}+GradientTape"] = Contender(
                     lambda: tf_lg(gx, gy)[0].numpy(), library="tensorflow")
             else:
                 @tf.function
                 def tf_loss(x, y):
-                    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, x))
+                    return tf.reduce_mean(family.tf_loss(tf, y, x))
 
-                c["tf sparse_softmax_ce"] = Contender(lambda: tf_loss(gx, gy).numpy(),
-                                                      library="tensorflow")
+                c[f"tf {family.tf_label}"] = Contender(lambda: tf_loss(gx, gy).numpy(),
+                                                       library="tensorflow")
         c[FLOOR] = Contender(floor(logits), role="floor", check=False)
         return Point(c, reference=d["ref"], rtol=_rtol(dtype))
 
     return point
 
 
-def _sigmoid_point(grad):
-    def point(d, threads, peers):
-        import skxent.losses as L
-
-        logits, targets = d["logits"], d["targets"]
-        n, k = logits.shape
-        dtype = logits.dtype
-        c = {}
-        if grad:
-            c["skxent"] = Contender(lambda: L.binary_cross_entropy(
-                targets, logits, from_logits=True, return_grad=True, n_threads=threads)[0],
-                role="skxent")
-            pre = preallocated_loss("binary")
-            if pre is not None:
-                g_out = np.empty((n, k), dtype=dtype)
-                c["skxent (grad_out)"] = Contender(lambda: pre(
-                    targets, logits, grad_out=g_out, n_threads=threads)[0],
-                    role="skxent-variant")
-        else:
-            c["skxent"] = Contender(lambda: L.binary_cross_entropy(
-                targets, logits, from_logits=True, n_threads=threads), role="skxent")
-        if peers.sklearn is not None:
-            from sklearn._loss.loss import HalfBinomialLoss
-
-            sk = HalfBinomialLoss()
-            flat_x, flat_y = logits.reshape(-1), targets.reshape(-1)
-            sk_out = np.empty(n * k, dtype=dtype)
-            if grad:
-                sk_grad = np.empty(n * k, dtype=dtype)
-                c["sklearn HalfBinomialLoss.loss_gradient"] = Contender(
-                    lambda: sk.loss_gradient(y_true=flat_y, raw_prediction=flat_x,
-                                             loss_out=sk_out, gradient_out=sk_grad,
-                                             n_threads=threads)[0].mean(),
-                    library="sklearn")
-            else:
-                c["sklearn HalfBinomialLoss.loss"] = Contender(
-                    lambda: sk.loss(y_true=flat_y, raw_prediction=flat_x, loss_out=sk_out,
-                                    n_threads=threads).mean(),
-                    library="sklearn")
-        torch = peers.torch
-        if torch is not None:
-            F = torch.nn.functional
-            ty = torch.from_numpy(targets)
-            if grad:
-                tx = torch.from_numpy(logits).requires_grad_(True)
-
-                def run_torch():
-                    loss = F.binary_cross_entropy_with_logits(tx, ty)
-                    torch.autograd.grad(loss, tx)
-                    return loss.item()
-
-                c["torch bce_with_logits+backward"] = Contender(run_torch, library="torch")
-            else:
-                tx = torch.from_numpy(logits)
-
-                def run_torch():
-                    with torch.no_grad():
-                        return F.binary_cross_entropy_with_logits(tx, ty).item()
-
-                c["torch bce_with_logits"] = Contender(run_torch, library="torch")
-        tf = peers.tf
-        if peers.tf_runs_at(threads):
-            gx, gy = tf.constant(logits), tf.constant(targets)
-            if grad:
-                @tf.function
-                def tf_lg(x, y):
-                    with tf.GradientTape() as tape:
-                        tape.watch(x)
-                        loss = tf.reduce_mean(
-                            tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=x))
-                    return loss, tape.gradient(loss, x)
-
-                c["tf sigmoid_ce+GradientTape"] = Contender(lambda: tf_lg(gx, gy)[0].numpy(),
-                                                            library="tensorflow")
-            else:
-                @tf.function
-                def tf_loss(x, y):
-                    return tf.reduce_mean(
-                        tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=x))
-
-                c["tf sigmoid_ce"] = Contender(lambda: tf_loss(gx, gy).numpy(),
-                                               library="tensorflow")
-        c[FLOOR] = Contender(floor(logits), role="floor", check=False)
-        return Point(c, reference=d["ref"], rtol=_rtol(dtype))
-
-    return point
+_FAMILIES = [
+    _Family(name="softmax", k=SOFTMAX_K, rows=SOFTMAX_ROWS, k_info="n_classes",
+            data=_softmax_data, target="labels", kind="categorical",
+            sklearn="HalfMultinomialLoss", torch="cross_entropy", torch_label="F.cross_entropy",
+            tf_label="sparse_softmax_ce",
+            tf_loss=lambda tf, y, x: tf.nn.sparse_softmax_cross_entropy_with_logits(y, x),
+            cost_factor=1.0),
+    _Family(name="sigmoid", k=SIGMOID_K, rows=SIGMOID_ROWS, k_info="n_labels",
+            data=_sigmoid_data, target="targets", kind="binary",
+            sklearn="HalfBinomialLoss", torch="binary_cross_entropy_with_logits",
+            torch_label="bce_with_logits", tf_label="sigmoid_ce",
+            tf_loss=lambda tf, y, x: tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=x),
+            cost_factor=1.5),
+]
 
 
 def cases():
@@ -252,26 +216,16 @@ def cases():
             # Rough seconds per logit per call for the progress estimate (peers are slower
             # than skxent, gradients cost more); corrected by the measured pace as it runs.
             per = (2.5e-8 if grad else 1.2e-8) * (0.6 if dtype == "float32" else 1.0)
-            out.append(Case(
-                suite="losses", name=f"softmax_{tag}_{short}",
-                title=f"softmax CE {what}, {dtype}", dtype=dtype, sizes=SOFTMAX_ROWS,
-                size_info=lambda n: {"n_samples": n, "n_classes": SOFTMAX_K},
-                size_label=lambda n: f"{n} x {SOFTMAX_K}",
-                x_label=f"logits (n x {SOFTMAX_K})", x_value=lambda n: n * SOFTMAX_K,
-                data=lambda n, dt=dtype: _softmax_data(n, np.dtype(dt)),
-                point=_softmax_point(grad),
-                cost=lambda n, per=per: per * n * SOFTMAX_K,
-                n_contenders=5 if grad else 4, repeats=5, warmup=2,
-            ))
-            out.append(Case(
-                suite="losses", name=f"sigmoid_{tag}_{short}",
-                title=f"sigmoid CE {what}, {dtype}", dtype=dtype, sizes=SIGMOID_ROWS,
-                size_info=lambda n: {"n_samples": n, "n_labels": SIGMOID_K},
-                size_label=lambda n: f"{n} x {SIGMOID_K}",
-                x_label=f"logits (n x {SIGMOID_K})", x_value=lambda n: n * SIGMOID_K,
-                data=lambda n, dt=dtype: _sigmoid_data(n, np.dtype(dt)),
-                point=_sigmoid_point(grad),
-                cost=lambda n, per=per: 1.5 * per * n * SIGMOID_K,
-                n_contenders=5 if grad else 4, repeats=5, warmup=2,
-            ))
+            for f in _FAMILIES:
+                out.append(Case(
+                    suite="losses", name=f"{f.name}_{tag}_{short}",
+                    title=f"{f.name} CE {what}, {dtype}", dtype=dtype, sizes=f.rows,
+                    size_info=lambda n, f=f: {"n_samples": n, f.k_info: f.k},
+                    size_label=lambda n, f=f: f"{n} x {f.k}",
+                    x_label=f"logits (n x {f.k})", x_value=lambda n, f=f: n * f.k,
+                    data=lambda n, dt=dtype, f=f: f.data(n, np.dtype(dt)),
+                    point=_point(f, grad),
+                    cost=lambda n, per=per, f=f: f.cost_factor * per * n * f.k,
+                    n_contenders=5 if grad else 4, repeats=5, warmup=2,
+                ))
     return out
