@@ -24,6 +24,8 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
+    check_array,
+    check_consistent_length,
     check_is_fitted,
     validate_data,
 )
@@ -99,15 +101,24 @@ class _BaseFusedLinear(BaseEstimator):
     # independent outputs fitted by per-output L-BFGS-B runs in lockstep (MultiLabelLogistic)
     _lockstep_outputs = False
 
-    def _validate_X_fit(self, X, y):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            multi_output=True,
-        )
+    def _validate_X_fit(self, X, y, allow_nan_y=False):
+        """``allow_nan_y``: NaN in ``y`` passes (MultiLabelLogistic's missing labels); ``X``
+        and the lengths are checked as ``validate_data(..., multi_output=True)`` does."""
+        if allow_nan_y and y is not None:
+            X = validate_data(self, X, accept_sparse=["csr", "csc"],
+                              dtype=[np.float64, np.float32])
+            y = check_array(y, accept_sparse="csr", ensure_all_finite="allow-nan",
+                            ensure_2d=False, dtype=None, input_name="y", estimator=self)
+            check_consistent_length(X, y)
+        else:
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse=["csr", "csc"],
+                dtype=[np.float64, np.float32],
+                multi_output=True,
+            )
         if sparse.issparse(X):
             X = X.tocsr()
             if not X.has_sorted_indices:
@@ -129,8 +140,9 @@ class _BaseFusedLinear(BaseEstimator):
         return _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
 
     def _solve(self, X, Y, *, n_outputs, sample_weight, class_weight=None, pos_weight=None,
-               family=None, mass_sum=False, sign=1.0):
-        """Build the fused objective on in-memory data and fit it."""
+               family=None, mass_sum=False, sign=1.0, where=None):
+        """Build the fused objective on in-memory data and fit it (``where``: the mask of the
+        observed targets, see :class:`FusedLinearLoss`)."""
         loss = FusedLinearLoss(
             X,
             Y,
@@ -144,6 +156,7 @@ class _BaseFusedLinear(BaseEstimator):
             C=self.C,
             n_threads=effective_n_threads(self.n_threads),
             mass_sum=mass_sum,
+            where=where,
         )
         return self._fit_objective(loss, sign=sign)
 

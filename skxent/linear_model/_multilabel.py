@@ -37,6 +37,49 @@ from . import _dask_loss
 from ._base import _COMMON_CONSTRAINTS, _BaseFusedLinear, _check_two_classes
 
 
+def _check_no_nan_1d(y):
+    """A 1-D ``y`` (one binary label) has no missing-label mode: NaN raises."""
+    if y.dtype.kind == "f" and np.isnan(y).any():
+        raise ValueError(
+            "Input y contains NaN. Missing labels (NaN) are supported in a 2-D Y of shape "
+            "(n_samples, n_labels) with n_labels >= 2; for a single binary label drop the "
+            "rows whose label is missing."
+        )
+
+
+def _check_observed_labels(n_observed, weight, lo, hi):
+    """With missing labels each label is ``LogisticRegression`` on its observed rows: it needs
+    observed rows of positive total weight, and both classes among their targets (scikit-learn
+    raises "needs samples of at least 2 classes" for one class). Raises naming the label."""
+    for j in range(n_observed.shape[0]):
+        if n_observed[j] == 0:
+            raise ValueError(
+                f"Label {j} has no observed target (Y[:, {j}] is all NaN): there is nothing "
+                "to fit for it. Drop the column."
+            )
+        if not weight[j] > 0:
+            raise ValueError(
+                f"Label {j}: the sample weights of its observed rows sum to zero; there is "
+                "nothing to fit for it."
+            )
+        if hi[j] == 0 or lo[j] == 1:
+            raise ValueError(
+                f"Label {j}: its observed targets hold only one class ({hi[j]:g}); "
+                "LogisticRegression on the rows where it is observed needs samples of at "
+                "least 2 classes. Drop the column or label a row of the other class."
+            )
+
+
+def _balanced_pos_weight_per_label(n_pos, total):
+    """``balanced_pos_weight`` with one total weight per label (observed rows only)."""
+    n_pos = np.asarray(n_pos, dtype=np.float64)
+    n_neg = np.asarray(total, dtype=np.float64) - n_pos
+    pw = np.ones(n_pos.shape[0])
+    ok = (n_pos > 0) & (n_neg > 0)
+    pw[ok] = n_neg[ok] / n_pos[ok]
+    return pw
+
+
 class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
     """Independent L2-penalised logistic regressions for every label, fitted in one pass of X.
 
@@ -151,12 +194,14 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
         self._validate_params()
         if any_dask(X, y, sample_weight):
             return _dask_loss.fit_multilabel(self, X, y, sample_weight)
-        X, Y = self._validate_X_fit(X, y)
+        X, Y = self._validate_X_fit(X, y, allow_nan_y=True)
         if Y.ndim == 2 and Y.shape[1] == 1:
             Y = column_or_1d(Y, warn=True)
         sw = self._sample_weight(sample_weight, X)
 
+        where = None
         if Y.ndim == 1:
+            _check_no_nan_1d(Y)
             check_classification_targets(Y)
             y_type = type_of_target(Y, input_name="y")
             classes = np.unique(Y)
@@ -173,8 +218,12 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
         else:
             self._is_1d = False
             self._y_dtype = Y.dtype
-            Yf = check_array(Y, dtype=X.dtype, input_name="Y", order="C")
-            bad = (Yf < 0) | (Yf > 1)
+            Yf = check_array(Y, dtype=X.dtype, input_name="Y", order="C",
+                             ensure_all_finite="allow-nan")
+            missing = np.isnan(Yf)
+            if missing.any():
+                where = ~missing
+            bad = (Yf < 0) | (Yf > 1)  # False at NaN
             if bad.any():
                 i, j = np.argwhere(bad)[0]
                 raise ValueError(
@@ -186,16 +235,28 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
             # non-binary classes_ and take predict_proba's (n_samples, n_labels) as is.
             self.classes_ = np.arange(Yf.shape[1])
         L = Yf.shape[1]
-        self.pos_weight_ = self._resolve_pos_weight(Yf, sw, L)
+        if where is not None:
+            w = np.ones(Yf.shape[0]) if sw is None else np.asarray(sw, np.float64)
+            _check_observed_labels(
+                n_observed=where.sum(axis=0),
+                weight=w @ where,
+                lo=np.nanmin(Yf, axis=0) if Yf.shape[0] else np.zeros(L),
+                hi=np.nanmax(Yf, axis=0) if Yf.shape[0] else np.zeros(L),
+            )
+        self.pos_weight_ = self._resolve_pos_weight(Yf, sw, L, where)
         pw = None if self.pos_weight_ is None else self.pos_weight_.astype(X.dtype)
-        return self._solve(X, Yf, n_outputs=L, sample_weight=sw, pos_weight=pw)
+        return self._solve(X, Yf, n_outputs=L, sample_weight=sw, pos_weight=pw, where=where)
 
-    def _resolve_pos_weight(self, Yf, sw, L):
+    def _resolve_pos_weight(self, Yf, sw, L, where=None):
         if self.pos_weight is None:
             return None
         if isinstance(self.pos_weight, str):  # "balanced"
             w = np.ones(Yf.shape[0]) if sw is None else np.asarray(sw, np.float64)
-            return balanced_pos_weight(w @ np.asarray(Yf, np.float64), w.sum())
+            if where is None:
+                return balanced_pos_weight(w @ np.asarray(Yf, np.float64), w.sum())
+            # the observed entries only: each label's own positive and total weights
+            n_pos = w @ np.where(where, np.asarray(Yf, np.float64), 0.0)
+            return _balanced_pos_weight_per_label(n_pos, w @ where)
         pw = check_array(
             self.pos_weight, ensure_2d=False, dtype=np.float64, input_name="pos_weight"
         )
