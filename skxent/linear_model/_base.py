@@ -60,6 +60,52 @@ def _check_two_classes(classes):
         )
 
 
+# -- MultiLabelLogistic's missing labels (in memory and on dask arrays) ---------------------
+
+
+def _check_no_nan_1d(y):
+    """A 1-D ``y`` (one binary label) has no missing-label mode: NaN raises."""
+    if y.dtype.kind == "f" and np.isnan(y).any():
+        raise ValueError(
+            "Input y contains NaN. Missing labels (NaN) are supported in a 2-D Y of shape "
+            "(n_samples, n_labels) with n_labels >= 2; for a single binary label drop the "
+            "rows whose label is missing."
+        )
+
+
+def _check_observed_labels(n_observed, weight, lo, hi):
+    """With missing labels each label is ``LogisticRegression`` on its observed rows: it needs
+    observed rows of positive total weight, and both classes among their targets (scikit-learn
+    raises "needs samples of at least 2 classes" for one class). Raises naming the label."""
+    for j in range(n_observed.shape[0]):
+        if n_observed[j] == 0:
+            raise ValueError(
+                f"Label {j} has no observed target (Y[:, {j}] is all NaN): there is nothing "
+                "to fit for it. Drop the column."
+            )
+        if not weight[j] > 0:
+            raise ValueError(
+                f"Label {j}: the sample weights of its observed rows sum to zero; there is "
+                "nothing to fit for it."
+            )
+        if hi[j] == 0 or lo[j] == 1:
+            raise ValueError(
+                f"Label {j}: its observed targets hold only one class ({hi[j]:g}); "
+                "LogisticRegression on the rows where it is observed needs samples of at "
+                "least 2 classes. Drop the column or label a row of the other class."
+            )
+
+
+def _balanced_pos_weight_per_label(n_pos, total):
+    """``balanced_pos_weight`` with one total weight per label (observed rows only)."""
+    n_pos = np.asarray(n_pos, dtype=np.float64)
+    n_neg = np.asarray(total, dtype=np.float64) - n_pos
+    pw = np.ones(n_pos.shape[0])
+    ok = (n_pos > 0) & (n_neg > 0)
+    pw[ok] = n_neg[ok] / n_pos[ok]
+    return pw
+
+
 # -- SoftmaxRegression's binomial model (in memory and on dask arrays) ----------------------
 
 

@@ -22,6 +22,22 @@ labels; a single column ``Y`` is treated as 1-D with scikit-learn's ``DataConver
 is one label and follows scikit-learn's binary classifier conventions: ``classes_`` holds the
 two labels, ``predict`` returns them, ``predict_proba`` is ``(n_samples, 2)`` and
 ``decision_function`` is 1-D. A multiclass 1-D ``y`` raises (use ``SoftmaxRegression``).
+
+Missing labels. NaN in a 2-D ``Y`` marks a label not observed for that sample (partially
+labelled data, which no scikit-learn estimator fits): that (sample, label) term is out of the
+loss, the gradient, the Hessian and every count (the binary family's ``where`` mask). Label
+``j``'s objective is then ``LogisticRegression(C=C)``'s on the rows where it is observed,
+
+    (1 / S_j) * sum_{i observed} s_i * loss_ij + ||w_j||^2 / (2 * C * S_j),
+    S_j = sum_{i observed} s_i,
+
+so each label is normalised by its own observed weight (a single ``S`` would change every
+label's effective ``C``). ``pos_weight="balanced"`` counts the observed rows of each label.
+Each label must, as ``LogisticRegression`` requires of its ``y``, have observed rows of both
+classes: a label with no observed target, a zero observed weight or observed targets of one
+class raises a ``ValueError`` naming it. The fused C pass takes no mask, so a ``Y`` with NaN is
+fitted on the BLAS path of ``FusedLinearLoss`` (row blocks: ``X_b @ W.T``, the masked kernel,
+``G.T @ X_b``).
 """
 
 import numpy as np
@@ -34,50 +50,14 @@ from .. import special as _special
 from .._dask import any_dask, is_dask_array
 from .._engine import BINARY, balanced_pos_weight
 from . import _dask_loss
-from ._base import _COMMON_CONSTRAINTS, _BaseFusedLinear, _check_two_classes
-
-
-def _check_no_nan_1d(y):
-    """A 1-D ``y`` (one binary label) has no missing-label mode: NaN raises."""
-    if y.dtype.kind == "f" and np.isnan(y).any():
-        raise ValueError(
-            "Input y contains NaN. Missing labels (NaN) are supported in a 2-D Y of shape "
-            "(n_samples, n_labels) with n_labels >= 2; for a single binary label drop the "
-            "rows whose label is missing."
-        )
-
-
-def _check_observed_labels(n_observed, weight, lo, hi):
-    """With missing labels each label is ``LogisticRegression`` on its observed rows: it needs
-    observed rows of positive total weight, and both classes among their targets (scikit-learn
-    raises "needs samples of at least 2 classes" for one class). Raises naming the label."""
-    for j in range(n_observed.shape[0]):
-        if n_observed[j] == 0:
-            raise ValueError(
-                f"Label {j} has no observed target (Y[:, {j}] is all NaN): there is nothing "
-                "to fit for it. Drop the column."
-            )
-        if not weight[j] > 0:
-            raise ValueError(
-                f"Label {j}: the sample weights of its observed rows sum to zero; there is "
-                "nothing to fit for it."
-            )
-        if hi[j] == 0 or lo[j] == 1:
-            raise ValueError(
-                f"Label {j}: its observed targets hold only one class ({hi[j]:g}); "
-                "LogisticRegression on the rows where it is observed needs samples of at "
-                "least 2 classes. Drop the column or label a row of the other class."
-            )
-
-
-def _balanced_pos_weight_per_label(n_pos, total):
-    """``balanced_pos_weight`` with one total weight per label (observed rows only)."""
-    n_pos = np.asarray(n_pos, dtype=np.float64)
-    n_neg = np.asarray(total, dtype=np.float64) - n_pos
-    pw = np.ones(n_pos.shape[0])
-    ok = (n_pos > 0) & (n_neg > 0)
-    pw[ok] = n_neg[ok] / n_pos[ok]
-    return pw
+from ._base import (
+    _COMMON_CONSTRAINTS,
+    _balanced_pos_weight_per_label,
+    _BaseFusedLinear,
+    _check_no_nan_1d,
+    _check_observed_labels,
+    _check_two_classes,
+)
 
 
 class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
@@ -89,6 +69,14 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
 
     so each label's coefficients agree with ``MultiOutputClassifier(LogisticRegression(C=C))``
     at convergence (with ``pos_weight=None``).
+
+    Missing labels: NaN in ``Y`` leaves that (sample, label) out of the objective. Label ``j``
+    is then fitted as ``LogisticRegression(C=C)`` on the rows where it is observed (its own
+    normaliser ``S_j``, the weight of those rows; ``pos_weight="balanced"`` counts them only),
+    and ``predict``/``predict_proba`` are unchanged. When ``Y`` holds NaN every label needs
+    observed rows of both classes (``LogisticRegression`` raises for one class): a label with
+    none, or with observed targets of one class only, raises a ``ValueError`` naming it.
+    :meth:`score` (subset accuracy) raises on NaN ``y``.
 
     Parameters
     ----------
@@ -183,8 +171,10 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples, n_labels) or (n_samples,)
-            ``Y``: 0/1 indicators or soft targets in [0, 1]; or a 1-D binary label vector.
-            (Named ``y`` as in every scikit-learn ``fit``, which passes it by keyword.)
+            ``Y``: 0/1 indicators or soft targets in [0, 1], NaN where a label is missing
+            (that entry is left out; see the class notes); or a 1-D binary label vector
+            (no NaN). (Named ``y`` as in every scikit-learn ``fit``, which passes it by
+            keyword.)
         sample_weight : array-like of shape (n_samples,), default=None
 
         Returns
@@ -240,8 +230,8 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
             _check_observed_labels(
                 n_observed=where.sum(axis=0),
                 weight=w @ where,
-                lo=np.nanmin(Yf, axis=0) if Yf.shape[0] else np.zeros(L),
-                hi=np.nanmax(Yf, axis=0) if Yf.shape[0] else np.zeros(L),
+                lo=np.fmin.reduce(Yf, axis=0),  # NaN left out (all NaN: NaN)
+                hi=np.fmax.reduce(Yf, axis=0),
             )
         self.pos_weight_ = self._resolve_pos_weight(Yf, sw, L, where)
         pw = None if self.pos_weight_ is None else self.pos_weight_.astype(X.dtype)
@@ -311,6 +301,23 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
         if self._is_1d:
             return self.classes_[on[:, 0].astype(np.intp)]
         return on.astype(self._y_dtype)
+
+    def score(self, X, y, sample_weight=None):
+        """Subset accuracy (scikit-learn's ``accuracy_score``: a row counts when every label
+        is right), or the accuracy of a 1-D binary ``y``.
+
+        ``y`` must be fully labelled: subset accuracy is not defined for a row with a missing
+        label, so NaN in ``y`` raises a ``ValueError`` (score partially labelled data label by
+        label on the observed rows, e.g. ``roc_auc_score(Y[obs, j], P[obs, j])``).
+        """
+        if not is_dask_array(y):
+            yy = np.asarray(y) if not hasattr(y, "toarray") else y.toarray()
+            if yy.dtype.kind == "f" and np.isnan(yy).any():
+                raise ValueError(
+                    "score: y contains NaN (missing labels). Subset accuracy needs every "
+                    "label of a row; score the labels one by one on their observed rows."
+                )
+        return super().score(X, y, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
