@@ -364,8 +364,8 @@ class FusedLinearLoss(_LinearObjective):
         the loss, the gradient and the Hessian). Each output ``j`` is then its own problem,
         normalised by its own ``S_j = sum_i s_i where_ij``, with ``l2_reg_strength_j = 1 / (C
         * S_j)``: ``sw_sum`` and ``l2_reg_strength`` are arrays of shape ``(n_outputs,)`` and
-        the objective is the sum of the outputs' objectives. The fused C pass takes no mask:
-        a masked objective runs on the BLAS path.
+        the objective is the sum of the outputs' objectives. Both paths take the mask (the
+        fused C pass hands it to the same chunk kernel).
 
     Attributes
     ----------
@@ -432,7 +432,8 @@ class FusedLinearLoss(_LinearObjective):
             # S_j: the weight of output j's observed entries, summed in float64
             w = mass if sw is None else sw * mass
             self.sw_sum = w @ self.where if n else np.zeros(K)
-            fused = False
+            # a build whose fused pass predates masks: the BLAS path
+            fused = fused and getattr(_fused, "HAVE_WHERE", False)
         else:
             self.sw_sum = float(mass.sum()) if sw is None else float(sw @ mass)
         if require_weight and not np.all(self.sw_sum > 0):
@@ -547,6 +548,7 @@ class FusedLinearLoss(_LinearObjective):
             None if softmax else f64(self.pos_weight),
             f64(hess_scale),
             self.label_smoothing, rows, groups, nt, _FUSED_ISA, csc,
+            **({} if self.where is None else {"where": self.where}),
         )
         self.block_rows = rows
         # the chunks (row ranges) of the pass

@@ -35,9 +35,9 @@ so each label is normalised by its own observed weight (a single ``S`` would cha
 label's effective ``C``). ``pos_weight="balanced"`` counts the observed rows of each label.
 Each label must, as ``LogisticRegression`` requires of its ``y``, have observed rows of both
 classes: a label with no observed target, a zero observed weight or observed targets of one
-class raises a ``ValueError`` naming it. The fused C pass takes no mask, so a ``Y`` with NaN is
-fitted on the BLAS path of ``FusedLinearLoss`` (row blocks: ``X_b @ W.T``, the masked kernel,
-``G.T @ X_b``).
+class raises a ``ValueError`` naming it. Both objective paths of ``FusedLinearLoss`` take the
+mask (the fused C pass hands it to the same chunk kernel as the BLAS path), so a ``Y`` with NaN
+is fitted at the speed of a fully observed one.
 """
 
 import numpy as np
