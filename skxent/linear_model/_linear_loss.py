@@ -17,7 +17,9 @@ same conventions:
 
   with ``s_i`` the sample weight (the kernels fold in class weights / ``pos_weight``), ``S`` the
   sum of the sample weights the kernel's ``"mean"`` reduction would divide by, ``W`` the
-  coefficients without the intercept (the intercept is not penalised).
+  coefficients without the intercept (the intercept is not penalised). With a mask of the
+  terms (``where``, the binary family's missing labels) each output ``j`` has its own ``S_j``,
+  the weight of its observed entries, so that each output is the objective of its own rows.
 
 What differs is where the time goes. scikit-learn computes ``raw = X @ W.T`` for the whole data
 set (an ``(n_samples, n_outputs)`` array written to and read back from memory), runs a
