@@ -84,6 +84,7 @@ typedef struct {
     const double *sw;       /* (n,) or NULL */
     const double *cw;       /* softmax (K,) or NULL */
     const double *pw;       /* sigmoid (K,) or NULL */
+    sk_mask where;          /* sigmoid (n, K) mask of the terms (missing labels), or p == NULL */
     const double *hscale;   /* softmax (n,): s_i a_i, the Hessian's per-sample scale */
     double smooth;
     /* chunking */
@@ -228,6 +229,10 @@ static void skf_pointwise(const skf_problem *pb, const sk_view *zv, int64_t r0, 
         a.sw.s0 = 1;
         a.sw.s1 = 0;
         a.pw = pb->pw;
+        /* masked terms weigh 0 in the chunk kernel (their targets may be NaN) */
+        a.where = pb->where;
+        if (pb->where.p)
+            a.where.p = pb->where.p + r0 * pb->where.s0;
         a.smooth = pb->smooth;
         a.from_logits = 1;
         a.clip_lo = 0.0;
@@ -261,6 +266,8 @@ static void skf_softmax_rows(const sk_view *zv, int64_t nb, int64_t K, int f32, 
  * weight: s_i (w_k y' + 1 - y') s (1 - s), with s (1 - s) = e / (1 + e)^2, e = exp(-|z|). */
 static inline double skf_sigmoid_curv(const skf_problem *pb, int64_t i, int64_t k, double z)
 {
+    if (pb->where.p && !pb->where.p[i * pb->where.s0 + k * pb->where.s1])
+        return 0.0;  /* a masked term: no curvature (its target, maybe NaN, is not read) */
     const double e = sk_exp_neg(z < 0.0 ? z : -z);
     const double q = 1.0 + e;
     const double eps = pb->smooth;

@@ -28,6 +28,10 @@ cdef extern from "_fused.h" nogil:
         int f32
         int64_t s0, s1
 
+    ctypedef struct sk_mask:
+        const unsigned char *p
+        int64_t s0, s1
+
     ctypedef struct skf_problem:
         int64_t n, p, K
         int f32
@@ -45,6 +49,7 @@ cdef extern from "_fused.h" nogil:
         const double *sw
         const double *cw
         const double *pw
+        sk_mask where
         const double *hscale
         double smooth
         int64_t rpc, ldx, nchunks, ngroups
@@ -76,6 +81,8 @@ cdef extern from "_fused.h" nogil:
 
 
 HAVE_FUSED = bool(SKF_HAVE_FUSED)
+# FusedPass takes ``where`` (the sigmoid link's mask of missing labels)
+HAVE_WHERE = True
 PAD = SKF_PAD
 _ISAS = {"auto": 0, "baseline": 1, "avx2": 2, "avx512": 3}
 
@@ -150,6 +157,8 @@ cdef class FusedPass:
     y : ndarray (n, K) soft labels (softmax, when ``t`` is None) or targets (sigmoid).
     link : "softmax" or "sigmoid".
     sw : float64 (n,) or None; cw, pw : float64 (K,) or None; hscale : float64 (n,) (softmax).
+    where : bool (n, K), any strides, or None (sigmoid): the terms that count; the others weigh 0
+        in the loss, gradient and Hessian data, and their targets (NaN allowed) are not read.
     rows_per_chunk, n_groups : the chunking (independent of the thread count).
     isa : "auto", "baseline", "avx2" or "avx512" (a cap; the CPU's best family is the limit).
     """
@@ -163,7 +172,7 @@ cdef class FusedPass:
 
     def __init__(self, X, t, y, str link, int64_t K, bint fit_intercept, sw, cw, pw, hscale,
                  double smooth, int64_t rows_per_chunk, int64_t n_groups, int n_threads,
-                 str isa="auto", csc=None):
+                 str isa="auto", csc=None, where=None):
         cdef cnp.ndarray xa, ya, ta, ip
         memset(&self.pb, 0, sizeof(skf_problem))
         keep = []
@@ -234,6 +243,17 @@ cdef class FusedPass:
             if self.pb.hscale == NULL:
                 raise ValueError("the softmax link needs the Hessian scale")
         keep += [sw, cw, pw, hscale]
+        cdef cnp.ndarray wa
+        if where is not None:
+            # the sigmoid link's terms that count: a bool (n, K) mask, any strides
+            wa = where
+            if self.pb.link != SKF_SIGMOID or cnp.PyArray_TYPE(wa) != cnp.NPY_BOOL \
+                    or wa.ndim != 2 or wa.shape[0] != n or wa.shape[1] != K:
+                raise ValueError("where must be a bool (n_samples, n_outputs) mask (sigmoid)")
+            self.pb.where.p = <const unsigned char *>cnp.PyArray_DATA(wa)
+            self.pb.where.s0 = wa.strides[0]
+            self.pb.where.s1 = wa.strides[1]
+            keep.append(wa)
         self._keep = keep
         self.pb.rpc = max(1, rows_per_chunk)
         self.pb.nchunks = (n + self.pb.rpc - 1) // self.pb.rpc

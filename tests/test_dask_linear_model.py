@@ -339,6 +339,25 @@ def test_multilabel_1d_binary_string_labels_with_numpy_weights(client):
     np.testing.assert_array_equal(got_pred, m_dask.predict(X))
 
 
+def test_multilabel_missing_labels_on_the_cluster_equal_in_memory(client):
+    # NaN in Y (missing labels) on the workers: per-chunk masks, one S_j per label summed over
+    # the chunks, pos_weight="balanced" from the observed rows; the ragged chunks include empty
+    # ones and a one-row chunk
+    X, X_d = _X(N_MED, CHUNKS_MED)
+    Y, Y_d = _Y(N_MED, CHUNKS_MED)
+    missing = ((np.arange(N_MED)[:, None] * 7919 + np.arange(L) * 104729) % 10) < 3
+    Y_nan = np.where(missing, np.nan, Y)
+    Y_nan_d = da.where(da.from_array(missing, chunks=(Y_d.chunks[0], (L,))), np.nan, Y_d)
+    kw = dict(FIT_MED, pos_weight="balanced")
+    m_dask, m_mem = _fit_both(MultiLabelLogistic, kw, X, X_d, Y_nan, Y_nan_d)
+    assert type(m_dask.coef_) is np.ndarray and m_dask.coef_.shape == (L, D)
+    np.testing.assert_allclose(m_dask.pos_weight_, m_mem.pos_weight_, rtol=1e-12)
+    scale = np.abs(m_mem.coef_).max()
+    np.testing.assert_allclose(m_dask.coef_, m_mem.coef_, rtol=1e-4, atol=1e-6 * scale)
+    np.testing.assert_allclose(m_dask.intercept_, m_mem.intercept_, rtol=1e-4,
+                               atol=1e-6 * scale)
+
+
 def test_softmax_newton_cg_on_dask_equals_in_memory(client):
     # One pass per Hessian-vector product: a smaller problem.
     n, one_class = 50_000, (10_000, 12_000)

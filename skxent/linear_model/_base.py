@@ -24,6 +24,8 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
+    check_array,
+    check_consistent_length,
     check_is_fitted,
     validate_data,
 )
@@ -56,6 +58,52 @@ def _check_two_classes(classes):
             "This solver needs samples of at least 2 classes in the data, but the "
             f"data contains only one class: {classes[0]!r}"
         )
+
+
+# -- MultiLabelLogistic's missing labels (in memory and on dask arrays) ---------------------
+
+
+def _check_no_nan_1d(y):
+    """A 1-D ``y`` (one binary label) has no missing-label mode: NaN raises."""
+    if y.dtype.kind == "f" and np.isnan(y).any():
+        raise ValueError(
+            "Input y contains NaN. Missing labels (NaN) are supported in a 2-D Y of shape "
+            "(n_samples, n_labels) with n_labels >= 2; for a single binary label drop the "
+            "rows whose label is missing."
+        )
+
+
+def _check_observed_labels(n_observed, weight, lo, hi):
+    """With missing labels each label is ``LogisticRegression`` on its observed rows: it needs
+    observed rows of positive total weight, and both classes among their targets (scikit-learn
+    raises "needs samples of at least 2 classes" for one class). Raises naming the label."""
+    for j in range(n_observed.shape[0]):
+        if n_observed[j] == 0:
+            raise ValueError(
+                f"Label {j} has no observed target (Y[:, {j}] is all NaN): there is nothing "
+                "to fit for it. Drop the column."
+            )
+        if not weight[j] > 0:
+            raise ValueError(
+                f"Label {j}: the sample weights of its observed rows sum to zero; there is "
+                "nothing to fit for it."
+            )
+        if hi[j] == 0 or lo[j] == 1:
+            raise ValueError(
+                f"Label {j}: its observed targets hold only one class ({hi[j]:g}); "
+                "LogisticRegression on the rows where it is observed needs samples of at "
+                "least 2 classes. Drop the column or label a row of the other class."
+            )
+
+
+def _balanced_pos_weight_per_label(n_pos, total):
+    """``balanced_pos_weight`` with one total weight per label (observed rows only)."""
+    n_pos = np.asarray(n_pos, dtype=np.float64)
+    n_neg = np.asarray(total, dtype=np.float64) - n_pos
+    pw = np.ones(n_pos.shape[0])
+    ok = (n_pos > 0) & (n_neg > 0)
+    pw[ok] = n_neg[ok] / n_pos[ok]
+    return pw
 
 
 # -- SoftmaxRegression's binomial model (in memory and on dask arrays) ----------------------
@@ -99,15 +147,24 @@ class _BaseFusedLinear(BaseEstimator):
     # independent outputs fitted by per-output L-BFGS-B runs in lockstep (MultiLabelLogistic)
     _lockstep_outputs = False
 
-    def _validate_X_fit(self, X, y):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            multi_output=True,
-        )
+    def _validate_X_fit(self, X, y, allow_nan_y=False):
+        """``allow_nan_y``: NaN in ``y`` passes (MultiLabelLogistic's missing labels); ``X``
+        and the lengths are checked as ``validate_data(..., multi_output=True)`` does."""
+        if allow_nan_y and y is not None:
+            X = validate_data(self, X, accept_sparse=["csr", "csc"],
+                              dtype=[np.float64, np.float32])
+            y = check_array(y, accept_sparse="csr", ensure_all_finite="allow-nan",
+                            ensure_2d=False, dtype=None, input_name="y", estimator=self)
+            check_consistent_length(X, y)
+        else:
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse=["csr", "csc"],
+                dtype=[np.float64, np.float32],
+                multi_output=True,
+            )
         if sparse.issparse(X):
             X = X.tocsr()
             if not X.has_sorted_indices:
@@ -129,8 +186,9 @@ class _BaseFusedLinear(BaseEstimator):
         return _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
 
     def _solve(self, X, Y, *, n_outputs, sample_weight, class_weight=None, pos_weight=None,
-               family=None, mass_sum=False, sign=1.0):
-        """Build the fused objective on in-memory data and fit it."""
+               family=None, mass_sum=False, sign=1.0, where=None):
+        """Build the fused objective on in-memory data and fit it (``where``: the mask of the
+        observed targets, see :class:`FusedLinearLoss`)."""
         loss = FusedLinearLoss(
             X,
             Y,
@@ -144,6 +202,7 @@ class _BaseFusedLinear(BaseEstimator):
             C=self.C,
             n_threads=effective_n_threads(self.n_threads),
             mass_sum=mass_sum,
+            where=where,
         )
         return self._fit_objective(loss, sign=sign)
 

@@ -47,7 +47,14 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from .. import _dask
 from .._engine import BINARY, CATEGORICAL, balanced_pos_weight, balanced_weights
-from ._base import _binary_sample_weight, _binary_weight_plan, _check_two_classes
+from ._base import (
+    _balanced_pos_weight_per_label,
+    _binary_sample_weight,
+    _binary_weight_plan,
+    _check_no_nan_1d,
+    _check_observed_labels,
+    _check_two_classes,
+)
 from ._linear_loss import FusedLinearLoss, _LinearObjective
 
 _FAN_IN = 8
@@ -60,7 +67,11 @@ def _local(Xb, yb, swb, spec):
     # X was realigned before it was persisted (_prepare); a chunk the scheduler later moves to
     # another worker arrives deserialized again, so the (free) address check stays here
     Xb = _dask.aligned(Xb)
-    return FusedLinearLoss(Xb, yb, sample_weight=swb, require_weight=False, **spec)
+    spec = dict(spec)
+    # missing labels: the chunk's mask of observed targets, from its NaN
+    where = ~np.isnan(yb) if spec.pop("masked", False) else None
+    return FusedLinearLoss(Xb, yb, sample_weight=swb, require_weight=False, where=where,
+                           **spec)
 
 
 def _chunk_weight_sum(Xb, yb, swb, spec):
@@ -118,7 +129,7 @@ class DaskLinearLoss(_LinearObjective):
 
     def __init__(self, X, y, *, family, n_outputs, fit_intercept, sample_weight=None,
                  class_weight=None, pos_weight=None, label_smoothing=0.0, C=1.0, n_threads=1,
-                 mass_sum=False):
+                 mass_sum=False, masked=False):
         self._dask, _ = _dask._modules()
         self._set_layout(X, family, n_outputs, fit_intercept)
         self._spec = dict(
@@ -127,12 +138,17 @@ class DaskLinearLoss(_LinearObjective):
             label_smoothing=float(label_smoothing), C=1.0, n_threads=int(n_threads),
             mass_sum=bool(mass_sum),
         )
+        if masked:  # NaN targets are out of the objective (FusedLinearLoss's ``where``)
+            self._spec["masked"] = True
         self._parts = [b for _, _, b in _dask.nonempty_blocks(X.chunks[0], X, y, sample_weight)]
         sums = self._dask.compute(
             *[self._dask.delayed(_chunk_weight_sum, pure=True)(*p, self._spec)
               for p in self._parts])
-        self.sw_sum = math.fsum(sums)
-        if not self.sw_sum > 0:
+        if masked:  # one S_j per output, each summed exactly in chunk order
+            self.sw_sum = np.array([math.fsum(col) for col in zip(*sums)], dtype=np.float64)
+        else:
+            self.sw_sum = math.fsum(sums)
+        if not np.all(self.sw_sum > 0):
             raise ValueError(
                 "The sum of the sample weights (times class weights) is zero; there is "
                 "nothing to fit."
@@ -224,6 +240,11 @@ def _chunk_facts(Xb, yb, swb):
         f["classes"] = np.unique(yb)
     else:
         f["y_min"], f["y_max"] = float(yb.min()), float(yb.max())
+        if yb.dtype.kind == "f":
+            # per label, NaN (missing labels) left out: observed count, smallest, largest
+            obs = ~np.isnan(yb)
+            f["y_nobs"] = obs.sum(axis=0)
+            f["y_lo"], f["y_hi"] = np.fmin.reduce(yb, axis=0), np.fmax.reduce(yb, axis=0)
     return f
 
 
@@ -236,6 +257,10 @@ def _combine_facts(parts):
     else:
         out["y_min"] = np.min([p["y_min"] for p in parts])
         out["y_max"] = np.max([p["y_max"] for p in parts])
+        if "y_nobs" in parts[0]:
+            out["y_nobs"] = np.sum([p["y_nobs"] for p in parts], axis=0)
+            out["y_lo"] = np.fmin.reduce([p["y_lo"] for p in parts], axis=0)
+            out["y_hi"] = np.fmax.reduce([p["y_hi"] for p in parts], axis=0)
     return out
 
 
@@ -257,16 +282,40 @@ def _weighted_counts(Y, sw, K):
     return np.sum([p[0] for p in parts], axis=0), math.fsum(p[1] for p in parts)
 
 
-def _first_outside_unit(Y, name):
+def _first_outside_unit(Y, name, allow_nan=False):
     """Position and value of the first target outside [0, 1] (only on the error path)."""
     _, da = _dask._modules()
-    i, k = (int(v) for v in da.argwhere((Y < 0) | (Y > 1) | da.isnan(Y))[0].compute())
+    bad = (Y < 0) | (Y > 1)
+    if not allow_nan:
+        bad = bad | da.isnan(Y)
+    # (argwhere's result has unknown chunks: computed before indexing)
+    i, k = (int(v) for v in da.argwhere(bad).compute()[0])
     return f"{name}[{i}, {k}] = {Y[i, k].compute()!r}"
 
 
-def _classes(facts):
-    """The classes of a 1-D target from its unique labels, with the in-memory checks."""
+def _chunk_observed(Yb, swb):
+    """Per label: the weight of the observed (non-NaN) targets and of their positive part."""
+    w = np.ones(Yb.shape[0]) if swb is None else np.asarray(swb, dtype=np.float64)
+    Y = np.asarray(Yb, dtype=np.float64)
+    obs = ~np.isnan(Y)
+    return w @ obs, w @ np.where(obs, Y, 0.0)
+
+
+def _observed_weights(Y, sw):
+    """``_chunk_observed`` summed over the chunks (in chunk order)."""
+    dask, _ = _dask._modules()
+    parts = dask.compute(*[dask.delayed(_chunk_observed, pure=True)(*b)
+                           for _, _, b in _dask.nonempty_blocks(Y.chunks[0], Y, sw)])
+    return (np.array([math.fsum(c) for c in zip(*[p[0] for p in parts])]),
+            np.array([math.fsum(c) for c in zip(*[p[1] for p in parts])]))
+
+
+def _classes(facts, no_nan=None):
+    """The classes of a 1-D target from its unique labels, with the in-memory checks
+    (``no_nan``: the in-memory check of NaN labels, raising its message)."""
     classes = np.unique(facts["classes"])
+    if no_nan is not None:
+        no_nan(classes)
     check_classification_targets(classes)
     _check_two_classes(classes)
     return classes
@@ -340,8 +389,9 @@ def fit_multilabel(est, X, y, sample_weight):
     """``MultiLabelLogistic.fit`` on dask arrays (see the module note)."""
     dask, _ = _dask._modules()
     X, Y, sw, facts = _prepare(est, X, y, sample_weight)
+    masked = False
     if Y.ndim == 1:
-        classes = _classes(facts)
+        classes = _classes(facts, no_nan=_check_no_nan_1d)
         y_type = type_of_target(classes, input_name="y")
         if y_type != "binary":
             raise ValueError(
@@ -356,25 +406,36 @@ def fit_multilabel(est, X, y, sample_weight):
     else:
         est._is_1d = False
         est._y_dtype = Y.dtype
-        if not (facts["y_min"] >= 0 and facts["y_max"] <= 1):
+        # NaN targets are missing labels (as in memory): the range is checked on the others
+        masked = "y_nobs" in facts and bool(np.any(facts["y_nobs"] < Y.shape[0]))
+        lo, hi = ((np.fmin.reduce(facts["y_lo"]), np.fmax.reduce(facts["y_hi"])) if masked
+                  else (facts["y_min"], facts["y_max"]))
+        if lo < 0 or hi > 1 or (not masked and not (lo >= 0 and hi <= 1)):
             raise ValueError(
                 "Y values must be in [0, 1] (indicators or soft targets); got "
-                f"{_first_outside_unit(Y, 'Y')}."
+                f"{_first_outside_unit(Y, 'Y', allow_nan=masked)}."
             )
         est.classes_ = np.arange(Y.shape[1])
         Yf = Y.astype(X.dtype)
     (Yf,) = dask.persist(Yf)
     L = Yf.shape[1]
+    if masked:
+        w_obs, w_pos = _observed_weights(Yf, sw)
+        _check_observed_labels(n_observed=facts["y_nobs"], weight=w_obs, lo=facts["y_lo"],
+                               hi=facts["y_hi"])
     if isinstance(est.pos_weight, str):  # "balanced", from weighted label counts
-        n_pos, wsum = _weighted_counts(Yf, sw, L)
-        est.pos_weight_ = balanced_pos_weight(n_pos, wsum)
+        if masked:  # each label's observed rows only
+            est.pos_weight_ = _balanced_pos_weight_per_label(w_pos, w_obs)
+        else:
+            n_pos, wsum = _weighted_counts(Yf, sw, L)
+            est.pos_weight_ = balanced_pos_weight(n_pos, wsum)
     else:
         est.pos_weight_ = est._resolve_pos_weight(np.zeros((0, L)), None, L)
     pw = None if est.pos_weight_ is None else est.pos_weight_.astype(X.dtype)
     loss = DaskLinearLoss(
         X, Yf, family=est._family, n_outputs=L, fit_intercept=est.fit_intercept,
         sample_weight=sw, pos_weight=pw, label_smoothing=est.label_smoothing, C=est.C,
-        n_threads=1 if est.n_threads is None else est.n_threads,
+        n_threads=1 if est.n_threads is None else est.n_threads, masked=masked,
     )
     return est._fit_objective(loss)
 

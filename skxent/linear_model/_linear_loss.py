@@ -17,7 +17,9 @@ same conventions:
 
   with ``s_i`` the sample weight (the kernels fold in class weights / ``pos_weight``), ``S`` the
   sum of the sample weights the kernel's ``"mean"`` reduction would divide by, ``W`` the
-  coefficients without the intercept (the intercept is not penalised).
+  coefficients without the intercept (the intercept is not penalised). With a mask of the
+  terms (``where``, the binary family's missing labels) each output ``j`` has its own ``S_j``,
+  the weight of its observed entries, so that each output is the objective of its own rows.
 
 What differs is where the time goes. scikit-learn computes ``raw = X @ W.T`` for the whole data
 set (an ``(n_samples, n_outputs)`` array written to and read back from memory), runs a
@@ -264,22 +266,28 @@ class _LinearObjective:
             ``per_output``; float64
         """
         W, _ = self.weight_intercept(coef)
-        loss, gW, gb = self._sums(coef, store_hessian, per_output)
+        # S and l2_reg_strength: scalars, or one per output (``sw_sum`` of shape (n_outputs,)
+        # when targets are masked: output j is normalised by its own observed weight S_j)
+        S = np.asarray(self.sw_sum, dtype=np.float64)
+        l2 = np.asarray(self.l2_reg_strength, dtype=np.float64)
+        per_label = S.ndim > 0
+        loss, gW, gb = self._sums(coef, store_hessian, per_output or per_label)
         if store_hessian:
             self._hess_coef = coef.copy()
-        S = self.sw_sum
-        l2 = self.l2_reg_strength
         Wd = np.asarray(W, dtype=np.float64)
-        gW = gW / S + l2 * Wd
+        gW = gW / S[..., None] + l2[..., None] * Wd
         gb = gb / S
-        if per_output:
+        if per_output or per_label:
             loss = loss / S + 0.5 * l2 * np.einsum("ij,ij->i", Wd, Wd)
+        if per_output:
             g2 = np.empty((self.n_outputs, self.n_dof))
             g2[:, : self.n_features] = gW
             if self.fit_intercept:
                 g2[:, -1] = gb
             return loss, g2
-        loss = float(loss) / S + 0.5 * l2 * float(np.vdot(Wd, Wd))
+        if per_label:
+            return float(np.sum(loss)), self.pack(gW, gb)
+        loss = float(loss) / float(S) + 0.5 * float(l2) * float(np.vdot(Wd, Wd))
         return loss, self.pack(gW, gb)
 
     def loss(self, coef):
@@ -304,8 +312,9 @@ class _LinearObjective:
             raise RuntimeError("call loss_gradient(coef, store_hessian=True) first")
         V, _ = self.weight_intercept(v)
         hW, hb = self._hess_sums(v)
-        S = self.sw_sum
-        return self.pack(hW / S + self.l2_reg_strength * V, hb / S)
+        S = np.asarray(self.sw_sum, dtype=np.float64)  # scalar or per output
+        l2 = np.asarray(self.l2_reg_strength, dtype=np.float64)
+        return self.pack(hW / S[..., None] + l2[..., None] * V, hb / S)
 
 
 class FusedLinearLoss(_LinearObjective):
@@ -351,6 +360,14 @@ class FusedLinearLoss(_LinearObjective):
         (SoftmaxRegression's binary model with class weights folded into ``s_i`` and ``w``, whose
         ``S`` is the class-weighted mass as in the softmax link). Default: ``S = sum_i s_i``
         (MultiLabelLogistic).
+    where : bool ndarray of shape (n_samples, n_outputs) or None
+        Families with separable outputs (the binary family's ``where``): only the ``True``
+        entries are terms of the objective (the others, whose targets may be NaN, weigh 0 in
+        the loss, the gradient and the Hessian). Each output ``j`` is then its own problem,
+        normalised by its own ``S_j = sum_i s_i where_ij``, with ``l2_reg_strength_j = 1 / (C
+        * S_j)``: ``sw_sum`` and ``l2_reg_strength`` are arrays of shape ``(n_outputs,)`` and
+        the objective is the sum of the outputs' objectives. Both paths take the mask (the
+        fused C pass hands it to the same chunk kernel).
 
     Attributes
     ----------
@@ -378,6 +395,7 @@ class FusedLinearLoss(_LinearObjective):
         mass_sum=False,
         block_bounds=None,
         fused=True,
+        where=None,
     ):
         self._set_layout(X, family, n_outputs, fit_intercept)
         self.is_sparse = sparse.issparse(X)
@@ -406,13 +424,31 @@ class FusedLinearLoss(_LinearObjective):
             mass = (1.0 - t) + float(pos_weight[0]) * t
         self.sample_mass = mass
         sw = None if sample_weight is None else np.asarray(sample_weight, np.float64)
-        self.sw_sum = float(mass.sum()) if sw is None else float(sw @ mass)
-        if require_weight and not self.sw_sum > 0:
+        self.where = None
+        if where is not None:
+            if not family.separable_outputs or mass_sum:
+                raise ValueError("where applies to families with separable outputs only")
+            self.where = np.ascontiguousarray(where, dtype=bool)
+            if self.where.shape != (n, K):
+                raise ValueError(f"where must have shape {(n, K)}, got {self.where.shape}")
+            # S_j: the weight of output j's observed entries, summed in float64
+            w = mass if sw is None else sw * mass
+            self.sw_sum = w @ self.where if n else np.zeros(K)
+            # a build whose fused pass predates masks: the BLAS path
+            fused = fused and getattr(_fused, "HAVE_WHERE", False)
+        else:
+            self.sw_sum = float(mass.sum()) if sw is None else float(sw @ mass)
+        if require_weight and not np.all(self.sw_sum > 0):
             raise ValueError(
                 "The sum of the sample weights (times class weights) is zero; there is "
                 "nothing to fit."
             )
-        self.l2_reg_strength = 1.0 / (float(C) * self.sw_sum) if self.sw_sum > 0 else np.inf
+        if self.where is None:
+            self.l2_reg_strength = 1.0 / (float(C) * self.sw_sum) if self.sw_sum > 0 else np.inf
+        else:
+            pos = self.sw_sum > 0
+            self.l2_reg_strength = np.full(K, np.inf)
+            self.l2_reg_strength[pos] = 1.0 / (float(C) * self.sw_sum[pos])
 
         self._fp = None
         self._pool = None
@@ -447,6 +483,9 @@ class FusedLinearLoss(_LinearObjective):
             rows = max(b - a for a, b in block_bounds)
         self.block_rows = rows
         self.blocks = []
+        # the blocks' rows of the mask (None: no mask)
+        self._where_blocks = [None if self.where is None else self.where[a:b]
+                              for a, b in block_bounds]
         for start, stop in block_bounds:
             Xb = X[start:stop]
             XbT = None
@@ -511,6 +550,7 @@ class FusedLinearLoss(_LinearObjective):
             None if softmax else f64(self.pos_weight),
             f64(hess_scale),
             self.label_smoothing, rows, groups, nt, _FUSED_ISA, csc,
+            **({} if self.where is None else {"where": self.where}),
         )
         self.block_rows = rows
         # the chunks (row ranges) of the pass
@@ -579,15 +619,17 @@ class FusedLinearLoss(_LinearObjective):
             raw += b
         return raw
 
-    def _pointwise(self, yb, raw, swb, per_output=False, store_hessian=False):
+    def _pointwise(self, yb, raw, swb, per_output=False, store_hessian=False, where=None):
         """The family's kernel on a block of logits: the pointwise gradient overwrites ``raw``.
 
         Returns the block's loss sum (per output column if ``per_output``) and, with
         ``store_hessian``, the Hessian data of the block (written by the same kernel pass).
+        ``where``: the block's rows of the mask, or None.
         """
         family = self.family
+        options = self._options if where is None else dict(self._options, where=where)
         prep = family.prepare(yb, raw, from_logits=True, sample_weight=swb, validate=False,
-                              n_threads=self._kernel_threads, **self._options)
+                              n_threads=self._kernel_threads, **options)
         hess = family.hessian_buffers(prep) if store_hessian else {}
         if per_output:
             terms = np.empty(family.loss_shape(raw.shape), dtype=raw.dtype)
@@ -609,7 +651,8 @@ class FusedLinearLoss(_LinearObjective):
         def block(i, buf):
             start, stop, Xb, XbT, yb, swb = self.blocks[i]
             raw = self._raw_into(buf, Xb, stop - start, Wt, bd)
-            loss_b, h = self._pointwise(yb, raw, swb, per_output, store_hessian)
+            loss_b, h = self._pointwise(yb, raw, swb, per_output, store_hessian,
+                                        self._where_blocks[i])
             gW_b = raw.T @ Xb
             # ones @ raw (BLAS gemv) is ~10x faster than raw.sum(axis=0) on a (rows, K) block.
             gb_b = self._ones[: stop - start] @ raw if self.fit_intercept else None

@@ -22,6 +22,22 @@ labels; a single column ``Y`` is treated as 1-D with scikit-learn's ``DataConver
 is one label and follows scikit-learn's binary classifier conventions: ``classes_`` holds the
 two labels, ``predict`` returns them, ``predict_proba`` is ``(n_samples, 2)`` and
 ``decision_function`` is 1-D. A multiclass 1-D ``y`` raises (use ``SoftmaxRegression``).
+
+Missing labels. NaN in a 2-D ``Y`` marks a label not observed for that sample (partially
+labelled data, which no scikit-learn estimator fits): that (sample, label) term is out of the
+loss, the gradient, the Hessian and every count (the binary family's ``where`` mask). Label
+``j``'s objective is then ``LogisticRegression(C=C)``'s on the rows where it is observed,
+
+    (1 / S_j) * sum_{i observed} s_i * loss_ij + ||w_j||^2 / (2 * C * S_j),
+    S_j = sum_{i observed} s_i,
+
+so each label is normalised by its own observed weight (a single ``S`` would change every
+label's effective ``C``). ``pos_weight="balanced"`` counts the observed rows of each label.
+Each label must, as ``LogisticRegression`` requires of its ``y``, have observed rows of both
+classes: a label with no observed target, a zero observed weight or observed targets of one
+class raises a ``ValueError`` naming it. Both objective paths of ``FusedLinearLoss`` take the
+mask (the fused C pass hands it to the same chunk kernel as the BLAS path), so a ``Y`` with NaN
+is fitted at the speed of a fully observed one.
 """
 
 import numpy as np
@@ -34,7 +50,14 @@ from .. import special as _special
 from .._dask import any_dask, is_dask_array
 from .._engine import BINARY, balanced_pos_weight
 from . import _dask_loss
-from ._base import _COMMON_CONSTRAINTS, _BaseFusedLinear, _check_two_classes
+from ._base import (
+    _COMMON_CONSTRAINTS,
+    _balanced_pos_weight_per_label,
+    _BaseFusedLinear,
+    _check_no_nan_1d,
+    _check_observed_labels,
+    _check_two_classes,
+)
 
 
 class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
@@ -46,6 +69,14 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
 
     so each label's coefficients agree with ``MultiOutputClassifier(LogisticRegression(C=C))``
     at convergence (with ``pos_weight=None``).
+
+    Missing labels: NaN in ``Y`` leaves that (sample, label) out of the objective. Label ``j``
+    is then fitted as ``LogisticRegression(C=C)`` on the rows where it is observed (its own
+    normaliser ``S_j``, the weight of those rows; ``pos_weight="balanced"`` counts them only),
+    and ``predict``/``predict_proba`` are unchanged. When ``Y`` holds NaN every label needs
+    observed rows of both classes (``LogisticRegression`` raises for one class): a label with
+    none, or with observed targets of one class only, raises a ``ValueError`` naming it.
+    :meth:`score` (subset accuracy) raises on NaN ``y``.
 
     Parameters
     ----------
@@ -140,8 +171,10 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples, n_labels) or (n_samples,)
-            ``Y``: 0/1 indicators or soft targets in [0, 1]; or a 1-D binary label vector.
-            (Named ``y`` as in every scikit-learn ``fit``, which passes it by keyword.)
+            ``Y``: 0/1 indicators or soft targets in [0, 1], NaN where a label is missing
+            (that entry is left out; see the class notes); or a 1-D binary label vector
+            (no NaN). (Named ``y`` as in every scikit-learn ``fit``, which passes it by
+            keyword.)
         sample_weight : array-like of shape (n_samples,), default=None
 
         Returns
@@ -151,12 +184,14 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
         self._validate_params()
         if any_dask(X, y, sample_weight):
             return _dask_loss.fit_multilabel(self, X, y, sample_weight)
-        X, Y = self._validate_X_fit(X, y)
+        X, Y = self._validate_X_fit(X, y, allow_nan_y=True)
         if Y.ndim == 2 and Y.shape[1] == 1:
             Y = column_or_1d(Y, warn=True)
         sw = self._sample_weight(sample_weight, X)
 
+        where = None
         if Y.ndim == 1:
+            _check_no_nan_1d(Y)
             check_classification_targets(Y)
             y_type = type_of_target(Y, input_name="y")
             classes = np.unique(Y)
@@ -173,8 +208,12 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
         else:
             self._is_1d = False
             self._y_dtype = Y.dtype
-            Yf = check_array(Y, dtype=X.dtype, input_name="Y", order="C")
-            bad = (Yf < 0) | (Yf > 1)
+            Yf = check_array(Y, dtype=X.dtype, input_name="Y", order="C",
+                             ensure_all_finite="allow-nan")
+            missing = np.isnan(Yf)
+            if missing.any():
+                where = ~missing
+            bad = (Yf < 0) | (Yf > 1)  # False at NaN
             if bad.any():
                 i, j = np.argwhere(bad)[0]
                 raise ValueError(
@@ -186,16 +225,28 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
             # non-binary classes_ and take predict_proba's (n_samples, n_labels) as is.
             self.classes_ = np.arange(Yf.shape[1])
         L = Yf.shape[1]
-        self.pos_weight_ = self._resolve_pos_weight(Yf, sw, L)
+        if where is not None:
+            w = np.ones(Yf.shape[0]) if sw is None else np.asarray(sw, np.float64)
+            _check_observed_labels(
+                n_observed=where.sum(axis=0),
+                weight=w @ where,
+                lo=np.fmin.reduce(Yf, axis=0),  # NaN left out (all NaN: NaN)
+                hi=np.fmax.reduce(Yf, axis=0),
+            )
+        self.pos_weight_ = self._resolve_pos_weight(Yf, sw, L, where)
         pw = None if self.pos_weight_ is None else self.pos_weight_.astype(X.dtype)
-        return self._solve(X, Yf, n_outputs=L, sample_weight=sw, pos_weight=pw)
+        return self._solve(X, Yf, n_outputs=L, sample_weight=sw, pos_weight=pw, where=where)
 
-    def _resolve_pos_weight(self, Yf, sw, L):
+    def _resolve_pos_weight(self, Yf, sw, L, where=None):
         if self.pos_weight is None:
             return None
         if isinstance(self.pos_weight, str):  # "balanced"
             w = np.ones(Yf.shape[0]) if sw is None else np.asarray(sw, np.float64)
-            return balanced_pos_weight(w @ np.asarray(Yf, np.float64), w.sum())
+            if where is None:
+                return balanced_pos_weight(w @ np.asarray(Yf, np.float64), w.sum())
+            # the observed entries only: each label's own positive and total weights
+            n_pos = w @ np.where(where, np.asarray(Yf, np.float64), 0.0)
+            return _balanced_pos_weight_per_label(n_pos, w @ where)
         pw = check_array(
             self.pos_weight, ensure_2d=False, dtype=np.float64, input_name="pos_weight"
         )
@@ -250,6 +301,23 @@ class MultiLabelLogistic(ClassifierMixin, _BaseFusedLinear):
         if self._is_1d:
             return self.classes_[on[:, 0].astype(np.intp)]
         return on.astype(self._y_dtype)
+
+    def score(self, X, y, sample_weight=None):
+        """Subset accuracy (scikit-learn's ``accuracy_score``: a row counts when every label
+        is right), or the accuracy of a 1-D binary ``y``.
+
+        ``y`` must be fully labelled: subset accuracy is not defined for a row with a missing
+        label, so NaN in ``y`` raises a ``ValueError`` (score partially labelled data label by
+        label on the observed rows, e.g. ``roc_auc_score(Y[obs, j], P[obs, j])``).
+        """
+        if not is_dask_array(y):
+            yy = np.asarray(y) if not hasattr(y, "toarray") else y.toarray()
+            if yy.dtype.kind == "f" and np.isnan(yy).any():
+                raise ValueError(
+                    "score: y contains NaN (missing labels). Subset accuracy needs every "
+                    "label of a row; score the labels one by one on their observed rows."
+                )
+        return super().score(X, y, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -184,7 +184,8 @@ def run_solver(loss, coef0, *, solver, tol, max_iter, verbose=0):
         # in float64. That is convergence to machine precision (L-BFGS-B's ftol stop, which
         # scikit-learn accepts silently) once the gradient is at the resolution floor (see the
         # module note); earlier it is a real failure.
-        l2 = float(getattr(loss, "l2_reg_strength", 0.0))
+        # (per-output strengths with masked targets: the weakest bounds every output's curvature)
+        l2 = float(np.min(getattr(loss, "l2_reg_strength", 0.0)))
         floor = np.sqrt(np.finfo(float).eps) * max(1.0, abs(tr.f)) * np.sqrt(max(1.0, 2 * l2))
         at_floor = res.status == 2 and tr.gnorm <= floor
         failure = None
