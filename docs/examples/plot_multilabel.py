@@ -16,7 +16,8 @@ grows, on one core each (``n_threads=1``, and every thread pool limited to one t
 The timings come from the machine that built this page, shared with other work when it was
 written: they are illustrative.
 
-(Missing labels, NaN entries in ``Y``, are not used here.)
+Every label is observed here; partially labelled ``Y`` (NaN where a label is missing) is
+:ref:`sphx_glr_auto_examples_plot_missing_labels.py`.
 """
 
 # %%
