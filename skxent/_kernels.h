@@ -403,9 +403,34 @@ SK_INLINE void sk_softmax_stage(const sk_view *xv, int64_t b0, int64_t nb, int64
         if (a >= 0) e[a] = 0.0;
         sp[0] = sk_lane_sum(e, K);
         if (a >= 0) e[a] = ea;
+    } else if (xv->f32) {
+        /* float32 logits, float32 results: x - m in double is exact to 2**-53 relative, the
+         * exp needs ~1e-9 and plain double sums of K terms err by K 2**-53: all far below
+         * float32's eps, so no error-free difference, no compensation, a shorter polynomial */
+        for (int64_t r = 0; r < nb; r++) sp[r] = 0.0;
+        for (int64_t k = 0; k < K; k++) {
+            const double *xk = x + k * R;
+            double *ek = e + k * R;
+            for (int64_t r = 0; r < nb; r++) {
+                const double v = sk_exp_neg_lowp(xk[r] - m[r]);
+                ek[r] = v;
+                sp[r] += k == amax[r] ? 0.0 : v;
+            }
+        }
     } else {
-        /* the exp pass and the sum of the non-argmax mass (see sk_exp_diff_T) */
-        sk_exp_diff_T(x, m, amax, nb, K, R, e, sp, c, xv->f32);
+        for (int64_t r = 0; r < nb; r++) sp[r] = c[r] = 0.0;
+        for (int64_t k = 0; k < K; k++) {
+            const double *xk = x + k * R;
+            double *ek = e + k * R;
+            for (int64_t r = 0; r < nb; r++) {
+                double lo;
+                const double d = sk_two_diff(xk[r], m[r], &lo);
+                const double v = sk_exp_neg2(d, lo);
+                ek[r] = v;
+                sk_kahan_add_finite(sp + r, c + r, k == amax[r] ? 0.0 : v);
+            }
+        }
+        for (int64_t r = 0; r < nb; r++) sp[r] -= c[r];
     }
     /* a row max of +inf (or NaN) makes the row NaN, as the API reference says; so does an all -inf row */
     for (int64_t r = 0; r < nb; r++) L[r] = m[r] - m[r] == 0.0 ? sk_log1p(sp[r]) : NAN;

@@ -149,33 +149,37 @@ SK_INLINE double sk_exp_neg_lowp(double x)
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* The AVX-512 exp (x86-64-v4 only)
+/* The AVX-512 exp (x86-64-v4 only): built, measured, and not used by the kernels
  *
- * Why a second exp: sk_exp_neg2 above reduces to |r| <= ln2/2 and so needs a degree-11
- * polynomial, and its scaling by 2**n (with a two-step path for subnormal results) is integer
- * and select work; it is the largest single cost of the softmax kernels. AVX-512 has the two
- * instructions a table-driven exp wants:
+ * Why it exists: sk_exp_neg2 above reduces to |r| <= ln2/2 and so needs a degree-11 polynomial
+ * plus integer/select work for the scaling by 2**n. AVX-512 has the two instructions a
+ * table-driven exp wants:
  *   - vpermi2pd (_mm512_permutex2var_pd) looks up 16 doubles held in two registers, indexed by
  *     the low 4 bits of each lane: x = (n/16) ln2 + r with j = n mod 16 and |r| <= ln2/32, and
  *     2**(j/16) = T_hi[j] + T_lo[j] (a double and its rounding error, mpmath-computed), so
  *     exp(x) = 2**floor(n/16) * (T_hi + (T_hi q + T_lo)), q = expm1(r);
  *   - vscalefpd (_mm512_scalef_pd) multiplies by 2**floor(n/16) with one correctly rounded
- *     step, overflow to +inf and gradual underflow (subnormal results) included, no selects.
+ *     step, overflow to +inf and gradual underflow (subnormal results) included, no selects;
+ *     its zero-masking form returns the exact 0 for x < -746 (and -inf) with no clamp.
  * On |r| <= ln2/32 a degree-7 q (r + r^2 P5(r), a Chebyshev fit of (expm1(r) - r)/r^2 computed
- * with mpmath: 4e-20 relative) is enough, and the final addition T_hi + (...) is the only
- * rounding of size: the result is within ~0.5 ulp (the accuracy test pins the bound). The
- * reduction uses fmas with ln2/16 split in two doubles, and takes the low part xlo of an
- * error-free difference like sk_exp_neg2 does.
- * Range: any x; x < -746 (incl. -inf) gives 0, x > 710 (incl. +inf) gives +inf, NaN gives NaN
- * (vmaxpd/vminpd return their second operand, x, for a NaN).
- * lowp (float32 data, like sk_exp_neg_lowp): no T_lo, a degree-4 q (1e-11 relative).
+ * with mpmath: 4e-20 relative) is enough; the final addition T_hi + (...) is the only rounding
+ * of size (tests/test_exp.py pins < 1 ulp, subnormal results included). The reduction uses
+ * fmas with ln2 split in two doubles and takes the low part xlo of an error-free difference
+ * like sk_exp_neg2. Range: any x; x > 710 (incl. +inf) gives +inf, NaN gives NaN. lowp (float32
+ * data, like sk_exp_neg_lowp): no T_lo, a degree-4 q (1e-11 relative instead of 2.5e-9).
  *
- * The kernels are compiled once per ISA by target_clones, so their always_inline helpers cannot
- * use AVX-512 intrinsics directly (the baseline clone would not compile). The AVX-512 exp is
- * therefore a loop function of its own, with a target attribute, applied to a whole block
- * (thousands of elements per call), and chosen at run time by sk_cpu_avx512(); elsewhere the
- * portable loop runs, compiled into each clone as before. Both are pure functions of their
- * input, so results stay bit-identical for any n_threads (on one machine). */
+ * Why the kernels do not use it. The kernels are compiled once per ISA by target_clones, so
+ * their always_inline helpers cannot contain AVX-512 intrinsics (the other clones would not
+ * compile); the AVX-512 exp has to be a function with a target attribute, chosen at run time
+ * (sk_cpu_avx512) for a whole block -- git history has that wiring of the softmax stage. It
+ * is about 1.3x faster than the auto-vectorised sk_exp_neg2 per value, but both are throughput
+ * bound on the FP ports at ~20 vector operations per 8 values, and the softmax stage's exp is
+ * a small part of the kernels' time: wired in, the float64 loss gained ~5%, the float32 loss
+ * nothing, and loss + gradient lost 2-7%; and softmax outputs changed in their last bits with
+ * the CPU (a documented example printing a 1e-13 divergence of softmax floats changed in its
+ * 3rd digit). benchmarks/results_exp.txt has the measurements. Kept, tested, for the exp
+ * micro-benchmark (skxent._core.exp_array) and as the starting point if the rest of the
+ * kernels gets fast enough for the exp to matter. */
 #if SK_HAVE_CLONES
 #include <immintrin.h>
 #define SK_HAVE_AVX512_EXP 1
@@ -253,56 +257,6 @@ SK_AVX512_INLINE __m512d sk_exp512(__m512d x, __m512d xlo, const sk_exp512_tab *
     return _mm512_maskz_scalef_pd(keep, s, n16);
 }
 
-/* The softmax stage's exp pass (T-layout, k < K, r < nb): e[k R + r] = exp(x[k R + r] - m[r])
- * and sp[r] = sum over k != amax[r] of e[k R + r], k ascending. The difference is taken
- * error-free (sk_two_diff) and the sum compensated (sk_kahan_add_finite, then sp -= c) unless
- * lowp, exactly as the portable loop in sk_exp_diff_T does. One pass: writing e and summing it
- * in a second pass cost more than the faster exp saved (the block does not fit L1 twice). */
-__attribute__((target("avx512f,avx512dq"))) static inline void
-sk_exp_diff_T_avx512(const double *x, const double *m, const int64_t *amax, int64_t nb,
-                     int64_t K, int64_t R, double *e, double *sp, double *c, int lowp)
-{
-    const sk_exp512_tab t = sk_exp512_tables();
-    const __m512d zero = _mm512_setzero_pd();
-    for (int64_t r = 0; r < nb; r++) sp[r] = c[r] = 0.0;
-    for (int64_t k = 0; k < K; k++) {
-        const double *xk = x + k * R;
-        double *ek = e + k * R;
-        const __m512i kv = _mm512_set1_epi64(k);
-        for (int64_t r = 0; r < nb; r += 8) {
-            const __mmask8 mk = nb - r >= 8 ? (__mmask8)0xff : (__mmask8)((1u << (nb - r)) - 1u);
-            const __m512d a = _mm512_maskz_loadu_pd(mk, xk + r);
-            const __m512d b = _mm512_maskz_loadu_pd(mk, m + r);
-            /* the lanes that add: not the row's first argmax */
-            const __mmask8 add = _mm512_mask_cmpneq_epi64_mask(
-                mk, _mm512_maskz_loadu_epi64(mk, amax + r), kv);
-            const __m512d d = _mm512_sub_pd(a, b);
-            __m512d v;
-            if (lowp) {
-                v = sk_exp512(d, zero, &t, 1, 1);
-                const __m512d s = _mm512_maskz_loadu_pd(mk, sp + r);
-                _mm512_mask_storeu_pd(sp + r, mk, _mm512_mask_add_pd(s, add, s, v));
-            } else {
-                const __m512d bb = _mm512_sub_pd(d, a);
-                const __m512d l = _mm512_sub_pd(_mm512_sub_pd(a, _mm512_sub_pd(d, bb)),
-                                                _mm512_add_pd(b, bb));
-                /* l is finite wherever d is: a non-finite d gives 0 (-inf) or NaN anyway */
-                v = sk_exp512(d, l, &t, 0, 1);
-                /* sk_kahan_add_finite(sp, c, add ? v : 0) */
-                const __m512d s = _mm512_maskz_loadu_pd(mk, sp + r);
-                const __m512d cc = _mm512_maskz_loadu_pd(mk, c + r);
-                const __m512d y = _mm512_sub_pd(_mm512_maskz_mov_pd(add, v), cc);
-                const __m512d tt = _mm512_add_pd(s, y);
-                _mm512_mask_storeu_pd(c + r, mk, _mm512_sub_pd(_mm512_sub_pd(tt, s), y));
-                _mm512_mask_storeu_pd(sp + r, mk, tt);
-            }
-            _mm512_mask_storeu_pd(ek + r, mk, v);
-        }
-    }
-    if (!lowp)
-        for (int64_t r = 0; r < nb; r++) sp[r] -= c[r];
-}
-
 /* out[i] = exp(x[i] + xlo[i]) (xlo may be NULL): the AVX-512 exp over an array. */
 __attribute__((target("avx512f,avx512dq"))) static inline void
 sk_exp_n_avx512(const double *x, const double *xlo, double *out, int64_t n, int lowp)
@@ -327,51 +281,6 @@ SK_INLINE int sk_cpu_avx512(void)
 #define SK_HAVE_AVX512_EXP 0
 SK_INLINE int sk_cpu_avx512(void) { return 0; }
 #endif
-
-/* The softmax stage's exp pass (T-layout): e[k R + r] = exp(x[k R + r] - m[r]) and
- * sp[r] = sum over k != amax[r] of e[k R + r] (k ascending). The AVX-512 exp when the CPU has
- * it, else the portable one: sk_exp_neg2 of an error-free difference with a compensated sum,
- * or, lowp (float32 data, results rounded to float32), sk_exp_neg_lowp and a plain sum (x - m
- * in double is exact to 2**-53 relative, the exp needs ~1e-9 and plain double sums of K terms
- * err by K 2**-53: all far below float32's eps). Every x - m is <= 0, -inf, or NaN.
- * c (nb): scratch. */
-SK_INLINE void sk_exp_diff_T(const double *x, const double *m, const int64_t *amax, int64_t nb,
-                             int64_t K, int64_t R, double *e, double *sp, double *c,
-                             const int lowp)
-{
-#if SK_HAVE_AVX512_EXP
-    if (sk_cpu_avx512()) {
-        sk_exp_diff_T_avx512(x, m, amax, nb, K, R, e, sp, c, lowp);
-        return;
-    }
-#endif
-    if (lowp) {
-        for (int64_t r = 0; r < nb; r++) sp[r] = 0.0;
-        for (int64_t k = 0; k < K; k++) {
-            const double *xk = x + k * R;
-            double *ek = e + k * R;
-            for (int64_t r = 0; r < nb; r++) {
-                const double v = sk_exp_neg_lowp(xk[r] - m[r]);
-                ek[r] = v;
-                sp[r] += k == amax[r] ? 0.0 : v;
-            }
-        }
-    } else {
-        for (int64_t r = 0; r < nb; r++) sp[r] = c[r] = 0.0;
-        for (int64_t k = 0; k < K; k++) {
-            const double *xk = x + k * R;
-            double *ek = e + k * R;
-            for (int64_t r = 0; r < nb; r++) {
-                double lo;
-                const double d = sk_two_diff(xk[r], m[r], &lo);
-                const double v = sk_exp_neg2(d, lo);
-                ek[r] = v;
-                sk_kahan_add_finite(sp + r, c + r, k == amax[r] ? 0.0 : v);
-            }
-        }
-        for (int64_t r = 0; r < nb; r++) sp[r] -= c[r];
-    }
-}
 
 /* exp over an array, for the accuracy tests and the exp micro-benchmark (skxent._core.exp_array):
  * variant 0: sk_exp_neg2 (the portable exp, as the kernels inline it; contract x + xlo <= 0),
