@@ -21,6 +21,7 @@ Run ``python benchmarks/bench_exp.py [--repeats 9]``.
 """
 
 import argparse
+import datetime
 import os
 import sys
 
@@ -61,7 +62,7 @@ def main(argv=None):
     import skxent
     from skxent import _core
 
-    print(f"# skxent exp micro-benchmark ({_harness.now()})")
+    print(f"# skxent exp micro-benchmark ({datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC)")
     print(f"SIMD dispatch: {_core.simd_level()}")
     if hasattr(os, "getloadavg"):
         print("load average at start (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg())
