@@ -129,6 +129,7 @@ cdef extern from "_kernels.h" nogil:
     int sk_max_threads()
     int sk_openmp_enabled()
     const char *sk_simd_level()
+    int sk_exp_array(const double *x, const double *xlo, double *out, int64_t n, int variant)
 
 
 PAR_MIN = SK_PAR_MIN
@@ -147,6 +148,30 @@ def openmp_enabled():
 
 def simd_level():
     return sk_simd_level().decode()
+
+
+def exp_array(cnp.ndarray x, object xlo, cnp.ndarray out, int variant):
+    """exp(x + xlo) elementwise with one of _simd.h's exps (tests and benchmarks only).
+
+    variant 0: the portable exp (x + xlo <= 0), 1: its float32-data form, 2: the AVX-512 exp,
+    3: its float32-data form. x, xlo (or None) and out: contiguous float64 of one length.
+    Returns False, writing nothing, when variant 2 or 3 is asked for on a CPU without AVX-512.
+    """
+    cdef cnp.ndarray lo
+    cdef const double *lop = NULL
+    cdef int64_t n = x.shape[0]
+    for a in (x, out) + ((xlo,) if xlo is not None else ()):
+        if cnp.PyArray_TYPE(a) != cnp.NPY_FLOAT64 or not cnp.PyArray_IS_C_CONTIGUOUS(a) \
+                or a.ndim != 1 or a.shape[0] != n:
+            raise ValueError("x, xlo and out must be contiguous 1-D float64 of one length")
+    if xlo is not None:
+        lo = xlo
+        lop = <const double *>cnp.PyArray_DATA(lo)
+    cdef int rc
+    with nogil:
+        rc = sk_exp_array(<const double *>cnp.PyArray_DATA(x), lop,
+                          <double *>cnp.PyArray_DATA(out), n, variant)
+    return rc == 0
 
 
 cdef inline int _is_f32(cnp.ndarray a) except -1:

@@ -148,6 +148,182 @@ SK_INLINE double sk_exp_neg_lowp(double x)
     return sk_exp_scale(p, n);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* The AVX-512 exp (x86-64-v4 only): built, measured, and not used by the kernels
+ *
+ * Why it exists: sk_exp_neg2 above reduces to |r| <= ln2/2 and so needs a degree-11 polynomial
+ * plus integer/select work for the scaling by 2**n. AVX-512 has the two instructions a
+ * table-driven exp wants:
+ *   - vpermi2pd (_mm512_permutex2var_pd) looks up 16 doubles held in two registers, indexed by
+ *     the low 4 bits of each lane: x = (n/16) ln2 + r with j = n mod 16 and |r| <= ln2/32, and
+ *     2**(j/16) = T_hi[j] + T_lo[j] (a double and its rounding error, mpmath-computed), so
+ *     exp(x) = 2**floor(n/16) * (T_hi + (T_hi q + T_lo)), q = expm1(r);
+ *   - vscalefpd (_mm512_scalef_pd) multiplies by 2**floor(n/16) with one correctly rounded
+ *     step, overflow to +inf and gradual underflow (subnormal results) included, no selects;
+ *     its zero-masking form returns the exact 0 for x < -746 (and -inf) with no clamp.
+ * On |r| <= ln2/32 a degree-7 q (r + r^2 P5(r), a Chebyshev fit of (expm1(r) - r)/r^2 computed
+ * with mpmath: 4e-20 relative) is enough; the final addition T_hi + (...) is the only rounding
+ * of size (tests/test_exp.py pins < 1 ulp, subnormal results included). The reduction uses
+ * fmas with ln2 split in two doubles and takes the low part xlo of an error-free difference
+ * like sk_exp_neg2. Range: any x; x > 710 (incl. +inf) gives +inf, NaN gives NaN. lowp (float32
+ * data, like sk_exp_neg_lowp): no T_lo, a degree-4 q (1e-11 relative instead of 2.5e-9).
+ *
+ * Why the kernels do not use it. The kernels are compiled once per ISA by target_clones, so
+ * their always_inline helpers cannot contain AVX-512 intrinsics (the other clones would not
+ * compile); the AVX-512 exp has to be a function with a target attribute, chosen at run time
+ * (sk_cpu_avx512) for a whole block -- git history has that wiring of the softmax stage. It
+ * is about 1.3x faster than the auto-vectorised sk_exp_neg2 per value, but both are throughput
+ * bound on the FP ports at ~20 vector operations per 8 values, and the softmax stage's exp is
+ * a small part of the kernels' time: wired in, the float64 loss gained ~5%, the float32 loss
+ * nothing, and loss + gradient lost 2-7%; and softmax outputs changed in their last bits with
+ * the CPU (a documented example printing a 1e-13 divergence of softmax floats changed in its
+ * 3rd digit). benchmarks/results_exp.txt has the measurements. Kept, tested, for the exp
+ * micro-benchmark (skxent._core.exp_array) and as the starting point if the rest of the
+ * kernels gets fast enough for the exp to matter. */
+#if SK_HAVE_CLONES
+#include <immintrin.h>
+#define SK_HAVE_AVX512_EXP 1
+#define SK_AVX512_INLINE static inline __attribute__((always_inline, target("avx512f,avx512dq")))
+
+static const double sk_exp2_16_hi[16] = {
+    1.0, 1.0442737824274138, 1.0905077326652577, 1.1387886347566916,
+    1.189207115002721, 1.241857812073484, 1.2968395546510096, 1.3542555469368927,
+    1.4142135623730951, 1.4768261459394993, 1.5422108254079407, 1.6104903319492543,
+    1.681792830507429, 1.7562521603732995, 1.8340080864093424, 1.9152065613971474};
+static const double sk_exp2_16_lo[16] = {
+    0.0, 8.551889705537965e-17, -3.046782079812471e-17, 8.912812676025408e-17,
+    3.982015231465646e-17, 4.658027591836937e-17, 2.5382502794888315e-17, 7.70094837980299e-17,
+    -9.667293313452913e-17, -3.483994556892796e-17, 7.949834809697621e-17, 2.4707192569797888e-17,
+    8.199010020581497e-17, 2.960140695448873e-17, 3.283107224245627e-17, -1.0619946056195963e-16};
+
+typedef struct {
+    __m512d hi0, hi1, lo0, lo1;
+} sk_exp512_tab;
+
+SK_AVX512_INLINE sk_exp512_tab sk_exp512_tables(void)
+{
+    sk_exp512_tab t;
+    t.hi0 = _mm512_loadu_pd(sk_exp2_16_hi);
+    t.hi1 = _mm512_loadu_pd(sk_exp2_16_hi + 8);
+    t.lo0 = _mm512_loadu_pd(sk_exp2_16_lo);
+    t.lo1 = _mm512_loadu_pd(sk_exp2_16_lo + 8);
+    return t;
+}
+
+/* exp(x + xlo), 8 lanes (see above). lowp and neg are constants after inlining; neg: every
+ * x <= 0, -inf or NaN (the kernels' case), which drops the clamp at the top. Arguments below
+ * -746 (incl. -inf, and any xlo there) are zeroed by the final scalef's mask, so no clamp is
+ * needed at the bottom either: what the reduction makes of them is discarded. */
+SK_AVX512_INLINE __m512d sk_exp512(__m512d x, __m512d xlo, const sk_exp512_tab *t,
+                                   const int lowp, const int neg)
+{
+    const __m512d INV = _mm512_set1_pd(23.083120654223414);          /* 16 / ln2 */
+    const __m512d LN2_HI = _mm512_set1_pd(0.69314718055994529);
+    const __m512d LN2_LO = _mm512_set1_pd(2.3190468138462996e-17);
+    const __m512d SHIFT = _mm512_set1_pd(SK_EXP_SHIFT);
+    /* not (x < -746): true for NaN, which must stay NaN */
+    const __mmask8 keep = _mm512_cmp_pd_mask(x, _mm512_set1_pd(-746.0), _CMP_NLT_UQ);
+    /* +inf would make inf - inf below; 710 already overflows (second operand x: NaN passes) */
+    const __m512d xc = neg ? x : _mm512_min_pd(_mm512_set1_pd(710.0), x);
+    const __m512d ns = _mm512_fmadd_pd(xc, INV, SHIFT); /* n = round(16 x / ln2) in low bits */
+    /* n / 16, exactly (ns - SHIFT is the integer n; one rounding of an exact value) */
+    const __m512d n16 = _mm512_fmsub_pd(ns, _mm512_set1_pd(0.0625),
+                                        _mm512_set1_pd(SK_EXP_SHIFT * 0.0625));
+    __m512d r = _mm512_fnmadd_pd(n16, LN2_HI, xc);
+    if (!lowp) r = _mm512_add_pd(r, xlo);
+    r = _mm512_fnmadd_pd(n16, LN2_LO, r);
+    const __m512i j = _mm512_castpd_si512(ns); /* vpermi2pd reads the low 4 bits: n mod 16 */
+    const __m512d th = _mm512_permutex2var_pd(t->hi0, j, t->hi1);
+    const __m512d r2 = _mm512_mul_pd(r, r);
+    __m512d p, s;
+    if (lowp) {
+        p = _mm512_fmadd_pd(_mm512_set1_pd(0.04166715550957197), r,
+                            _mm512_set1_pd(0.16666959973024334));
+        p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(0.5));
+        const __m512d q = _mm512_fmadd_pd(r2, p, r);
+        s = _mm512_fmadd_pd(th, q, th);
+    } else {
+        p = _mm512_fmadd_pd(_mm512_set1_pd(0.00019841463826261545), r,
+                            _mm512_set1_pd(0.001388906347556763));
+        p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(0.008333333332991954));
+        p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(0.04166666666359425));
+        p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(0.16666666666666669));
+        p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(0.5000000000000001));
+        const __m512d q = _mm512_fmadd_pd(r2, p, r);
+        const __m512d tl = _mm512_permutex2var_pd(t->lo0, j, t->lo1);
+        s = _mm512_add_pd(th, _mm512_fmadd_pd(th, q, tl));
+    }
+    /* times 2**floor(n / 16) = 2**((n - j) / 16) */
+    return _mm512_maskz_scalef_pd(keep, s, n16);
+}
+
+/* out[i] = exp(x[i] + xlo[i]) (xlo may be NULL): the AVX-512 exp over an array. Full vectors
+ * are loaded and stored unmasked: masked loads and stores of memory outside the cache cost
+ * twice the whole exp on Zen 4. */
+__attribute__((target("avx512f,avx512dq"))) static void
+sk_exp_n_avx512(const double *x, const double *xlo, double *out, int64_t n, int lowp)
+{
+    const sk_exp512_tab t = sk_exp512_tables();
+    const __m512d zero = _mm512_setzero_pd();
+    int64_t i = 0;
+    if (lowp)
+        for (; i + 8 <= n; i += 8)
+            _mm512_storeu_pd(out + i, sk_exp512(_mm512_loadu_pd(x + i), zero, &t, 1, 0));
+    else if (xlo)
+        for (; i + 8 <= n; i += 8)
+            _mm512_storeu_pd(out + i, sk_exp512(_mm512_loadu_pd(x + i), _mm512_loadu_pd(xlo + i),
+                                                &t, 0, 0));
+    else
+        for (; i + 8 <= n; i += 8)
+            _mm512_storeu_pd(out + i, sk_exp512(_mm512_loadu_pd(x + i), zero, &t, 0, 0));
+    if (i < n) {
+        const __mmask8 mk = (__mmask8)((1u << (n - i)) - 1u);
+        const __m512d a = _mm512_maskz_loadu_pd(mk, x + i);
+        const __m512d l = xlo && !lowp ? _mm512_maskz_loadu_pd(mk, xlo + i) : zero;
+        const __m512d v = lowp ? sk_exp512(a, l, &t, 1, 0) : sk_exp512(a, l, &t, 0, 0);
+        _mm512_mask_storeu_pd(out + i, mk, v);
+    }
+}
+
+/* Whether the AVX-512 exp may run (the CPU has AVX-512F and DQ). __builtin_cpu_init has run:
+ * the target_clones resolvers call it before any kernel runs. */
+SK_INLINE int sk_cpu_avx512(void)
+{
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+}
+#else
+#define SK_HAVE_AVX512_EXP 0
+SK_INLINE int sk_cpu_avx512(void) { return 0; }
+#endif
+
+/* exp over an array, for the accuracy tests and the exp micro-benchmark (skxent._core.exp_array):
+ * variant 0: sk_exp_neg2 (the portable exp, as the kernels inline it; contract x + xlo <= 0),
+ * 1: sk_exp_neg_lowp, 2: the AVX-512 exp, 3: its lowp form. xlo may be NULL. Returns -1 (and
+ * writes nothing) for variants 2 and 3 on a CPU without AVX-512. */
+SK_TARGET_CLONES static int sk_exp_array(const double *x, const double *xlo, double *out, int64_t n,
+                                         int variant)
+{
+    if (variant >= 2) {
+#if SK_HAVE_AVX512_EXP
+        if (!sk_cpu_avx512()) return -1;
+        if (variant == 2)
+            sk_exp_n_avx512(x, xlo, out, n, 0);
+        else
+            sk_exp_n_avx512(x, NULL, out, n, 1);
+        return 0;
+#else
+        return -1;
+#endif
+    }
+    if (variant == 1)
+        for (int64_t i = 0; i < n; i++) out[i] = sk_exp_neg_lowp(x[i]);
+    else if (xlo)
+        for (int64_t i = 0; i < n; i++) out[i] = sk_exp_neg2(x[i], xlo[i]);
+    else
+        for (int64_t i = 0; i < n; i++) out[i] = sk_exp_neg(x[i]);
+    return 0;
+}
+
 /* log(u) for u > 0 (fdlibm's e_log.c algorithm and coefficients, written branch-free).
  * u = 2**k * f with f in [sqrt(2)/2, sqrt(2)); log(f) = 2 atanh(s), s = (f-1)/(f+1), with the
  * minimax polynomial R(s^2). f - 1 is exact (Sterbenz), which keeps log(u) relatively accurate
