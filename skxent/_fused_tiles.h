@@ -358,6 +358,7 @@ SKF_ATTR static void SKF_ID(skf_dense_chunk)(const skf_problem *pb, int64_t r0, 
 #define SKF_SPD SKF_ID(skf_spd)
 #define SKF_SNV ((int64_t)(SKF_SVB / sizeof(SKF_T)))
 #define SKF_SPF 12 /* prefetch distance, in stored values */
+#define SKF_CPF 16 /* transposed chunks: prefetch distance of the logits rows, in stored values */
 typedef SKF_T SKF_SVT __attribute__((vector_size(SKF_SVB)));
 typedef double SKF_SPD __attribute__((vector_size(SKF_SVB / sizeof(SKF_T) * 8)));
 
@@ -531,7 +532,7 @@ SKF_ATTR static void SKF_ID(skf_sparse_chunk)(const skf_problem *pb, int64_t r0,
 /* Z rows r_q (row stride kp; Z, w offset to output k0) += x_q w_j for every feature j and its
  * stored values [fp[j], fp[j + 1]) in the chunk (w_j: NV vectors of its coefficients). One loop
  * over the features per block of outputs (NV a constant: no dispatch per feature). */
-SKF_INL void SKF_ID(skf_ccols_fw)(const int64_t *restrict fp, int64_t p,
+SKF_INL void SKF_ID(skf_ccols_fw)(const int64_t *restrict fp, int64_t p, int64_t qend,
                                   const SKF_T *restrict vals, const uint16_t *restrict rows,
                                   const SKF_T *restrict W, int64_t kp, SKF_T *restrict Z,
                                   const int NV)
@@ -546,6 +547,11 @@ SKF_INL void SKF_ID(skf_ccols_fw)(const int64_t *restrict fp, int64_t p,
         for (int64_t q = q0; q < q1; q++) {
             const SKF_T xv = vals[q];
             SKF_T *z = Z + (int64_t)rows[q] * kp;
+            if (q + SKF_CPF < qend) {
+                const SKF_T *zn = Z + (int64_t)rows[q + SKF_CPF] * kp;
+#pragma GCC unroll 8
+                for (int v = 0; v < NV; v++) __builtin_prefetch(zn + v * SKF_SNV, 1, 3);
+            }
 #pragma GCC unroll 8
             for (int v = 0; v < NV; v++) {
                 SKF_SVT zv;
@@ -559,7 +565,7 @@ SKF_INL void SKF_ID(skf_ccols_fw)(const int64_t *restrict fp, int64_t p,
 
 /* part[j] (NV vectors, double; part offset to output k0, row stride kp) += (or, on the group's
  * first chunk, =) sum_q x_q g[r_q] over feature j's stored values in the chunk, every j. */
-SKF_INL void SKF_ID(skf_ccols_bw)(const int64_t *restrict fp, int64_t p,
+SKF_INL void SKF_ID(skf_ccols_bw)(const int64_t *restrict fp, int64_t p, int64_t qend,
                                   const SKF_T *restrict vals, const uint16_t *restrict rows,
                                   const SKF_T *restrict Z, int64_t kp, double *restrict part,
                                   int first, const int NV)
@@ -585,6 +591,15 @@ SKF_INL void SKF_ID(skf_ccols_bw)(const int64_t *restrict fp, int64_t p,
         for (; q + 2 <= q1; q += 2) {
             const double xv = (double)vals[q], xv2 = (double)vals[q + 1];
             const SKF_T *g = Z + (int64_t)rows[q] * kp, *g2 = Z + (int64_t)rows[q + 1] * kp;
+            if (q + 1 + SKF_CPF < qend) {
+                const SKF_T *zn = Z + (int64_t)rows[q + SKF_CPF] * kp;
+                const SKF_T *zn2 = Z + (int64_t)rows[q + 1 + SKF_CPF] * kp;
+#pragma GCC unroll 8
+                for (int v = 0; v < NV; v++) {
+                    __builtin_prefetch(zn + v * SKF_SNV, 0, 3);
+                    __builtin_prefetch(zn2 + v * SKF_SNV, 0, 3);
+                }
+            }
 #pragma GCC unroll 8
             for (int v = 0; v < NV; v++) {
                 SKF_SVT gv, gv2;
@@ -645,14 +660,14 @@ SKF_ATTR static void SKF_ID(skf_csc_chunk)(const skf_problem *pb, int64_t r0, in
     for (int64_t r = 0; r < nb; r++)
         for (int64_t k = 0; k < kp; k++)
             Z[r * kp + k] = (pb->b && k < K) ? ((const SKF_T *)pb->b)[k] : (SKF_T)0;
-#define SKF_FW(NV_) SKF_ID(skf_ccols_fw)(fp, p, vals, rows, W + k0, kp, Z + k0, NV_)
+#define SKF_FW(NV_) SKF_ID(skf_ccols_fw)(fp, p, fp[p], vals, rows, W + k0, kp, Z + k0, NV_)
     for (int64_t k0 = 0; k0 < kp; k0 += vblk) {
         const int nv = (int)((kp - k0 < vblk ? kp - k0 : vblk) / SKF_SNV);
         SKF_SROW_CASES(SKF_FW)
     }
 #undef SKF_FW
     SKF_ID(skf_sparse_mid)(pb, r0, nb, Z, G, LB, ws, lsum);
-#define SKF_BW(NV_) SKF_ID(skf_ccols_bw)(fp, p, vals, rows, Z + k0, kp, part + k0, first, NV_)
+#define SKF_BW(NV_) SKF_ID(skf_ccols_bw)(fp, p, fp[p], vals, rows, Z + k0, kp, part + k0, first, NV_)
     for (int64_t k0 = 0; k0 < kp; k0 += vblk) {
         const int nv = (int)((kp - k0 < vblk ? kp - k0 : vblk) / SKF_SNV);
         SKF_SROW_CASES(SKF_BW)
@@ -671,6 +686,7 @@ SKF_ATTR static void SKF_ID(skf_csc_chunk)(const skf_problem *pb, int64_t r0, in
 #undef SKF_SPD
 #undef SKF_SNV
 #undef SKF_SPF
+#undef SKF_CPF
 #undef SKF_VT
 #undef SKF_E8
 #undef SKF_NV
