@@ -18,6 +18,9 @@ is shared:
     2 threads >= 1.8x faster than 1. Then the same single-threaded, in this thread's CPU time
     (fused on 1 thread, scikit-learn with BLAS on 1 thread, the read of ``X``): the per-core
     cost, which a busy machine can still measure when the wall clock is mostly waiting.
+    ``--baseline DIR`` adds a built checkout's fused pass (``bench_versions.load_baseline``) to
+    the same interleaved rounds, on 1 and 2 threads: old against new on the same arrays, wall
+    and single-thread CPU time.
 ``--crossover``
     Fused pass against the BLAS path for outputs K and features p on a grid, float64 and
     float32, one thread each, timed in CPU time (per-core efficiency decides which path is
@@ -36,6 +39,7 @@ Runs: ``--eval`` ~2 min, ``--crossover`` ~1 min, ``--growth`` ~8 min on 2 busy c
 
 import argparse
 import csv
+import importlib
 import json
 import os
 import sys
@@ -91,7 +95,13 @@ def compare_cpu(contenders, repeats):
     return {k: {"median": float(np.median(v)), "times": v} for k, v in times.items()}
 
 
-def make_loss(X, y, link, K, n_threads, fused=True):
+BASE = None  # (FusedLinearLoss, families) of the --baseline checkout
+
+
+def make_loss(X, y, link, K, n_threads, fused=True, base=False):
+    if base:
+        cls, fam = BASE
+        return cls(X, y, family=fam[link], n_outputs=K, fit_intercept=True, n_threads=n_threads)
     old = LL._use_fused
     if not fused:
         LL._use_fused = lambda X, K: False
@@ -133,12 +143,22 @@ def eval_case(title, X, y, link, K, repeats):
     rate = gemm_rate(X.dtype)
     nnz = X.nnz if sparse.issparse(X) else n * p
     t_flops = 2.0 * 2.0 * nnz * K / rate
+    ours = {
+        "skxent fused, 2 threads": lambda: f2.loss_gradient(coef),
+        "skxent fused, 1 thread": lambda: f1.loss_gradient(coef),
+        "skxent BLAS path, 2 workers": lambda: blas.loss_gradient(coef),
+    }
+    if BASE is not None:
+        b1 = make_loss(X, yl, link, K, 1, base=True)
+        b2 = make_loss(X, yl, link, K, 2, base=True)
+        ours["baseline fused, 2 threads"] = lambda: b2.loss_gradient(coef)
+        ours["baseline fused, 1 thread"] = lambda: b1.loss_gradient(coef)
+        fb, gb = b1.loss_gradient(coef)
+        fn, gn = f1.loss_gradient(coef)
+        print(f"baseline vs new: objective difference {fn - fb:+.2e}, max gradient difference "
+              f"{np.max(np.abs(gn - gb)):.2e}")
     with threadpool_limits(1, user_api="blas"):  # as in fit (skxent limits BLAS itself)
-        res = compare({
-            "skxent fused, 2 threads": lambda: f2.loss_gradient(coef),
-            "skxent fused, 1 thread": lambda: f1.loss_gradient(coef),
-            "skxent BLAS path, 2 workers": lambda: blas.loss_gradient(coef),
-        }, repeats=repeats)
+        res = compare(ours, repeats=repeats)
     res.update(compare({"sklearn LinearModelLoss": peer, "read: np.sum(X)": read},
                        repeats=repeats))
     print_table(f"{title}: one objective + gradient evaluation", res,
@@ -155,10 +175,18 @@ def eval_case(title, X, y, link, K, repeats):
           f"sklearn / fused: {res['sklearn LinearModelLoss']['median'] / t2:.1f}x")
     # Per-core cost, in this thread's CPU time (what a busy machine can still measure): every
     # contender on one thread, BLAS included.
+    cpu_cases = {"fused": lambda: f1.loss_gradient(coef), "sklearn": peer, "read": read}
+    if BASE is not None:
+        cpu_cases["baseline"] = lambda: b1.loss_gradient(coef)
     with threadpool_limits(1, user_api="blas"):
-        cpu = compare_cpu({"fused": lambda: f1.loss_gradient(coef), "sklearn": peer,
-                           "read": read}, repeats=repeats)
+        cpu = compare_cpu(cpu_cases, repeats=repeats)
     c_f, c_s, c_r = (cpu[k]["median"] for k in ("fused", "sklearn", "read"))
+    if BASE is not None:
+        c_b = cpu["baseline"]["median"]
+        t_b1 = res["baseline fused, 1 thread"]["median"]
+        t_b2 = res["baseline fused, 2 threads"]["median"]
+        print(f"baseline / new: wall 1 thread {t_b1 / t1:.2f}x, 2 threads {t_b2 / t2:.2f}x; "
+              f"CPU time (1 thread) {c_b * 1e3:.2f} ms / {c_f * 1e3:.2f} ms = {c_b / c_f:.2f}x")
     print(f"one thread, CPU time: fused {c_f * 1e3:.2f} ms, sklearn {c_s * 1e3:.2f} ms "
           f"(sklearn / fused {c_s / c_f:.1f}x), one read {c_r * 1e3:.2f} ms "
           f"(fused / read {c_f / c_r:.2f}x)")
@@ -349,7 +377,18 @@ def main(argv=None):
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--only", default="dense-float64,dense-float32,sparse,multilabel",
                    help="--eval cases (comma-separated)")
+    p.add_argument("--baseline", metavar="DIR", default=None,
+                   help="--eval: also time this built checkout's fused pass (old vs new)")
     args = p.parse_args(argv)
+    if args.baseline:
+        global BASE
+        from bench_versions import load_baseline
+
+        base = load_baseline(args.baseline)
+        bll = importlib.import_module(base.__name__ + ".linear_model._linear_loss")
+        beng = importlib.import_module(base.__name__ + "._engine")
+        BASE = (bll.FusedLinearLoss, {"softmax": beng.CATEGORICAL, "sigmoid": beng.BINARY})
+        print(f"baseline: {args.baseline}")
     if not (args.eval or args.crossover or args.growth):
         args.eval = True
     if args.quick:
