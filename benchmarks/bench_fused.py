@@ -18,6 +18,17 @@ is shared:
     2 threads >= 1.8x faster than 1. Then the same single-threaded, in this thread's CPU time
     (fused on 1 thread, scikit-learn with BLAS on 1 thread, the read of ``X``): the per-core
     cost, which a busy machine can still measure when the wall clock is mostly waiting.
+    ``--baseline DIR`` adds a built checkout's fused pass (``bench_versions.load_baseline``) to
+    the same interleaved rounds, on 1 and 2 threads: old against new on the same arrays, wall
+    and single-thread CPU time.
+``--fit-breakdown``
+    Where a fit's time goes (the sparse case by default, ``--only``): ``SoftmaxRegression`` and
+    ``LogisticRegression`` fitted one after the other with ``scipy.optimize.minimize`` wrapped,
+    counting the objective evaluations and the time inside them; the rest of ``minimize`` is
+    L-BFGS-B's own work (its two-loop recursion over ``(n_features + 1) * n_classes`` variables
+    and 10 correction pairs), the rest of the fit is set-up (validation, the CSR copy). Then
+    L-BFGS-B alone on a cheap quadratic of the same size (1 and the default BLAS threads): the
+    solver's share of the floor of a fit, which neither library's evaluation can remove.
 ``--crossover``
     Fused pass against the BLAS path for outputs K and features p on a grid, float64 and
     float32, one thread each, timed in CPU time (per-core efficiency decides which path is
@@ -30,12 +41,14 @@ is shared:
     n_features (10 .. 1000, 50k samples), one fit each (interleaved), plus the crossover grid;
     written to ``benchmarks/results/fused_growth.{json,csv,png}``.
 
-Runs: ``--eval`` ~2 min, ``--crossover`` ~1 min, ``--growth`` ~8 min on 2 busy cores.
+Runs: ``--eval`` ~2 min (~4 with ``--baseline``), ``--fit-breakdown`` ~2 min, ``--crossover`` ~1 min,
+``--growth`` ~8 min on 2 busy cores.
 ``--quick`` shrinks everything (smoke run).
 """
 
 import argparse
 import csv
+import importlib
 import json
 import os
 import sys
@@ -61,6 +74,7 @@ from skxent.linear_model import SoftmaxRegression  # noqa: E402
 from skxent.linear_model import _linear_loss as LL  # noqa: E402
 
 FAMILY = {"softmax": CATEGORICAL, "sigmoid": BINARY}
+DEFAULT_ONLY = "dense-float64,dense-float32,sparse,multilabel"
 
 RESULTS = os.path.join(os.path.dirname(__file__), "results")
 
@@ -91,7 +105,13 @@ def compare_cpu(contenders, repeats):
     return {k: {"median": float(np.median(v)), "times": v} for k, v in times.items()}
 
 
-def make_loss(X, y, link, K, n_threads, fused=True):
+BASE = None  # (FusedLinearLoss, families) of the --baseline checkout
+
+
+def make_loss(X, y, link, K, n_threads, fused=True, base=False):
+    if base:
+        cls, fam = BASE
+        return cls(X, y, family=fam[link], n_outputs=K, fit_intercept=True, n_threads=n_threads)
     old = LL._use_fused
     if not fused:
         LL._use_fused = lambda X, K: False
@@ -133,12 +153,22 @@ def eval_case(title, X, y, link, K, repeats):
     rate = gemm_rate(X.dtype)
     nnz = X.nnz if sparse.issparse(X) else n * p
     t_flops = 2.0 * 2.0 * nnz * K / rate
+    ours = {
+        "skxent fused, 2 threads": lambda: f2.loss_gradient(coef),
+        "skxent fused, 1 thread": lambda: f1.loss_gradient(coef),
+        "skxent BLAS path, 2 workers": lambda: blas.loss_gradient(coef),
+    }
+    if BASE is not None:
+        b1 = make_loss(X, yl, link, K, 1, base=True)
+        b2 = make_loss(X, yl, link, K, 2, base=True)
+        ours["baseline fused, 2 threads"] = lambda: b2.loss_gradient(coef)
+        ours["baseline fused, 1 thread"] = lambda: b1.loss_gradient(coef)
+        fb, gb = b1.loss_gradient(coef)
+        fn, gn = f1.loss_gradient(coef)
+        print(f"baseline vs new: objective difference {fn - fb:+.2e}, max gradient difference "
+              f"{np.max(np.abs(gn - gb)):.2e}")
     with threadpool_limits(1, user_api="blas"):  # as in fit (skxent limits BLAS itself)
-        res = compare({
-            "skxent fused, 2 threads": lambda: f2.loss_gradient(coef),
-            "skxent fused, 1 thread": lambda: f1.loss_gradient(coef),
-            "skxent BLAS path, 2 workers": lambda: blas.loss_gradient(coef),
-        }, repeats=repeats)
+        res = compare(ours, repeats=repeats)
     res.update(compare({"sklearn LinearModelLoss": peer, "read: np.sum(X)": read},
                        repeats=repeats))
     print_table(f"{title}: one objective + gradient evaluation", res,
@@ -155,10 +185,18 @@ def eval_case(title, X, y, link, K, repeats):
           f"sklearn / fused: {res['sklearn LinearModelLoss']['median'] / t2:.1f}x")
     # Per-core cost, in this thread's CPU time (what a busy machine can still measure): every
     # contender on one thread, BLAS included.
+    cpu_cases = {"fused": lambda: f1.loss_gradient(coef), "sklearn": peer, "read": read}
+    if BASE is not None:
+        cpu_cases["baseline"] = lambda: b1.loss_gradient(coef)
     with threadpool_limits(1, user_api="blas"):
-        cpu = compare_cpu({"fused": lambda: f1.loss_gradient(coef), "sklearn": peer,
-                           "read": read}, repeats=repeats)
+        cpu = compare_cpu(cpu_cases, repeats=repeats)
     c_f, c_s, c_r = (cpu[k]["median"] for k in ("fused", "sklearn", "read"))
+    if BASE is not None:
+        c_b = cpu["baseline"]["median"]
+        t_b1 = res["baseline fused, 1 thread"]["median"]
+        t_b2 = res["baseline fused, 2 threads"]["median"]
+        print(f"baseline / new: wall 1 thread {t_b1 / t1:.2f}x, 2 threads {t_b2 / t2:.2f}x; "
+              f"CPU time (1 thread) {c_b * 1e3:.2f} ms / {c_f * 1e3:.2f} ms = {c_b / c_f:.2f}x")
     print(f"one thread, CPU time: fused {c_f * 1e3:.2f} ms, sklearn {c_s * 1e3:.2f} ms "
           f"(sklearn / fused {c_s / c_f:.1f}x), one read {c_r * 1e3:.2f} ms "
           f"(fused / read {c_f / c_r:.2f}x)")
@@ -197,6 +235,76 @@ def run_eval(args):
               f"{r['cpu_read'] * 1e3:8.2f}   sklearn/fused {r['cpu_sklearn'] / r['cpu_fused']:.1f}x"
               f"  fused/read {r['cpu_fused'] / r['cpu_read']:.2f}x")
     return out
+
+
+def fit_breakdown(args):
+    """Evaluations, time in them and in L-BFGS-B, for skxent's and scikit-learn's fits."""
+    from scipy import optimize
+    from threadpoolctl import threadpool_info
+
+    only = set(args.only.split(","))
+    if "sparse" in only or args.only == DEFAULT_ONLY:
+        n, d = (20_000, 5_000) if args.quick else (100_000, 50_000)
+        X, y = sparse_data(n, d, 20, 100)
+        title = f"sparse CSR {n} x {d}, ~100 values per row, 20 classes"
+    else:
+        X, y = dense_data(20_000 if args.quick else 100_000, 100, 10, np.float64)
+        title = "dense float64 100k x 100, 10 classes"
+    orig = optimize.minimize
+    stats = {}
+
+    def wrapped(fun, x0, *a, **k):
+        st = dict(nfev=0, t_fun=0.0)
+
+        def f(x, *aa):
+            t0 = time.perf_counter()
+            r = fun(x, *aa)
+            st["t_fun"] += time.perf_counter() - t0
+            st["nfev"] += 1
+            return r
+
+        t0 = time.perf_counter()
+        res = orig(f, x0, *a, **k)
+        st.update(t_min=time.perf_counter() - t0, nit=int(res.nit), n=x0.size)
+        stats["last"] = st
+        return res
+
+    print(f"\n### fit breakdown: {title}; {load()}")
+    print(f"{'contender':<34} {'fit s':>7} {'minimize s':>10} {'in evals s':>10} "
+          f"{'L-BFGS-B s':>10} {'set-up s':>8} {'evals':>5} {'iters':>5} {'ms/eval':>8} "
+          f"{'ms/iter LBFGS':>13}")
+    optimize.minimize = wrapped
+    rows = []
+    try:
+        for rep in range(args.fit_repeats):
+            for name, make in (("skxent SoftmaxRegression(n_threads=2)",
+                                lambda: SoftmaxRegression(C=1.0, n_threads=2)),
+                               ("sklearn LogisticRegression", lambda: LogisticRegression(C=1.0))):
+                t = fit_once(make, X, y)
+                st = stats["last"]
+                solver = st["t_min"] - st["t_fun"]
+                rows.append((name, t, st))
+                print(f"{name:<34} {t:>7.2f} {st['t_min']:>10.2f} {st['t_fun']:>10.2f} "
+                      f"{solver:>10.2f} {t - st['t_min']:>8.2f} {st['nfev']:>5} {st['nit']:>5} "
+                      f"{st['t_fun'] / st['nfev'] * 1e3:>8.1f} {solver / st['nit'] * 1e3:>13.1f}"
+                      f"  ({load()})", flush=True)
+    finally:
+        optimize.minimize = orig
+    # L-BFGS-B alone, on a diagonal quadratic with as many variables
+    nvar = rows[0][2]["n"]
+    dq = np.random.default_rng(0).uniform(1, 100, nvar)
+    x0 = np.random.default_rng(1).standard_normal(nvar)
+    blas = max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+    for lim in (1, blas):
+        with threadpool_limits(lim, user_api="blas"):
+            t0 = time.perf_counter()
+            r = optimize.minimize(lambda x: (0.5 * float(x @ (dq * x)), dq * x), x0,
+                                  method="L-BFGS-B", jac=True,
+                                  options=dict(maxiter=30, maxls=50, gtol=1e-30, ftol=0))
+            tt = time.perf_counter() - t0
+        print(f"L-BFGS-B alone, {nvar} variables, BLAS {lim} thread(s): "
+              f"{tt / r.nit * 1e3:.1f} ms per iteration ({r.nit} iterations; {load()})")
+    return rows
 
 
 def crossover(args, n=None):
@@ -347,16 +455,32 @@ def main(argv=None):
     p.add_argument("--growth", action="store_true", help="also runs the crossover grid")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--repeats", type=int, default=7)
-    p.add_argument("--only", default="dense-float64,dense-float32,sparse,multilabel",
-                   help="--eval cases (comma-separated)")
+    p.add_argument("--only", default=DEFAULT_ONLY,
+                   help="--eval cases (comma-separated); --fit-breakdown: sparse (default) or "
+                   "dense-float64")
+    p.add_argument("--fit-breakdown", action="store_true")
+    p.add_argument("--fit-repeats", type=int, default=1)
+    p.add_argument("--baseline", metavar="DIR", default=None,
+                   help="--eval: also time this built checkout's fused pass (old vs new)")
     args = p.parse_args(argv)
-    if not (args.eval or args.crossover or args.growth):
+    if args.baseline:
+        global BASE
+        from bench_versions import load_baseline
+
+        base = load_baseline(args.baseline)
+        bll = importlib.import_module(base.__name__ + ".linear_model._linear_loss")
+        beng = importlib.import_module(base.__name__ + "._engine")
+        BASE = (bll.FusedLinearLoss, {"softmax": beng.CATEGORICAL, "sigmoid": beng.BINARY})
+        print(f"baseline: {args.baseline}")
+    if not (args.eval or args.crossover or args.growth or args.fit_breakdown):
         args.eval = True
     if args.quick:
         args.repeats = 3
     print(f"skxent fused pass: ISA {_fused.isa_name()}, {os.cpu_count()} cores; {load()}")
     if args.eval:
         run_eval(args)
+    if args.fit_breakdown:
+        fit_breakdown(args)
     if args.crossover and not args.growth:
         crossover(args)
     if args.growth:

@@ -23,7 +23,13 @@
  *           chunk-transposed copy of X (skf_csr_transpose: each chunk's values by feature,
  *           built once per fit): z[r_q] += x_q W[j] feature by feature, then
  *           part[j] += sum_q x_q g[r_q] -- W and the partial are swept once per chunk, and the
- *           random accesses go to the chunk's (rows, K) logits, which stay in L2.
+ *           random accesses go to the chunk's (rows, K) logits, which stay in L2. The sweeps
+ *           are cheap (W and the partials sit in the last-level cache); what costs is the work
+ *           per stored value (a row of logits read and written, a row of the gradient read:
+ *           whole vectors, 8 doubles on AVX-512, with two accumulator chains in the backward)
+ *           and per feature and chunk (a loop of a few values), so chunks are as large as L2
+ *           allows. A group's first chunk writes its partial rather than adding to it: no
+ *           zeroing pass over the (p + 1) x K partials per evaluation.
  *
  * No (n x K) array is written, X is read once, and there is no Python per chunk. newton-cg's
  * Hessian-vector product is the same pass with V in place of W and, in place of the loss
@@ -34,7 +40,10 @@
  * Determinism. Chunks have a fixed number of rows (a function of the shape, never of the thread
  * count). Consecutive chunks form ngroups groups (also fixed); one thread runs a group's
  * chunks in order, accumulating into the group's own partial gradient, and at the end every
- * gradient element is the sum of the groups' partials in group order. So every result is
+ * gradient element is the sum of the groups' partials in group order (in the same parallel loop,
+ * optionally, the objective's scaling and penalty, out = sums / S + l2 * w: with ~1M coefficients,
+ * as wide sparse problems have, separate NumPy passes over the gradient cost a third of the
+ * evaluation). So every result is
  * bit-identical for any n_threads; threads take whole groups (dynamic schedule: on a loaded
  * machine a fast thread takes more groups, which changes nothing in the sums). The number of
  * groups is capped by a memory budget (each holds a (p + 1) x K partial), independently of
@@ -104,6 +113,11 @@ typedef struct {
     const void *cvals;      /* (nnz,) X's dtype, or NULL: the row pass */
     const uint16_t *crows;  /* (nnz,) row within the chunk (chunks of at most 65536 rows) */
     const int64_t *cptr;    /* (nchunks * (p + 1),) offsets into cvals per chunk and feature */
+    /* per call, optional: the objective's scaling done in the final reduction,
+     * out = sums / fin_S + fin_l2 * fin_coef (fin_coef: (p * K,) float64, the coefficients
+     * without the intercept row, which is not penalised); fin_coef NULL: the plain sums */
+    const double *fin_coef;
+    double fin_S, fin_l2;
 } skf_problem;
 
 /* A cursor over the memory of the next chunk's rows of X, prefetched one cache line per step of
@@ -362,7 +376,7 @@ static inline double skf_sigmoid_curv(const skf_problem *pb, int64_t i, int64_t 
 #define SKF_FKB 8
 #define SKF_BKB 4
 #define SKF_BJB 5
-#define SKF_SVB 32
+#define SKF_SVB (8 * (int)sizeof(SKF_T)) /* CSR: 8 elements, zmm of doubles */
 #define SKF_SMAXV 8
 #define SKF_T double
 #define SKF_DOUBLE 1
@@ -391,8 +405,10 @@ static inline double skf_sigmoid_curv(const skf_problem *pb, int64_t i, int64_t 
 #define SKF_HAVE_FUSED 0 /* needs GCC's vector extensions: the Python BLAS path runs instead */
 #endif
 
+/* (pb, r0, r1, r2, ws, part, lsum, first): first != 0 for the first chunk of a group, whose
+ * partial is not zeroed beforehand when the chunk function writes all of it (skf_writes_part) */
 typedef void (*skf_chunk_fn)(const skf_problem *, int64_t, int64_t, int64_t, double *, void *,
-                             double *);
+                             double *, int);
 
 /* The best family this CPU runs, capped by `want` (SKF_ISA_AUTO: no cap). */
 static int skf_resolve_isa(int want)
@@ -418,8 +434,13 @@ static int64_t skf_dense_lanes(int isa, int f32)
 /* Vector elements of the family's CSR row kernels for the dtype (K is padded to a multiple). */
 static int64_t skf_sparse_lanes(int isa, int f32)
 {
+    if (isa == SKF_ISA_AVX512) return 8; /* zmm of doubles, ymm of floats (see SKF_SVB) */
     return (isa == SKF_ISA_BASE ? 16 : 32) / (f32 ? 4 : 8);
 }
+
+/* Whether the chunk function of this problem writes every element of its group's partial on the
+ * group's first chunk (then the partial is not zeroed first): the chunk-transposed CSR pass. */
+static int skf_writes_part(const skf_problem *pb) { return pb->sparse && pb->cvals != NULL; }
 
 #if SKF_HAVE_FUSED
 /* sparse: 0 dense, 1 CSR rows, 2 CSR through the chunk-transposed copy */
@@ -489,7 +510,8 @@ static int skf_run(const skf_problem *pb, int n_threads, double *out, double *lo
     pb = &padded;
     for (int64_t i = 0; i < nl; i++) loss[i] = 0.0;
     if (G <= 0 || nch <= 0) {
-        for (int64_t i = 0; i < nout; i++) out[i] = 0.0;
+        for (int64_t i = 0; i < nout; i++)
+            out[i] = (pb->fin_coef && i < p * K) ? pb->fin_l2 * pb->fin_coef[i] : 0.0;
         return SK_OK;
     }
     /* per group: nl loss sums and their compensations */
@@ -524,38 +546,56 @@ static int skf_run(const skf_problem *pb, int n_threads, double *out, double *lo
         for (int64_t g = 0; g < G; g++) {
             if (!ws || !lchunk) continue;
             char *part = (char *)pb->part + (size_t)g * (size_t)pe * es;
-            memset(part, 0, (size_t)pe * es);
+            if (!skf_writes_part(pb)) memset(part, 0, (size_t)pe * es);
             double *ls = gl + g * 2 * nl, *lcmp = ls + nl;
             const int64_t c0 = g * nch / G, c1 = (g + 1) * nch / G;
             for (int64_t c = c0; c < c1; c++) {
                 const int64_t r0 = c * pb->rpc, r1 = r0 + pb->rpc < pb->n ? r0 + pb->rpc : pb->n;
                 /* the next chunk of this group (prefetched while this one computes) */
                 const int64_t r2 = c + 1 < c1 ? (r1 + pb->rpc < pb->n ? r1 + pb->rpc : pb->n) : r1;
-                fn(pb, r0, r1, r2, ws, part, lchunk);
+                fn(pb, r0, r1, r2, ws, part, lchunk, c == c0);
                 if (pb->mode == SKF_GRAD)
                     for (int64_t i = 0; i < nl; i++) sk_kahan_add(ls + i, lcmp + i, lchunk[i]);
             }
         }
-        /* out[i] = sum over groups (in order) of the lanes (in order) of element i; dynamic,
-         * so that a thread the OS has descheduled does not hold the others up */
+        /* out[j, k] = sum over groups (in order) of the lanes (in order) of element (j, k) of
+         * the partials, then (fin_coef) the objective's scaling and penalty; by rows of K
+         * elements, dynamic, so that a thread the OS has descheduled does not hold the others
+         * up */
 #ifdef SKXENT_OPENMP
-#pragma omp for schedule(dynamic, 512)
+#pragma omp for schedule(dynamic, 64)
 #endif
-        for (int64_t i = 0; i < nout; i++) {
-            const int64_t at = ((i / K) * kp + i % K) * lanes; /* element (j, k) of a partial */
-            double s = 0.0;
+        for (int64_t j = 0; j <= p; j++) {
+            double *o = out + j * K;
+            const int64_t at = j * kp * lanes; /* row j of a partial */
             if (pb->sparse || !pb->f32) {
-                for (int64_t g = 0; g < G; g++) {
-                    const double *q = (const double *)pb->part + g * pe + at;
-                    for (int64_t l = 0; l < lanes; l++) s += q[l];
+                for (int64_t k = 0; k < K; k++) {
+                    double s = 0.0;
+                    for (int64_t g = 0; g < G; g++) {
+                        const double *q = (const double *)pb->part + g * pe + at + k * lanes;
+                        for (int64_t l = 0; l < lanes; l++) s += q[l];
+                    }
+                    o[k] = s;
                 }
             } else {
-                for (int64_t g = 0; g < G; g++) {
-                    const float *q = (const float *)pb->part + g * pe + at;
-                    for (int64_t l = 0; l < lanes; l++) s += (double)q[l];
+                for (int64_t k = 0; k < K; k++) {
+                    double s = 0.0;
+                    for (int64_t g = 0; g < G; g++) {
+                        const float *q = (const float *)pb->part + g * pe + at + k * lanes;
+                        for (int64_t l = 0; l < lanes; l++) s += (double)q[l];
+                    }
+                    o[k] = s;
                 }
             }
-            out[i] = s;
+            if (pb->fin_coef) {
+                const double S = pb->fin_S, l2 = pb->fin_l2;
+                if (j < p) {
+                    const double *w = pb->fin_coef + j * K;
+                    for (int64_t k = 0; k < K; k++) o[k] = o[k] / S + l2 * w[k];
+                } else {
+                    for (int64_t k = 0; k < K; k++) o[k] = o[k] / S;
+                }
+            }
         }
         if (lchunk != lc) free(lchunk);
     }

@@ -66,6 +66,8 @@ cdef extern from "_fused.h" nogil:
         const void *cvals
         const uint16_t *crows
         const int64_t *cptr
+        const double *fin_coef
+        double fin_S, fin_l2
 
     int SK_OK, SK_ENOMEM
     int SKF_SOFTMAX, SKF_SIGMOID, SKF_GRAD, SKF_HESSP, SKF_PAD, SKF_HAVE_FUSED
@@ -327,14 +329,29 @@ cdef class FusedPass:
                 raise ValueError("intercepts must be a contiguous (K,) array of X's dtype")
             pb.b = cnp.PyArray_DATA(ba)
 
-    def grad(self, W, b, bint store_hessian=False, bint per_output=False):
+    def grad(self, W, b, bint store_hessian=False, bint per_output=False, coef=None,
+             double S=1.0, double l2=0.0):
         """Loss sum(s) and gradient sums at ``W`` (p, K), ``b`` (K,) (X's dtype).
 
         Returns ``(out, loss)``: ``out`` float64 ``((p + 1) * K,)`` (row p: the intercept's
         sums), ``loss`` a float, or float64 ``(K,)`` if ``per_output`` (sigmoid).
+
+        With ``coef`` (float64, C-contiguous, at least ``p * K`` elements: the coefficients
+        without the intercept, feature-major), ``out`` is already the objective's gradient,
+        ``sums / S + l2 * coef`` (the intercept's row ``sums / S``), computed in the pass's final
+        reduction; ``loss`` stays the plain sum.
         """
         cdef skf_problem pb = self.pb
         self._coefs(&pb, W, b)
+        cdef cnp.ndarray ca
+        if coef is not None:
+            ca = coef
+            if cnp.PyArray_TYPE(ca) != cnp.NPY_FLOAT64 or not cnp.PyArray_IS_C_CONTIGUOUS(ca) \
+                    or ca.size < pb.p * pb.K:
+                raise ValueError("coef must be a contiguous float64 array of >= p * K elements")
+            pb.fin_coef = <const double *>cnp.PyArray_DATA(ca)
+            pb.fin_S = S
+            pb.fin_l2 = l2
         if per_output and pb.link != SKF_SIGMOID:
             raise ValueError("per_output is for the sigmoid link")
         pb.mode = SKF_GRAD

@@ -277,8 +277,10 @@ SKF_ATTR static void SKF_ID(skf_backward)(const SKF_T *GT, const SKF_T *XT, int6
  * (SKF_HESSP); rows [r1, r2) (the next chunk of the group, or none) are prefetched. ws: skf_ws_doubles(pb) doubles, 64-byte aligned; part: this group's lane
  * partials; lsum (K, or 1 unless per_output): OUT the chunk's loss sums. */
 SKF_ATTR static void SKF_ID(skf_dense_chunk)(const skf_problem *pb, int64_t r0, int64_t r1,
-                                             int64_t r2, double *ws, void *part_v, double *lsum)
+                                             int64_t r2, double *ws, void *part_v, double *lsum,
+                                             int first)
 {
+    (void)first; /* the partial was zeroed */
     const int64_t K = pb->K, p = pb->p, nb = r1 - r0;
     const int64_t ldx = (nb + SKF_PAD - 1) / SKF_PAD * SKF_PAD;
     const int64_t cap = skf_cap(K);
@@ -346,14 +348,17 @@ SKF_ATTR static void SKF_ID(skf_dense_chunk)(const skf_problem *pb, int64_t r0, 
 
 /* ---- CSR rows ------------------------------------------------------------------------------ */
 
-/* The K outputs of a row in vectors of SKF_SVB bytes (narrower than the dense tiles': K is
- * padded to kp, a multiple of SKF_SNV, and narrow vectors waste less on the padding), at most
+/* The K outputs of a row in vectors of SKF_SVB bytes (K is padded to kp, a multiple of SKF_SNV:
+ * 8 elements on AVX-512, where whole zmm registers of doubles take fewer loads, multiply-adds
+ * and stores per stored value than ymm ones despite the padding; 16 bytes on the baseline, 32
+ * on AVX2), at most
  * SKF_SMAXV of them in registers per sweep over the row's stored values. The partial gradient
  * is double whatever X's dtype. */
 #define SKF_SVT SKF_ID(skf_svec)
 #define SKF_SPD SKF_ID(skf_spd)
 #define SKF_SNV ((int64_t)(SKF_SVB / sizeof(SKF_T)))
 #define SKF_SPF 12 /* prefetch distance, in stored values */
+#define SKF_CPF 16 /* transposed chunks: prefetch distance of the logits rows, in stored values */
 typedef SKF_T SKF_SVT __attribute__((vector_size(SKF_SVB)));
 typedef double SKF_SPD __attribute__((vector_size(SKF_SVB / sizeof(SKF_T) * 8)));
 
@@ -477,8 +482,10 @@ SKF_INL void SKF_ID(skf_sparse_mid)(const skf_problem *pb, int64_t r0, int64_t n
  * rows [r1, r2) are not prefetched here: the stored values are read in order). pb->W is the
  * coefficient matrix padded to (p, kp) (zero columns), part a (p + 1, kp) double partial. */
 SKF_ATTR static void SKF_ID(skf_sparse_chunk)(const skf_problem *pb, int64_t r0, int64_t r1,
-                                              int64_t r2, double *ws, void *part_v, double *lsum)
+                                              int64_t r2, double *ws, void *part_v, double *lsum,
+                                              int first)
 {
+    (void)first; /* the partial was zeroed */
     const int64_t K = pb->K, kp = pb->kp, p = pb->p, nb = r1 - r0;
     const SKF_T *data = (const SKF_T *)pb->data;
     const int64_t *ptr = pb->indptr;
@@ -522,61 +529,122 @@ SKF_ATTR static void SKF_ID(skf_sparse_chunk)(const skf_problem *pb, int64_t r0,
 
 /* ---- CSR through a chunk-transposed copy ------------------------------------------------- */
 
-/* z rows r_q (row stride kp, offset k0 applied) += x_q w for the stored values [q0, q1) of one
- * feature (w: NV vectors of that feature's coefficients). */
-SKF_INL void SKF_ID(skf_ccol_fw)(const SKF_T *restrict vals, const uint16_t *restrict rows,
-                                 int64_t q0, int64_t q1, const SKF_T *w, int64_t kp,
-                                 SKF_T *restrict Z, const int NV)
+/* Z rows r_q (row stride kp; Z, w offset to output k0) += x_q w_j for every feature j and its
+ * stored values [fp[j], fp[j + 1]) in the chunk (w_j: NV vectors of its coefficients). One loop
+ * over the features per block of outputs (NV a constant: no dispatch per feature). */
+SKF_INL void SKF_ID(skf_ccols_fw)(const int64_t *restrict fp, int64_t p, int64_t qend,
+                                  const SKF_T *restrict vals, const uint16_t *restrict rows,
+                                  const SKF_T *restrict W, int64_t kp, SKF_T *restrict Z,
+                                  const int NV)
 {
-    SKF_SVT wv[8];
+    for (int64_t j = 0; j < p; j++) {
+        const int64_t q0 = fp[j], q1 = fp[j + 1];
+        if (q0 == q1) continue;
+        SKF_SVT wv[8];
+        const SKF_T *w = W + j * kp;
 #pragma GCC unroll 8
-    for (int v = 0; v < NV; v++) memcpy(&wv[v], w + v * SKF_SNV, sizeof wv[v]);
-    for (int64_t q = q0; q < q1; q++) {
-        const SKF_T xv = vals[q];
-        SKF_T *z = Z + (int64_t)rows[q] * kp;
+        for (int v = 0; v < NV; v++) memcpy(&wv[v], w + v * SKF_SNV, sizeof wv[v]);
+        for (int64_t q = q0; q < q1; q++) {
+            const SKF_T xv = vals[q];
+            SKF_T *z = Z + (int64_t)rows[q] * kp;
+            if (q + SKF_CPF < qend) {
+                const SKF_T *zn = Z + (int64_t)rows[q + SKF_CPF] * kp;
 #pragma GCC unroll 8
-        for (int v = 0; v < NV; v++) {
-            SKF_SVT zv;
-            memcpy(&zv, z + v * SKF_SNV, sizeof zv);
-            zv += xv * wv[v];
-            memcpy(z + v * SKF_SNV, &zv, sizeof zv);
+                for (int v = 0; v < NV; v++) __builtin_prefetch(zn + v * SKF_SNV, 1, 3);
+            }
+#pragma GCC unroll 8
+            for (int v = 0; v < NV; v++) {
+                SKF_SVT zv;
+                memcpy(&zv, z + v * SKF_SNV, sizeof zv);
+                zv += xv * wv[v];
+                memcpy(z + v * SKF_SNV, &zv, sizeof zv);
+            }
         }
     }
 }
 
-/* d (NV vectors, double) += sum_q x_q g[r_q] for one feature's stored values [q0, q1). */
-SKF_INL void SKF_ID(skf_ccol_bw)(const SKF_T *restrict vals, const uint16_t *restrict rows,
-                                 int64_t q0, int64_t q1, const SKF_T *restrict Z, int64_t kp,
-                                 double *restrict d, const int NV)
+/* part[j] (NV vectors, double; part offset to output k0, row stride kp) += (or, on the group's
+ * first chunk, =) sum_q x_q g[r_q] over feature j's stored values in the chunk, every j. */
+SKF_INL void SKF_ID(skf_ccols_bw)(const int64_t *restrict fp, int64_t p, int64_t qend,
+                                  const SKF_T *restrict vals, const uint16_t *restrict rows,
+                                  const SKF_T *restrict Z, int64_t kp, double *restrict part,
+                                  int first, const int NV)
 {
-    SKF_SPD acc[8];
+    for (int64_t j = 0; j < p; j++) {
+        const int64_t q0 = fp[j], q1 = fp[j + 1];
+        double *d = part + j * kp;
+        if (q0 == q1) {
+            if (first)
 #pragma GCC unroll 8
-    for (int v = 0; v < NV; v++) acc[v] = (SKF_SPD){0};
-    for (int64_t q = q0; q < q1; q++) {
-        const double xv = (double)vals[q];
-        const SKF_T *g = Z + (int64_t)rows[q] * kp;
-#pragma GCC unroll 8
-        for (int v = 0; v < NV; v++) {
-            SKF_SVT gv;
-            memcpy(&gv, g + v * SKF_SNV, sizeof gv);
-            acc[v] += xv * __builtin_convertvector(gv, SKF_SPD);
+                for (int v = 0; v < NV; v++) {
+                    const SKF_SPD zero = {0};
+                    memcpy(d + v * SKF_SNV, &zero, sizeof zero);
+                }
+            continue;
         }
-    }
+        /* two accumulators per vector (even and odd values, added at the end): half the
+         * dependency chain of the multiply-adds */
+        SKF_SPD acc[8], acc2[8];
 #pragma GCC unroll 8
-    for (int v = 0; v < NV; v++) {
-        SKF_SPD dv;
-        memcpy(&dv, d + v * SKF_SNV, sizeof dv);
-        dv += acc[v];
-        memcpy(d + v * SKF_SNV, &dv, sizeof dv);
+        for (int v = 0; v < NV; v++) acc[v] = acc2[v] = (SKF_SPD){0};
+        int64_t q = q0;
+        for (; q + 2 <= q1; q += 2) {
+            const double xv = (double)vals[q], xv2 = (double)vals[q + 1];
+            const SKF_T *g = Z + (int64_t)rows[q] * kp, *g2 = Z + (int64_t)rows[q + 1] * kp;
+            if (q + 1 + SKF_CPF < qend) {
+                const SKF_T *zn = Z + (int64_t)rows[q + SKF_CPF] * kp;
+                const SKF_T *zn2 = Z + (int64_t)rows[q + 1 + SKF_CPF] * kp;
+#pragma GCC unroll 8
+                for (int v = 0; v < NV; v++) {
+                    __builtin_prefetch(zn + v * SKF_SNV, 0, 3);
+                    __builtin_prefetch(zn2 + v * SKF_SNV, 0, 3);
+                }
+            }
+#pragma GCC unroll 8
+            for (int v = 0; v < NV; v++) {
+                SKF_SVT gv, gv2;
+                memcpy(&gv, g + v * SKF_SNV, sizeof gv);
+                memcpy(&gv2, g2 + v * SKF_SNV, sizeof gv2);
+                acc[v] += xv * __builtin_convertvector(gv, SKF_SPD);
+                acc2[v] += xv2 * __builtin_convertvector(gv2, SKF_SPD);
+            }
+        }
+        if (q < q1) {
+            const double xv = (double)vals[q];
+            const SKF_T *g = Z + (int64_t)rows[q] * kp;
+#pragma GCC unroll 8
+            for (int v = 0; v < NV; v++) {
+                SKF_SVT gv;
+                memcpy(&gv, g + v * SKF_SNV, sizeof gv);
+                acc[v] += xv * __builtin_convertvector(gv, SKF_SPD);
+            }
+        }
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; v++) acc[v] += acc2[v];
+        if (first) {
+#pragma GCC unroll 8
+            for (int v = 0; v < NV; v++) memcpy(d + v * SKF_SNV, &acc[v], sizeof acc[v]);
+        } else {
+#pragma GCC unroll 8
+            for (int v = 0; v < NV; v++) {
+                SKF_SPD dv;
+                memcpy(&dv, d + v * SKF_SNV, sizeof dv);
+                dv += acc[v];
+                memcpy(d + v * SKF_SNV, &dv, sizeof dv);
+            }
+        }
     }
 }
 
 /* Rows [r0, r1) of CSR X, from the chunk's transposed copy (pb->cvals, pb->crows: the chunk's
  * stored values by feature, rows in increasing order within a feature; pb->cptr: per chunk,
- * p + 1 offsets). The coefficients and the partial are swept in feature order, once per chunk;
- * the random accesses go to the chunk's (nb, kp) logits/gradient rows, which stay in L2. */
+ * p + 1 offsets). The coefficients and the partial are swept in feature order, once per chunk
+ * and block of outputs; the random accesses go to the chunk's (nb, kp) logits/gradient rows,
+ * which stay in L2. On the group's first chunk (first) the partial is written, not added to,
+ * so it needs no zeroing pass. */
 SKF_ATTR static void SKF_ID(skf_csc_chunk)(const skf_problem *pb, int64_t r0, int64_t r1,
-                                           int64_t r2, double *ws, void *part_v, double *lsum)
+                                           int64_t r2, double *ws, void *part_v, double *lsum,
+                                           int first)
 {
     const int64_t K = pb->K, kp = pb->kp, p = pb->p, nb = r1 - r0;
     const int64_t *fp = pb->cptr + (r0 / pb->rpc) * (p + 1);
@@ -592,32 +660,25 @@ SKF_ATTR static void SKF_ID(skf_csc_chunk)(const skf_problem *pb, int64_t r0, in
     for (int64_t r = 0; r < nb; r++)
         for (int64_t k = 0; k < kp; k++)
             Z[r * kp + k] = (pb->b && k < K) ? ((const SKF_T *)pb->b)[k] : (SKF_T)0;
-#define SKF_FW(NV_) SKF_ID(skf_ccol_fw)(vals, rows, q0, q1, W + j * kp + k0, kp, Z + k0, NV_)
-    for (int64_t j = 0; j < p; j++) {
-        const int64_t q0 = fp[j], q1 = fp[j + 1];
-        if (q0 == q1) continue;
-        for (int64_t k0 = 0; k0 < kp; k0 += vblk) {
-            const int nv = (int)((kp - k0 < vblk ? kp - k0 : vblk) / SKF_SNV);
-            SKF_SROW_CASES(SKF_FW)
-        }
+#define SKF_FW(NV_) SKF_ID(skf_ccols_fw)(fp, p, fp[p], vals, rows, W + k0, kp, Z + k0, NV_)
+    for (int64_t k0 = 0; k0 < kp; k0 += vblk) {
+        const int nv = (int)((kp - k0 < vblk ? kp - k0 : vblk) / SKF_SNV);
+        SKF_SROW_CASES(SKF_FW)
     }
 #undef SKF_FW
     SKF_ID(skf_sparse_mid)(pb, r0, nb, Z, G, LB, ws, lsum);
-#define SKF_BW(NV_) SKF_ID(skf_ccol_bw)(vals, rows, q0, q1, Z + k0, kp, part + j * kp + k0, NV_)
-    for (int64_t j = 0; j < p; j++) {
-        const int64_t q0 = fp[j], q1 = fp[j + 1];
-        if (q0 == q1) continue;
-        for (int64_t k0 = 0; k0 < kp; k0 += vblk) {
-            const int nv = (int)((kp - k0 < vblk ? kp - k0 : vblk) / SKF_SNV);
-            SKF_SROW_CASES(SKF_BW)
-        }
+#define SKF_BW(NV_) SKF_ID(skf_ccols_bw)(fp, p, fp[p], vals, rows, Z + k0, kp, part + k0, first, NV_)
+    for (int64_t k0 = 0; k0 < kp; k0 += vblk) {
+        const int nv = (int)((kp - k0 < vblk ? kp - k0 : vblk) / SKF_SNV);
+        SKF_SROW_CASES(SKF_BW)
     }
 #undef SKF_BW
-    if (pb->fit_intercept) {
-        double *d = part + p * kp;
+    double *d = part + p * kp; /* the intercept's row */
+    if (first)
+        for (int64_t k = 0; k < kp; k++) d[k] = 0.0;
+    if (pb->fit_intercept)
         for (int64_t r = 0; r < nb; r++)
             for (int64_t k = 0; k < K; k++) d[k] += (double)Z[r * kp + k];
-    }
 }
 #undef SKF_SROW_CASES
 
@@ -625,6 +686,7 @@ SKF_ATTR static void SKF_ID(skf_csc_chunk)(const skf_problem *pb, int64_t r0, in
 #undef SKF_SPD
 #undef SKF_SNV
 #undef SKF_SPF
+#undef SKF_CPF
 #undef SKF_VT
 #undef SKF_E8
 #undef SKF_NV

@@ -216,6 +216,47 @@ def test_csr_chunks_without_stored_values_or_weight(monkeypatch, csr_layout):
     _assert_close(res[1], res[2], np.float64)
 
 
+@pytest.mark.parametrize("K", [3, 70])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_csr_transposed_groups_of_several_chunks(monkeypatch, K, fit_intercept, dtype):
+    # The transposed pass writes (does not add to) a group's partial on the group's first chunk:
+    # features absent from that chunk but stored in the group's later chunks, several blocks of
+    # outputs (K = 70), two groups of several chunks each; against the BLAS path, and the
+    # objective's scaling done in the pass against the generic one.
+    monkeypatch.setattr(LL, "_FUSED_CSR_LAYOUT", "transposed")
+    monkeypatch.setattr(LL, "_FUSED_MAX_GROUPS", 2)
+    monkeypatch.setattr(LL, "_FUSED_PARTIALS_BYTES", 1)
+    rng = np.random.default_rng(12)
+    n, p = 480, 11
+    X = rng.standard_normal((n, p)) * (rng.random((n, p)) < 0.4)
+    X[:60, 2] = 0  # absent from the first chunk of group 0
+    X[240:300, 7] = 0  # ... and of group 1
+    X[:, 4] = 0  # never stored
+    Xs = sparse.csr_matrix(X.astype(dtype))
+    y = np.arange(n) % K
+    sw = rng.uniform(0.5, 2, n)
+    kw = dict(family=CATEGORICAL, n_outputs=K, fit_intercept=fit_intercept, sample_weight=sw,
+              C=0.3)
+    fused = FusedLinearLoss(Xs, y, block_rows=60, **kw)
+    assert fused._fp.isa == "csr-transposed" and fused._fp.n_groups == 2
+    assert fused._fp.n_chunks == 8
+    old = LL._use_fused
+    LL._use_fused = lambda X, K: False
+    try:
+        blas = FusedLinearLoss(Xs, y, **kw)
+    finally:
+        LL._use_fused = old
+    coef = rng.standard_normal(fused.n_dof * K) * 0.3
+    v = rng.standard_normal(coef.size)
+    _assert_close(_evaluate(fused, coef, v), _evaluate(blas, coef, v), dtype)
+    # the generic scaling (_LinearObjective.loss_gradient over the plain sums)
+    f0, g0 = super(FusedLinearLoss, fused).loss_gradient(coef)
+    f1, g1 = fused.loss_gradient(coef)
+    np.testing.assert_allclose(f1, f0, rtol=1e-15)
+    np.testing.assert_array_equal(g1, g0)
+
+
 @pytest.mark.parametrize("layout", ["C", "csr", "csrT"])
 def test_no_rows_gives_zero_sums(monkeypatch, layout):
     X = np.zeros((0, 3))

@@ -123,7 +123,7 @@ _FUSED_PARTIALS_MAX_BYTES = 256 << 20
 # and of the partial per chunk, and the random accesses go to the chunk's logits, in L2.
 # "auto": the copy when a chunk holds at least _FUSED_CSC_MIN_REUSE values per feature.
 _FUSED_CSR_LAYOUT = "auto"  # or "rows", "transposed" (tests)
-_FUSED_CSC_CHUNK_BYTES = 512 << 10  # a chunk's (rows, K) logits, in L2
+_FUSED_CSC_CHUNK_BYTES = 768 << 10  # a chunk's (rows, K) logits, in L2
 _FUSED_CSC_MIN_REUSE = 2.0
 # The instruction-set family of the micro-kernels: "auto" (the CPU's best) or a cap
 # ("baseline", "avx2", "avx512"), for tests.
@@ -556,6 +556,25 @@ class FusedLinearLoss(_LinearObjective):
         # the chunks (row ranges) of the pass
         self.blocks = [(start, min(n, start + rows)) for start in range(0, n, rows)]
         self.n_workers, self._kernel_threads = 1, nt
+
+    def loss_gradient(self, coef, *, store_hessian=False, per_output=False):
+        """See :meth:`_LinearObjective.loss_gradient`. On the fused pass the scaling by ``1 / S``
+        and the penalty's gradient are applied in the pass's final reduction: the gradient comes
+        back in the flat layout, with no ``(n_outputs, n_features)`` temporaries (which cost as
+        much as the pass itself for wide sparse ``X``)."""
+        if self._fp is None or per_output:
+            return super().loss_gradient(coef, store_hessian=store_hessian,
+                                         per_output=per_output)
+        c = np.ascontiguousarray(coef, dtype=np.float64)
+        W, b = self._fused_coefs(c)
+        pK = self.n_features * self.n_outputs
+        S, l2 = self.sw_sum, self.l2_reg_strength
+        out, loss = self._fp.grad(W, b, store_hessian, False, c, S, l2)
+        if store_hessian:
+            self._hess_coef = c.copy()
+        w = c[:pK]
+        loss = float(loss) / S + 0.5 * l2 * float(np.dot(w, w))
+        return loss, (out if self.fit_intercept else out[:pK])
 
     def _fused_coefs(self, coef):
         """``W (n_features, n_outputs)``, ``b (n_outputs,)`` in X's dtype, C-contiguous, from
