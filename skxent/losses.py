@@ -23,6 +23,8 @@ The conventions (``docs/api_reference.md`` in the repository):
   gradient of exactly 0 (TensorFlow's ``divide_no_nan``; PyTorch gives NaN for "mean").
 """
 
+import numbers
+
 import numpy as np
 
 from . import _backends
@@ -138,7 +140,7 @@ def binary_cross_entropy(y_true, y_pred, *, from_logits, sample_weight=None, pos
 
 def categorical_cross_entropy(y_true, y_pred, *, from_logits, sample_weight=None,
                               class_weight=None, label_smoothing=0.0, focal_gamma=0.0,
-                              ignore_index=None, eps="auto", reduction="mean",
+                              ignore_index=None, axis=-1, eps="auto", reduction="mean",
                               return_grad=False, return_hess=False, n_threads=None):
     """Cross-entropy of mutually exclusive classes: the softmax family.
 
@@ -221,11 +223,32 @@ def categorical_cross_entropy(y_true, y_pred, *, from_logits, sample_weight=None
     (dtype('float32'), 1.098612)
     """
     backend = _backends.for_arrays(y_true, y_pred, sample_weight)
+    if backend is not _backends.IN_MEMORY:
+        _dask_class_axis_last(y_pred, axis)
+        return backend.loss(CATEGORICAL, y_true, y_pred, from_logits=from_logits,
+                            sample_weight=sample_weight, class_weight=class_weight,
+                            label_smoothing=label_smoothing, focal_gamma=focal_gamma,
+                            ignore_index=ignore_index, eps=eps, reduction=reduction,
+                            return_grad=return_grad, return_hess=return_hess,
+                            n_threads=n_threads)
     return backend.loss(CATEGORICAL, y_true, y_pred, from_logits=from_logits,
                         sample_weight=sample_weight, class_weight=class_weight,
                         label_smoothing=label_smoothing, focal_gamma=focal_gamma,
-                        ignore_index=ignore_index, eps=eps, reduction=reduction,
+                        ignore_index=ignore_index, axis=axis, eps=eps, reduction=reduction,
                         return_grad=return_grad, return_hess=return_hess, n_threads=n_threads)
+
+
+def _dask_class_axis_last(y_pred, axis):
+    """The Dask backend takes 2-D arrays with the classes along the last axis."""
+    ndim = getattr(y_pred, "ndim", 2)
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"axis must be an int, got {axis!r}")
+    if ndim == 2 and axis in (-1, 1):
+        return
+    raise ValueError(
+        f"axis={axis}: the Dask backend takes 2-D y_pred with the classes along the last axis "
+        f"(got a {ndim}-D y_pred); move the class axis last and reshape to "
+        "(n_samples, n_classes)")
 
 
 def kl_divergence(y_true, y_pred, *, from_logits, log_target=False, temperature=1.0,
@@ -344,7 +367,9 @@ def kl_divergence(y_true, y_pred, *, from_logits, log_target=False, temperature=
     """
     backend = _backends.for_arrays(y_true, y_pred, sample_weight)
     if backend is _backends.IN_MEMORY:
-        y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+        return backend.loss(KL, y_true, y_pred, from_logits=from_logits, log_target=log_target,
+                            temperature=temperature, sample_weight=sample_weight, axis=axis,
+                            reduction=reduction, return_grad=return_grad, n_threads=n_threads)
     y_true, y_pred, moved = KL.class_axis_last(y_true, y_pred, axis)
     out = backend.loss(KL, y_true, y_pred, from_logits=from_logits, log_target=log_target,
                        temperature=temperature, sample_weight=sample_weight,
