@@ -425,12 +425,20 @@ SK_INLINE void sk_rows_max_T(const double *d, int64_t nb, int64_t K, int64_t R, 
         amax[0] = a;
         return;
     }
-    for (int64_t r = 0; r < nb; r++) m[r] = d[r];
+    /* one pass: a strictly greater value moves both (the first argmax wins ties) */
+    for (int64_t r = 0; r < nb; r++) {
+        m[r] = d[r];
+        amax[r] = 0;
+    }
     for (int64_t k = 1; k < K; k++)
-        for (int64_t r = 0; r < nb; r++) m[r] = d[k * R + r] > m[r] ? d[k * R + r] : m[r];
-    for (int64_t r = 0; r < nb; r++) amax[r] = -1;
-    for (int64_t k = K - 1; k >= 0; k--) /* descending: the first argmax is written last */
-        for (int64_t r = 0; r < nb; r++) amax[r] = d[k * R + r] == m[r] ? k : amax[r];
+        for (int64_t r = 0; r < nb; r++) {
+            const double v = d[k * R + r];
+            const int gt = v > m[r];
+            amax[r] = gt ? k : amax[r];
+            m[r] = gt ? v : m[r];
+        }
+    /* a NaN first value is the max of its row (no value compares greater): no argmax */
+    for (int64_t r = 0; r < nb; r++) amax[r] = m[r] == m[r] ? amax[r] : -1;
 }
 
 /* The softmax stage shared by the categorical loss and skxent.special, for rows b0 .. b0+nb.
