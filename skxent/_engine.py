@@ -423,8 +423,8 @@ class CategoricalFamily(LossFamily):
         nt = effective_n_threads(n_threads)
 
         x = as_float_array(y_pred, "y_pred")
-        x, ax = _class_last(x, axis)
-        if ax is not None:
+        if not (x.ndim == 2 and (axis == -1 or axis == 1) and axis.__class__ is int):
+            x, ax = _class_last(x, axis)  # (the test above is _class_last's fast path, inline)
             return self._prepare_nd(
                 y_true, x, ax, from_logits=from_logits, sample_weight=sample_weight,
                 class_weight=class_weight, smooth=smooth, gamma=gamma, ignore=ignore, eps=eps,

@@ -425,13 +425,31 @@ SK_INLINE void sk_rows_max_T(const double *d, int64_t nb, int64_t K, int64_t R, 
         amax[0] = a;
         return;
     }
-    /* one pass: a strictly greater value moves both (the first argmax wins ties) */
-    for (int64_t r = 0; r < nb; r++) {
+    /* one pass: a strictly greater value moves both (the first argmax wins ties). Eight rows
+     * at a time in registers, the classes inner: the running max and argmax are never stored
+     * and reloaded per class (as a loop over rows inside a loop over classes does) */
+    int64_t r0 = 0;
+#if SK_HAVE_TILES
+    for (; r0 + 8 <= nb; r0 += 8) {
+        sk_v8d mm, v;
+        sk_v8i aa = {0, 0, 0, 0, 0, 0, 0, 0};
+        memcpy(&mm, d + r0, sizeof mm);
+        for (int64_t k = 1; k < K; k++) {
+            memcpy(&v, d + k * R + r0, sizeof v);
+            const sk_v8i gt = v > mm, kv = {k, k, k, k, k, k, k, k};
+            aa = (aa & ~gt) | (kv & gt);
+            mm = (sk_v8d)(((sk_v8i)mm & ~gt) | ((sk_v8i)v & gt));
+        }
+        memcpy(m + r0, &mm, sizeof mm);
+        memcpy(amax + r0, &aa, sizeof aa);
+    }
+#endif
+    for (int64_t r = r0; r < nb; r++) {
         m[r] = d[r];
         amax[r] = 0;
     }
     for (int64_t k = 1; k < K; k++)
-        for (int64_t r = 0; r < nb; r++) {
+        for (int64_t r = r0; r < nb; r++) {
             const double v = d[k * R + r];
             const int gt = v > m[r];
             amax[r] = gt ? k : amax[r];
