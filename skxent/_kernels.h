@@ -243,9 +243,14 @@ SK_INLINE int64_t sk_block_rows(int64_t K, int64_t cap)
 #define SK_LOAD_T_BODY(T)                                                                       \
     do {                                                                                        \
         const T *p = (const T *)v->p;                                                           \
-        if (s0 == 1) { /* Fortran order: rows are contiguous within a column */                 \
-            for (int64_t k = 0; k < K; k++)                                                     \
-                for (int64_t r = 0; r < nb; r++) dst[k * R + r] = (double)p[b0 + r + k * s1];   \
+        if (s0 == 1) { /* rows contiguous within a class (Fortran order; (N, C, H, W) along   \
+                        * axis 1): K streams far apart; the next block of each is prefetched */ \
+            for (int64_t k = 0; k < K; k++) {                                                   \
+                const T *pk = p + b0 + k * s1;                                                  \
+                for (int64_t r = 0; r < nb; r++) dst[k * R + r] = (double)pk[r];                \
+                for (int64_t o = 0; o < nb; o += 64 / (int64_t)sizeof(T))                       \
+                    __builtin_prefetch(pk + nb + o);                                            \
+            }                                                                                   \
         } else if (s1 == 1) { /* C order: 8-row tiles, each store one full vector */            \
             int64_t r = 0;                                                                      \
             for (; r + 8 <= nb; r += 8) {                                                       \
