@@ -852,9 +852,13 @@ static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *w
             sk_cce_proba(a, b0, nb, K, R, e, sp, g, tmp);
             if (a->grad_out) {
                 for (int64_t r = 0; r < nb; r++) tmp[r] = coef[r] * scale / (1.0 + sp[r]);
+                /* the product always formed, then selected (written as a conditional, GCC
+                 * made masked loads of it, spilled to the stack) */
                 for (int64_t k = 0; k < K; k++)
-                    for (int64_t r = 0; r < nb; r++)
-                        g[k * R + r] = coef[r] == 0.0 ? 0.0 : e[k * R + r] * tmp[r];
+                    for (int64_t r = 0; r < nb; r++) {
+                        const double gk = e[k * R + r] * tmp[r];
+                        g[k * R + r] = coef[r] != 0.0 ? gk : 0.0;
+                    }
                 for (int64_t r = 0; r < nb; r++) {
                     if (coef[r] == 0.0) continue;
                     const int64_t t = tl[b0 + r];
