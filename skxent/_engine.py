@@ -57,6 +57,7 @@ from . import _core
 from ._config import effective_n_threads
 from ._validation import (
     REDUCTIONS,
+    _check_int_labels,
     as_float_array,
     check_axis,
     check_bool,
@@ -425,10 +426,11 @@ class CategoricalFamily(LossFamily):
         x = as_float_array(y_pred, "y_pred")
         if not (x.ndim == 2 and (axis == -1 or axis == 1) and axis.__class__ is int):
             x, ax = _class_last(x, axis)  # (the test above is _class_last's fast path, inline)
-            return self._prepare_nd(
-                y_true, x, ax, from_logits=from_logits, sample_weight=sample_weight,
-                class_weight=class_weight, smooth=smooth, gamma=gamma, ignore=ignore, eps=eps,
-                clip_max=clip_max, nt=nt, validate=validate, warn=warn)
+            x, t, y, sw, cw = self._prepare_nd(
+                y_true, x, ax, sample_weight=sample_weight, class_weight=class_weight,
+                ignore=ignore, nt=nt, validate=validate)
+            return self._finish(x, t, y, sw, cw, from_logits, smooth, gamma, ignore, eps,
+                                clip_max, nt, validate, warn, ax)
         n, K = x.shape
         if K == 0:
             raise ValueError("y_pred: needs at least one class (got shape (n, 0))")
@@ -444,7 +446,7 @@ class CategoricalFamily(LossFamily):
                     f"y_true: {yt.shape[0]} labels for {n} samples in y_pred (shapes "
                     f"{yt.shape} and {x.shape})")
             if validate:
-                t = check_int_labels(yt, K, "y_true", ignore_index=ignore)
+                t = _check_int_labels(yt, K, "y_true", ignore)
             else:
                 t = np.ascontiguousarray(yt, dtype=np.int64)
         elif yt.ndim == 2:
@@ -461,13 +463,36 @@ class CategoricalFamily(LossFamily):
 
         sw = check_weights(sample_weight, "sample_weight", n)
         cw = check_weights(class_weight, "class_weight", K, what="class")
+        ax = None
+        # (the tail of _finish, inline: a function call is a real share of a small call)
+        clip_lo, clip_hi = _clip(from_logits, eps, x.dtype, lambda lo: float(clip_max))
+        nbad = 0
+        if not from_logits and validate:
+            tol = row_tolerance(clip_lo, x.dtype)
+            nbad = check_range(x, "y_pred", 0.0, 1.0, what="probabilities", n_threads=nt,
+                               row_tol=tol)
+            if nbad and warn:
+                warn_rows_off(nbad, n, tol, stacklevel=4)
+        args = {"t": t} if t is not None else {"y": y}
+        args["from_logits"] = from_logits
+        if sw is not None:
+            args["sw"] = sw
+        if cw is not None:
+            args["cw"] = cw
+        if smooth:
+            args["smooth"] = smooth
+        if gamma:
+            args["gamma"] = gamma
+        if ignore is not None:
+            args["ignore"] = ignore
+        if not from_logits:
+            args["clip_lo"], args["clip_hi"] = clip_lo, clip_hi
+        return Prepared(x, args, nt, nbad)
 
-        return self._finish(x, t, y, sw, cw, from_logits, smooth, gamma, ignore, eps, clip_max,
-                            nt, validate, warn, None)
-
-    def _prepare_nd(self, y_true, x, ax, *, from_logits, sample_weight, class_weight, smooth,
-                    gamma, ignore, eps, clip_max, nt, validate, warn):
-        """N-D (or 2-D ``axis=0``) ``y_pred`` ``x`` with its class axis ``ax`` moved last."""
+    def _prepare_nd(self, y_true, x, ax, *, sample_weight, class_weight, ignore, nt,
+                    validate):
+        """N-D (or 2-D ``axis=0``) ``y_pred`` ``x`` with its class axis ``ax`` moved last:
+        ``(x, t, y, sw, cw)``, the labels and weights flattened over the samples."""
         K = x.shape[-1]
         pred_shape = np.moveaxis(x, -1, ax).shape
         if K == 0:
@@ -496,11 +521,11 @@ class CategoricalFamily(LossFamily):
             self.check_label_shape(yt.shape, pred_shape, ax)
         sw = _nd_sample_weight(sample_weight, sample_shape)
         cw = check_weights(class_weight, "class_weight", K, what="class")
-        return self._finish(x, t, y, sw, cw, from_logits, smooth, gamma, ignore, eps, clip_max,
-                            nt, validate, warn, ax)
+        return x, t, y, sw, cw
 
     def _finish(self, x, t, y, sw, cw, from_logits, smooth, gamma, ignore, eps, clip_max, nt,
                 validate, warn, ax):
+        """The N-D path's tail of :meth:`prepare` (the 2-D path has it inline)."""
         clip_lo, clip_hi = _clip(from_logits, eps, x.dtype, lambda lo: float(clip_max))
         nbad = 0
         if not from_logits and validate:
@@ -508,7 +533,7 @@ class CategoricalFamily(LossFamily):
             nbad = check_range(x, "y_pred", 0.0, 1.0, what="probabilities", n_threads=nt,
                                row_tol=tol, class_axis=ax)
             if nbad and warn:
-                warn_rows_off(nbad, x.size // x.shape[-1], tol, stacklevel=5 if ax is None else 6)
+                warn_rows_off(nbad, x.size // x.shape[-1], tol, stacklevel=5)
         args = {"t": t} if t is not None else {"y": y}
         args["from_logits"] = from_logits
         if sw is not None:

@@ -260,18 +260,21 @@ def categorical_cross_entropy(y_true, y_pred, *, from_logits, sample_weight=None
     (1.098612, (2, 3, 4, 4))
     """
     backend = _backends.for_arrays(y_true, y_pred, sample_weight)
-    if backend is not _backends.IN_MEMORY:
-        _dask_class_axis_last(y_pred, axis)
-        return backend.loss(CATEGORICAL, y_true, y_pred, from_logits=from_logits,
-                            sample_weight=sample_weight, class_weight=class_weight,
-                            label_smoothing=label_smoothing, focal_gamma=focal_gamma,
-                            ignore_index=ignore_index, eps=eps, reduction=reduction,
-                            return_grad=return_grad, return_hess=return_hess,
-                            n_threads=n_threads)
+    if axis != -1 or axis.__class__ is not int:
+        # (the default axis is not passed on: a keyword is a real share of a small call)
+        if backend is not _backends.IN_MEMORY:
+            _dask_class_axis_last(y_pred, axis)
+        else:
+            return backend.loss(
+                CATEGORICAL, y_true, y_pred, from_logits=from_logits,
+                sample_weight=sample_weight, class_weight=class_weight,
+                label_smoothing=label_smoothing, focal_gamma=focal_gamma,
+                ignore_index=ignore_index, axis=axis, eps=eps, reduction=reduction,
+                return_grad=return_grad, return_hess=return_hess, n_threads=n_threads)
     return backend.loss(CATEGORICAL, y_true, y_pred, from_logits=from_logits,
                         sample_weight=sample_weight, class_weight=class_weight,
                         label_smoothing=label_smoothing, focal_gamma=focal_gamma,
-                        ignore_index=ignore_index, axis=axis, eps=eps, reduction=reduction,
+                        ignore_index=ignore_index, eps=eps, reduction=reduction,
                         return_grad=return_grad, return_hess=return_hess, n_threads=n_threads)
 
 
