@@ -10,6 +10,11 @@ works without copies), releases the GIL for the duration of the call, and turns 
 exceptions. Validation, dtype conversion and the choice of outputs live in
 ``skxent/_validation.py`` and the public modules; nothing here checks user input beyond what is
 needed to stay memory-safe (dtypes, shapes and C-contiguity of outputs).
+
+N-D input arrives with its class axis last (a view, never a copy): ``_nd_geometry`` merges the
+sample axes where every array's strides allow it and describes the rest to the kernels' row
+driver (``sk_nd``), with the pointers it rebases per segment registered by their offsets in
+the argument struct. 2-D input with C-ordered outputs takes the original path unchanged.
 """
 
 import numpy as np

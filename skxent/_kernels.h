@@ -10,6 +10,15 @@
  * bit-identical for any n_threads. Inputs smaller than SK_PAR_MIN elements run serially (a
  * parallel region costs more than the work).
  *
+ * N-D inputs (the class axis moved last as a view, never copied): the sample axes are merged
+ * where their strides allow, and the row driver cuts each chunk at multiples of the innermost
+ * sample axis into segments, moving the base pointers of the per-element arrays (inputs and
+ * (n, K) outputs) to each segment's outer offset (sk_nd, sk_run_chunk). The kernels keep global
+ * row indices, so per-row arrays (labels, weights, per-sample losses) stay contiguous over the
+ * flattened samples; 2-D input is one segment, the kernel called exactly as before. Outputs of
+ * the input's shape are written through strided views (sk_store_Ts): for (N, C, H, W) along
+ * axis 1 the T-layout block is stored by straight copies, one per class.
+ *
  * Inside a chunk, rows are processed in blocks of R = cap / K rows (cap >= K elements, a few KB,
  * so a block stays in L1/L2): the block's logits are loaded once (widened to double, any strides,
  * float32 or float64), then a flat loop over all R*K elements does the expensive part (exp, log)
@@ -1128,7 +1137,8 @@ static int sk_cce(const sk_cce_args *a, int n_threads, sk_acc *out)
     const int gather_only = a->weights_only || (!a->from_logits && a->t && a->smooth == 0.0 &&
                                                 a->gamma == 0.0 && !a->grad_out);
     const int64_t work = gather_only ? a->n : a->n * a->K;
-    return sk_run_rows(sk_cce_chunk_fn, a, sizeof *a, a->nd, a->n, a->K, work, n_threads, SK_CCE_CAP_ARRAYS,
+    return sk_run_rows(sk_cce_chunk_fn, a, sizeof *a, a->nd, a->n, a->K, work, n_threads,
+                       SK_CCE_CAP_ARRAYS,
                        SK_CCE_ROW_ARRAYS, out);
 }
 
@@ -1487,7 +1497,8 @@ static void sk_bce_chunk_fn(const void *args, int64_t r0, int64_t r1, double *ws
 
 static int sk_bce(const sk_bce_args *a, int n_threads, sk_acc *out)
 {
-    return sk_run_rows(sk_bce_chunk_fn, a, sizeof *a, a->nd, a->n, a->L, a->n * a->L, n_threads, 8, 0, out);
+    return sk_run_rows(sk_bce_chunk_fn, a, sizeof *a, a->nd, a->n, a->L, a->n * a->L, n_threads,
+                       8, 0, out);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -2146,7 +2157,8 @@ static void sk_rows_chunk_fn(const void *args, int64_t r0, int64_t r1, double *w
 static int sk_rows(const sk_rows_args *a, int n_threads)
 {
     sk_acc unused;
-    return sk_run_rows(sk_rows_chunk_fn, a, sizeof *a, a->nd, a->n, a->K, a->n * a->K, n_threads, 4, 4, &unused);
+    return sk_run_rows(sk_rows_chunk_fn, a, sizeof *a, a->nd, a->n, a->K, a->n * a->K, n_threads,
+                       4, 4, &unused);
 }
 
 /* Elementwise sigmoid / log-sigmoid over a contiguous array viewed as (n, 1) rows of width W. */
@@ -2200,7 +2212,8 @@ static int sk_elem(const sk_elem_args *a, int n_threads)
 {
     sk_acc unused;
     /* rows of one element: chunks of SK_CHUNK_ELEMS elements, blocks of SK_BLOCK */
-    return sk_run_rows(sk_elem_chunk_fn, a, sizeof *a, NULL, a->n, 1, a->n, n_threads, 2, 0, &unused);
+    return sk_run_rows(sk_elem_chunk_fn, a, sizeof *a, NULL, a->n, 1, a->n, n_threads, 2, 0,
+                       &unused);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -2303,7 +2316,8 @@ static int sk_scan(sk_scan_args *a, int n_threads, int64_t *first, double *nbad_
     sk_acc tot;
     /* workspace: the block (cap) and the row sums with their compensations (cap + 2 R: for
      * K = 1 a block has R = cap rows) */
-    int rc = sk_run_rows(sk_scan_chunk_fn, a, sizeof *a, a->nd, a->n, a->K, a->n * a->K, n_threads, 2, 2, &tot);
+    int rc = sk_run_rows(sk_scan_chunk_fn, a, sizeof *a, a->nd, a->n, a->K, a->n * a->K,
+                         n_threads, 2, 2, &tot);
     if (rc == SK_OK) {
         for (int64_t c = 0; c < nchunks; c++)
             if (a->first_bad[c] >= 0) { *first = a->first_bad[c]; break; }
