@@ -57,7 +57,9 @@ from . import _core
 from ._config import effective_n_threads
 from ._validation import (
     REDUCTIONS,
+    _check_int_labels,
     as_float_array,
+    check_axis,
     check_bool,
     check_elementwise_weights,
     check_focal_gamma,
@@ -111,16 +113,22 @@ class Prepared:
         Rows of probabilities that do not sum to one (categorical, ``from_logits=False``).
     sums : Sums or None
         Denominators known without a kernel pass (binary family), else None.
+    axis : int or None
+        The class axis of the caller's ``y_pred`` when ``x`` is that array with the axis moved
+        last (a view: N-D input, or a 2-D input with ``axis=0``); None when ``x`` is ``y_pred``
+        as given. Outputs of ``y_pred``'s shape are then allocated in its layout and the
+        kernel writes them through the same moved view.
     """
 
-    __slots__ = ("x", "kernel_args", "n_threads", "nbad", "sums")
+    __slots__ = ("x", "kernel_args", "n_threads", "nbad", "sums", "axis")
 
-    def __init__(self, x, kernel_args, n_threads, nbad=0, sums=None):
+    def __init__(self, x, kernel_args, n_threads, nbad=0, sums=None, axis=None):
         self.x = x
         self.kernel_args = kernel_args
         self.n_threads = n_threads
         self.nbad = nbad
         self.sums = sums
+        self.axis = axis
 
 
 # -- reductions ------------------------------------------------------------------------------
@@ -207,7 +215,8 @@ class LossFamily:
     name : str
         Registry key.
     pred_ndim : tuple of int
-        Allowed dimensions of ``y_pred``.
+        Dimensions of ``y_pred`` the Dask backend takes (in memory: any number, the class
+        axis ``axis`` for the row-wise families).
     separable_outputs : bool
         The outputs (columns) of ``y_pred`` are independent problems (each its own loss), so
         a per-output objective exists.
@@ -331,6 +340,46 @@ def _clip(from_logits, eps, dtype, clip_max):
     return lo, clip_max(lo)
 
 
+def _class_last(x, axis):
+    """``(xm, ax)``: ``y_pred`` with its class axis ``axis`` moved last (``np.moveaxis``: a
+    view, never a copy) and that axis as a non-negative int; ``(x, None)`` for the 2-D
+    ``axis=-1`` fast path (the caller's array as it is)."""
+    if x.ndim == 2 and (axis == -1 or axis == 1) and axis.__class__ is int:
+        return x, None
+    if x.ndim < 2:
+        raise ValueError(
+            f"y_pred: expected a 2-D array (samples, classes) or one of more dimensions, got "
+            f"shape {x.shape}")
+    ax = check_axis(axis, x.ndim, x.shape)
+    return np.moveaxis(x, ax, -1), ax
+
+
+def _without(shape, ax):
+    return tuple(d for j, d in enumerate(shape) if j != ax)
+
+
+def _nd_sample_weight(sample_weight, sample_shape):
+    """``sample_weight`` of N-D samples as one float64 weight per sample, flattened in C order
+    (a copy of O(n_samples)): the shape of the samples, or ``(n_samples,)`` (the first sample
+    axis) broadcast over the others; a scalar weights every sample."""
+    if sample_weight is None:
+        return None
+    n = math.prod(sample_shape)
+    w = np.asarray(sample_weight) if not isinstance(sample_weight, np.ndarray) else \
+        sample_weight
+    if w.ndim == 0:
+        return check_weights(w, "sample_weight", n)
+    if w.shape == tuple(sample_shape):
+        return check_weights(w.reshape(-1), "sample_weight", n)
+    if w.ndim == 1 and len(sample_shape) > 1 and w.shape[0] == sample_shape[0]:
+        v = check_weights(w, "sample_weight", sample_shape[0])
+        return np.repeat(v, n // sample_shape[0] if sample_shape[0] else 0)
+    raise ValueError(
+        f"sample_weight: shape {w.shape} is neither the samples' shape {tuple(sample_shape)} "
+        f"(y_pred's shape without the class axis) nor ({sample_shape[0]},) (one weight per "
+        "entry of the first sample axis)")
+
+
 class CategoricalFamily(LossFamily):
     """Mutually exclusive classes: the softmax family (``categorical_cross_entropy``)."""
 
@@ -350,25 +399,38 @@ class CategoricalFamily(LossFamily):
         check_ignore_index(ignore_index)
         check_weights(class_weight, "class_weight", n_outputs, what="class")
 
-    def check_label_shape(self, label_shape, pred_shape):
-        if len(label_shape) == 2 and tuple(label_shape) != tuple(pred_shape):
+    def check_label_shape(self, label_shape, pred_shape, axis=-1):
+        label_shape, pred_shape = tuple(label_shape), tuple(pred_shape)
+        if label_shape == pred_shape:
+            return
+        ax = axis % len(pred_shape)
+        if label_shape != _without(pred_shape, ax) and (
+                len(pred_shape) > 2 or len(label_shape) == 2):
             raise ValueError(
-                f"y_true: shape {tuple(label_shape)} does not match y_pred's "
-                f"{tuple(pred_shape)}")
+                f"y_true: shape {label_shape} is neither y_pred's {pred_shape} (class "
+                f"probabilities) nor y_pred's without the class axis {axis} "
+                f"{_without(pred_shape, ax)} (integer class indices)")
 
-    def loss_shape(self, pred_shape):
-        return (pred_shape[0],)
+    def loss_shape(self, pred_shape, axis=-1):
+        return _without(pred_shape, axis % len(pred_shape))
 
     def prepare(self, y_true, y_pred, *, from_logits, sample_weight=None, class_weight=None,
                 label_smoothing=0.0, focal_gamma=0.0, ignore_index=None, eps="auto",
-                clip_max=1.0, n_threads=None, validate=True, warn=True):
+                clip_max=1.0, axis=-1, n_threads=None, validate=True, warn=True):
         from_logits = check_bool(from_logits, "from_logits")
         smooth = check_smoothing(label_smoothing)
         gamma = check_focal_gamma(focal_gamma)
         ignore = check_ignore_index(ignore_index)
         nt = effective_n_threads(n_threads)
 
-        x = as_float_array(y_pred, "y_pred", ndim=self.pred_ndim)
+        x = as_float_array(y_pred, "y_pred")
+        if not (x.ndim == 2 and (axis == -1 or axis == 1) and axis.__class__ is int):
+            x, ax = _class_last(x, axis)  # (the test above is _class_last's fast path, inline)
+            x, t, y, sw, cw = self._prepare_nd(
+                y_true, x, ax, sample_weight=sample_weight, class_weight=class_weight,
+                ignore=ignore, nt=nt, validate=validate)
+            return self._finish(x, t, y, sw, cw, from_logits, smooth, gamma, ignore, eps,
+                                clip_max, nt, validate, warn, ax)
         n, K = x.shape
         if K == 0:
             raise ValueError("y_pred: needs at least one class (got shape (n, 0))")
@@ -384,7 +446,7 @@ class CategoricalFamily(LossFamily):
                     f"y_true: {yt.shape[0]} labels for {n} samples in y_pred (shapes "
                     f"{yt.shape} and {x.shape})")
             if validate:
-                t = check_int_labels(yt, K, "y_true", ignore_index=ignore)
+                t = _check_int_labels(yt, K, "y_true", ignore)
             else:
                 t = np.ascontiguousarray(yt, dtype=np.int64)
         elif yt.ndim == 2:
@@ -401,7 +463,8 @@ class CategoricalFamily(LossFamily):
 
         sw = check_weights(sample_weight, "sample_weight", n)
         cw = check_weights(class_weight, "class_weight", K, what="class")
-
+        ax = None
+        # (the tail of _finish, inline: a function call is a real share of a small call)
         clip_lo, clip_hi = _clip(from_logits, eps, x.dtype, lambda lo: float(clip_max))
         nbad = 0
         if not from_logits and validate:
@@ -425,6 +488,67 @@ class CategoricalFamily(LossFamily):
         if not from_logits:
             args["clip_lo"], args["clip_hi"] = clip_lo, clip_hi
         return Prepared(x, args, nt, nbad)
+
+    def _prepare_nd(self, y_true, x, ax, *, sample_weight, class_weight, ignore, nt,
+                    validate):
+        """N-D (or 2-D ``axis=0``) ``y_pred`` ``x`` with its class axis ``ax`` moved last:
+        ``(x, t, y, sw, cw)``, the labels and weights flattened over the samples."""
+        K = x.shape[-1]
+        pred_shape = np.moveaxis(x, -1, ax).shape
+        if K == 0:
+            raise ValueError(f"y_pred: needs at least one class along axis {ax} (got shape "
+                             f"{pred_shape})")
+        sample_shape = x.shape[:-1]
+        yt = np.asarray(y_true)
+        if yt.dtype.kind in "OUSVc":
+            as_float_array(yt, "y_true")
+        t = y = None
+        if yt.shape == sample_shape:
+            flat = yt.reshape(-1)
+            if validate:
+                t = check_int_labels(flat, K, "y_true", ignore_index=ignore, shape=yt.shape)
+            else:
+                t = np.ascontiguousarray(flat, dtype=np.int64)
+        elif yt.shape == pred_shape:
+            if ignore is not None:
+                raise ValueError("ignore_index applies to integer labels only (y_true holds "
+                                 "class probabilities of y_pred's shape)")
+            y = np.moveaxis(as_float_array(yt, "y_true"), ax, -1)
+            if validate:
+                check_range(y, "y_true", 0.0, 1.0, what="label probabilities", n_threads=nt,
+                            class_axis=ax)
+        else:
+            self.check_label_shape(yt.shape, pred_shape, ax)
+        sw = _nd_sample_weight(sample_weight, sample_shape)
+        cw = check_weights(class_weight, "class_weight", K, what="class")
+        return x, t, y, sw, cw
+
+    def _finish(self, x, t, y, sw, cw, from_logits, smooth, gamma, ignore, eps, clip_max, nt,
+                validate, warn, ax):
+        """The N-D path's tail of :meth:`prepare` (the 2-D path has it inline)."""
+        clip_lo, clip_hi = _clip(from_logits, eps, x.dtype, lambda lo: float(clip_max))
+        nbad = 0
+        if not from_logits and validate:
+            tol = row_tolerance(clip_lo, x.dtype)
+            nbad = check_range(x, "y_pred", 0.0, 1.0, what="probabilities", n_threads=nt,
+                               row_tol=tol, class_axis=ax)
+            if nbad and warn:
+                warn_rows_off(nbad, x.size // x.shape[-1], tol, stacklevel=5)
+        args = {"t": t} if t is not None else {"y": y}
+        args["from_logits"] = from_logits
+        if sw is not None:
+            args["sw"] = sw
+        if cw is not None:
+            args["cw"] = cw
+        if smooth:
+            args["smooth"] = smooth
+        if gamma:
+            args["gamma"] = gamma
+        if ignore is not None:
+            args["ignore"] = ignore
+        if not from_logits:
+            args["clip_lo"], args["clip_hi"] = clip_lo, clip_hi
+        return Prepared(x, args, nt, nbad, None, ax)
 
     def _kernel(self, x, **kwargs):
         return Sums(*_core.cce(x, **kwargs))
@@ -511,15 +635,20 @@ class BinaryFamily(LossFamily):
         gamma = check_focal_gamma(focal_gamma)
         nt = effective_n_threads(n_threads)
 
-        x = as_float_array(y_pred, "y_pred", ndim=self.pred_ndim)
+        x = as_float_array(y_pred, "y_pred")
+        if x.ndim == 0:
+            raise ValueError("y_pred: expected an array of at least 1 dimension, got a scalar")
         y = as_float_array(y_true, "y_true")
         self.check_label_shape(y.shape, x.shape)
         mask = check_where(where, x.shape)
         n = x.shape[0]
-        L = x.shape[1] if x.ndim == 2 else 1
+        L = x.shape[-1] if x.ndim >= 2 else 1
         if validate:
             check_range(y, "y_true", 0.0, 1.0, what="targets", n_threads=nt, where=mask)
         sw, wsum, nnz = check_elementwise_weights(sample_weight, "sample_weight", x.shape)
+        if sw is not None and x.ndim > 2 and sw.ndim == 1:
+            # N-D: one weight per entry of the first axis, read through a broadcast view
+            sw = np.broadcast_to(sw.reshape((n,) + (1,) * (x.ndim - 1)), x.shape)
         pw = check_weights(pos_weight, "pos_weight", L, what="label")
 
         auto_max = isinstance(clip_max, str) and clip_max == "auto"
@@ -545,7 +674,7 @@ class BinaryFamily(LossFamily):
         sums = None
         if mask is None:
             # every element is a term weighing its sample weight: no pass needed
-            nterms = float(n * L)
+            nterms = float(x.size)
             sums = Sums(0.0, nterms, nterms, nterms) if sw is None else \
                 Sums(0.0, wsum, nnz, nterms)
         return Prepared(x, (y, args), nt, 0, sums)
@@ -622,19 +751,20 @@ class KLDivergenceFamily(LossFamily):
         check_bool(log_target, "log_target")
         _check_temperature(temperature, from_logits)
 
-    def check_label_shape(self, label_shape, pred_shape):
+    def check_label_shape(self, label_shape, pred_shape, axis=-1):
         if tuple(label_shape) != tuple(pred_shape):
             raise ValueError(
                 f"y_true: shape {tuple(label_shape)} does not match y_pred's "
                 f"{tuple(pred_shape)} (both hold a distribution over the classes per sample)")
 
-    def loss_shape(self, pred_shape):
-        return (pred_shape[0],)
+    def loss_shape(self, pred_shape, axis=-1):
+        return _without(pred_shape, axis % len(pred_shape))
 
     def class_axis_last(self, y_true, y_pred, axis):
-        """``(y_true, y_pred, moved)``: views with the class axis last (a transpose, never a
-        copy of ``y_pred``; dask arrays stay lazy), and whether they were transposed. Arrays
-        (NumPy or dask) are taken as they are, anything else through ``np.asarray``.
+        """``(y_true, y_pred, moved)`` for the Dask backend: 2-D views with the class axis last
+        (a transpose, dask arrays stay lazy), and whether they were transposed. Arrays (NumPy or
+        dask) are taken as they are, anything else through ``np.asarray``. (In memory,
+        :meth:`prepare` takes ``axis`` itself, for any number of dimensions.)
 
         Checks ``axis`` against ``y_pred``'s dimensions and the two shapes against each other
         in the caller's layout (so errors show the shapes as given).
@@ -646,8 +776,8 @@ class KLDivergenceFamily(LossFamily):
             raise TypeError(f"axis must be an int, got {axis!r}")
         if ndim > 2:
             raise ValueError(
-                f"y_pred: shape {tuple(y_pred.shape)}: N-D inputs (more than 2 dimensions) come "
-                "with a later version of kl_divergence; move the class axis last and reshape to "
+                f"y_pred: shape {tuple(y_pred.shape)}: N-D dask arrays (more than 2 dimensions) "
+                "are not supported by the Dask backend; move the class axis last and reshape to "
                 "(n_samples, n_classes)")
         if not -max(ndim, 1) <= axis < max(ndim, 1):
             raise ValueError(
@@ -659,30 +789,40 @@ class KLDivergenceFamily(LossFamily):
         return y_true, y_pred, False
 
     def prepare(self, y_true, y_pred, *, from_logits, sample_weight=None, log_target=False,
-                temperature=1.0, n_threads=None, validate=True, warn=True):
+                temperature=1.0, axis=-1, n_threads=None, validate=True, warn=True):
         from_logits = check_bool(from_logits, "from_logits")
         log_target = check_bool(log_target, "log_target")
         T = _check_temperature(temperature, from_logits)
         nt = effective_n_threads(n_threads)
 
-        x = as_float_array(y_pred, "y_pred", ndim=self.pred_ndim)
-        n, K = x.shape
+        x = as_float_array(y_pred, "y_pred")
+        x, ax = _class_last(x, axis)
+        pred_shape = x.shape if ax is None else np.moveaxis(x, -1, ax).shape
+        K = x.shape[-1]
+        sample_shape = x.shape[:-1]
+        n = math.prod(sample_shape)
         if K == 0:
-            raise ValueError("y_pred: needs at least one class (got shape (n, 0))")
+            raise ValueError(f"y_pred: needs at least one class (got shape {pred_shape})")
         y = as_float_array(y_true, "y_true")
-        self.check_label_shape(y.shape, x.shape)
+        self.check_label_shape(y.shape, pred_shape)
+        if ax is not None:
+            y = np.moveaxis(y, ax, -1)
         if validate:
             if log_target:
                 check_range(y, "y_true", -math.inf, 0.0, what="log-probabilities",
-                            n_threads=nt)
+                            n_threads=nt, class_axis=ax)
             else:
-                check_range(y, "y_true", 0.0, 1.0, what="probabilities", n_threads=nt)
-        sw = check_weights(sample_weight, "sample_weight", n)
+                check_range(y, "y_true", 0.0, 1.0, what="probabilities", n_threads=nt,
+                            class_axis=ax)
+        if ax is None:
+            sw = check_weights(sample_weight, "sample_weight", n)
+        else:
+            sw = _nd_sample_weight(sample_weight, sample_shape)
         nbad = 0
         if not from_logits and validate:
             tol = row_tolerance(0.0, x.dtype)
             nbad = check_range(x, "y_pred", 0.0, 1.0, what="probabilities", n_threads=nt,
-                               row_tol=tol)
+                               row_tol=tol, class_axis=ax)
             if nbad and warn:
                 warn_rows_off(nbad, n, tol, stacklevel=4)
 
@@ -699,7 +839,7 @@ class KLDivergenceFamily(LossFamily):
             args["log_target"] = True
         if T != 1.0:
             args["temperature"] = T
-        return Prepared(x, (y, args), nt, nbad, Sums(0.0, wsum, nnz, nterms))
+        return Prepared(x, (y, args), nt, nbad, Sums(0.0, wsum, nnz, nterms), ax)
 
     def run(self, prep, *, loss_out=None, grad_out=None, scale=1.0, **hessian):
         y, kw = prep.kernel_args
@@ -783,7 +923,20 @@ def loss(family, y_true, y_pred, *, from_logits, reduction="mean", return_grad=F
     x = prep.x
     loss_out = np.empty(family.loss_shape(x.shape), dtype=x.dtype) \
         if reduction == "none" else None
-    grad = _grad_out_array(grad_out, x.shape, x.dtype) if return_grad else None
+    grad = full = hess = None
+    if prep.axis is not None:
+        # outputs of y_pred's shape in y_pred's memory layout (where that is a permutation of
+        # a contiguous one), written by the kernel through the same moved view as y_pred
+        ax = prep.axis
+        if return_grad:
+            full = _grad_out_array(grad_out, np.moveaxis(x, -1, ax).shape, x.dtype) \
+                if grad_out is not None else np.empty_like(np.moveaxis(x, -1, ax), order="K")
+            grad = np.moveaxis(full, ax, -1)
+        if return_hess:
+            hess_full = np.empty_like(full)
+            hess = {"hess_out": np.moveaxis(hess_full, ax, -1)}
+    elif return_grad:
+        grad = _grad_out_array(grad_out, x.shape, x.dtype)
 
     scale = 1.0
     stats = None
@@ -791,13 +944,17 @@ def loss(family, y_true, y_pred, *, from_logits, reduction="mean", return_grad=F
         stats = family.denominators(prep)
         scale = reduce(reduction, stats)[1]
     if return_hess:
-        hess = family.diagonal_hessian_buffers(prep)
+        if hess is None:
+            hess = family.diagonal_hessian_buffers(prep)
         sums = family.run(prep, loss_out=loss_out, grad_out=grad, scale=scale, **hess)
     else:
         sums = family.run(prep, loss_out=loss_out, grad_out=grad, scale=scale)
     if stats is not None:
         sums = stats._replace(loss=sums.loss)
     value = loss_out if reduction == "none" else x.dtype.type(reduce(reduction, sums)[0])
+    if full is not None:
+        grad = full
     if return_hess:
-        return value, grad, next(iter(hess.values()))
+        h = next(iter(hess.values()))
+        return value, grad, (h if prep.axis is None else hess_full)
     return (value, grad) if return_grad else value

@@ -10,6 +10,15 @@
  * bit-identical for any n_threads. Inputs smaller than SK_PAR_MIN elements run serially (a
  * parallel region costs more than the work).
  *
+ * N-D inputs (the class axis moved last as a view, never copied): the sample axes are merged
+ * where their strides allow, and the row driver cuts each chunk at multiples of the innermost
+ * sample axis into segments, moving the base pointers of the per-element arrays (inputs and
+ * (n, K) outputs) to each segment's outer offset (sk_nd, sk_run_chunk). The kernels keep global
+ * row indices, so per-row arrays (labels, weights, per-sample losses) stay contiguous over the
+ * flattened samples; 2-D input is one segment, the kernel called exactly as before. Outputs of
+ * the input's shape are written through strided views (sk_store_Ts): for (N, C, H, W) along
+ * axis 1 the T-layout block is stored by straight copies, one per class.
+ *
  * Inside a chunk, rows are processed in blocks of R = cap / K rows (cap >= K elements, a few KB,
  * so a block stays in L1/L2): the block's logits are loaded once (widened to double, any strides,
  * float32 or float64), then a flat loop over all R*K elements does the expensive part (exp, log)
@@ -88,6 +97,28 @@ typedef struct {
     const uint8_t *p;
     int64_t s0, s1;
 } sk_mask;
+
+/* N-D inputs: the sample axes of an array whose class axis was moved last (a view), flattened in
+ * C order, with the adjacent axes whose strides allow it merged (as numpy's nditer does). What
+ * remains is an innermost sample axis of n_in rows (each array's row stride s0 in its view) and
+ * `nouter` outer axes. Row i = o * n_in + j lies at outer index o; the row driver cuts each
+ * chunk's rows at multiples of n_in into segments and, per segment, moves each registered
+ * pointer of the kernel's arguments by outer_offset(o) - o * n_in * s0 (bytes, per stride set),
+ * so the kernels keep global row indices (per-row arrays -- labels, weights, per-sample losses --
+ * stay contiguous over the flattened samples). nouter == 0 (2-D input, or sample axes that
+ * merge into one): one segment, the kernel called exactly as without this struct. */
+#define SK_ND_MAXDIM 32
+#define SK_ND_MAXSET 6
+#define SK_ND_MAXPTR 8
+typedef struct {
+    int64_t n_in;                               /* rows per run of the innermost sample axis */
+    int nouter, nsets, nptr;
+    int64_t shape[SK_ND_MAXDIM];                /* the outer sample axes, C order */
+    int64_t stride[SK_ND_MAXSET][SK_ND_MAXDIM]; /* their strides in bytes, per stride set */
+    int64_t s0[SK_ND_MAXSET];                   /* innermost sample stride in bytes, per set */
+    int64_t off[SK_ND_MAXPTR];                  /* byte offset of a pointer in the args struct */
+    int set[SK_ND_MAXPTR];                      /* the stride set of that pointer */
+} sk_nd;
 
 /* Partial results of one chunk. */
 typedef struct {
@@ -221,9 +252,14 @@ SK_INLINE int64_t sk_block_rows(int64_t K, int64_t cap)
 #define SK_LOAD_T_BODY(T)                                                                       \
     do {                                                                                        \
         const T *p = (const T *)v->p;                                                           \
-        if (s0 == 1) { /* Fortran order: rows are contiguous within a column */                 \
-            for (int64_t k = 0; k < K; k++)                                                     \
-                for (int64_t r = 0; r < nb; r++) dst[k * R + r] = (double)p[b0 + r + k * s1];   \
+        if (s0 == 1) { /* rows contiguous within a class (Fortran order; (N, C, H, W) along   \
+                        * axis 1): K streams far apart; the next block of each is prefetched */ \
+            for (int64_t k = 0; k < K; k++) {                                                   \
+                const T *pk = p + b0 + k * s1;                                                  \
+                for (int64_t r = 0; r < nb; r++) dst[k * R + r] = (double)pk[r];                \
+                for (int64_t o = 0; o < nb; o += 64 / (int64_t)sizeof(T))                       \
+                    __builtin_prefetch(pk + nb + o);                                            \
+            }                                                                                   \
         } else if (s1 == 1) { /* C order: 8-row tiles, each store one full vector */            \
             int64_t r = 0;                                                                      \
             for (; r + 8 <= nb; r += 8) {                                                       \
@@ -334,6 +370,40 @@ SK_INLINE void sk_store_T(void *out, int f32, int64_t b0, const double *restrict
 #undef SK_STORE_T_REST
 }
 
+/* OUT a block in T-layout (src[k * R + r]) to rows b0 .. b0+nb of an (n, K) output with element
+ * strides (os0, os1); (0, 0) means C-contiguous (os0 = K, os1 = 1: the tiled sk_store_T). With
+ * os0 == 1 (rows contiguous within a class: the gradient of an (N, C, H, W) input along axis 1)
+ * the T-layout is the output's own layout, and each class is one straight copy. */
+SK_INLINE void sk_store_Ts(void *out, int f32, int64_t b0, const double *restrict src, int64_t nb,
+                           int64_t K, int64_t R, int64_t os0, int64_t os1)
+{
+    if ((os0 == 0 && os1 == 0) || (os0 == K && os1 == 1)) {
+        sk_store_T(out, f32, b0, src, nb, K, R);
+        return;
+    }
+#define SK_STORE_TS(T)                                                                          \
+    do {                                                                                        \
+        T *q = (T *)out + b0 * os0;                                                             \
+        if (R == 1) {                                                                           \
+            for (int64_t k = 0; k < K; k++) q[k * os1] = (T)src[k];                             \
+        } else if (os0 == 1) {                                                                  \
+            for (int64_t k = 0; k < K; k++) {                                                   \
+                T *qk = q + k * os1;                                                            \
+                const double *sk = src + k * R;                                                 \
+                for (int64_t r = 0; r < nb; r++) qk[r] = (T)sk[r];                              \
+            }                                                                                   \
+        } else {                                                                                \
+            for (int64_t r = 0; r < nb; r++)                                                    \
+                for (int64_t k = 0; k < K; k++) q[r * os0 + k * os1] = (T)src[k * R + r];      \
+        }                                                                                       \
+    } while (0)
+    if (f32)
+        SK_STORE_TS(float);
+    else
+        SK_STORE_TS(double);
+#undef SK_STORE_TS
+}
+
 /* OUT s[r] = sum_k v[k, r] (T-layout), k ascending per row, compensated (fixed order).
  * IN/OUT c (nb): scratch for the compensation terms. R == 1: compensated 8-lane sum. */
 SK_INLINE void sk_rows_sum_T(const double *v, int64_t nb, int64_t K, int64_t R, double *s,
@@ -369,12 +439,38 @@ SK_INLINE void sk_rows_max_T(const double *d, int64_t nb, int64_t K, int64_t R, 
         amax[0] = a;
         return;
     }
-    for (int64_t r = 0; r < nb; r++) m[r] = d[r];
+    /* one pass: a strictly greater value moves both (the first argmax wins ties). Eight rows
+     * at a time in registers, the classes inner: the running max and argmax are never stored
+     * and reloaded per class (as a loop over rows inside a loop over classes does) */
+    int64_t r0 = 0;
+#if SK_HAVE_TILES
+    for (; r0 + 8 <= nb; r0 += 8) {
+        sk_v8d mm, v;
+        sk_v8i aa = {0, 0, 0, 0, 0, 0, 0, 0};
+        memcpy(&mm, d + r0, sizeof mm);
+        for (int64_t k = 1; k < K; k++) {
+            memcpy(&v, d + k * R + r0, sizeof v);
+            const sk_v8i gt = v > mm, kv = {k, k, k, k, k, k, k, k};
+            aa = (aa & ~gt) | (kv & gt);
+            mm = (sk_v8d)(((sk_v8i)mm & ~gt) | ((sk_v8i)v & gt));
+        }
+        memcpy(m + r0, &mm, sizeof mm);
+        memcpy(amax + r0, &aa, sizeof aa);
+    }
+#endif
+    for (int64_t r = r0; r < nb; r++) {
+        m[r] = d[r];
+        amax[r] = 0;
+    }
     for (int64_t k = 1; k < K; k++)
-        for (int64_t r = 0; r < nb; r++) m[r] = d[k * R + r] > m[r] ? d[k * R + r] : m[r];
-    for (int64_t r = 0; r < nb; r++) amax[r] = -1;
-    for (int64_t k = K - 1; k >= 0; k--) /* descending: the first argmax is written last */
-        for (int64_t r = 0; r < nb; r++) amax[r] = d[k * R + r] == m[r] ? k : amax[r];
+        for (int64_t r = r0; r < nb; r++) {
+            const double v = d[k * R + r];
+            const int gt = v > m[r];
+            amax[r] = gt ? k : amax[r];
+            m[r] = gt ? v : m[r];
+        }
+    /* a NaN first value is the max of its row (no value compares greater): no argmax */
+    for (int64_t r = 0; r < nb; r++) amax[r] = m[r] == m[r] ? amax[r] : -1;
 }
 
 /* The softmax stage shared by the categorical loss and skxent.special, for rows b0 .. b0+nb.
@@ -471,6 +567,8 @@ typedef struct {
     double gamma;           /* focal exponent; 0: plain cross-entropy */
     double grad_scale;      /* the reduction's factor: 1, 1 / sum(w), 1 / n_terms, ... */
     int weights_only;       /* only accumulate wsum / nnz / nterms (pre-pass for the gradient) */
+    int64_t os0, os1;       /* element strides of grad_out, proba_out, hess_out; 0, 0: C order */
+    const sk_nd *nd;        /* N-D geometry, or NULL (2-D) */
 } sk_cce_args;
 
 #define SK_CCE_ROW_ARRAYS 16 /* per-row workspace arrays of sk_cce_chunk */
@@ -512,7 +610,7 @@ SK_INLINE void sk_cce_proba(const sk_cce_args *a, int64_t b0, int64_t nb, int64_
     for (int64_t r = 0; r < nb; r++) tmp[r] = 1.0 / (1.0 + sp[r]);
     for (int64_t k = 0; k < K; k++)
         for (int64_t r = 0; r < nb; r++) g[k * R + r] = e[k * R + r] * tmp[r];
-    sk_store_T(a->proba_out, a->out_f32, b0, g, nb, K, R);
+    sk_store_Ts(a->proba_out, a->out_f32, b0, g, nb, K, R, a->os0, a->os1);
 }
 
 /* Paths off the plain cross-entropy's (focal, Hessian diagonal) are functions of their own,
@@ -535,7 +633,7 @@ SK_OUTLINE void sk_cce_hdiag(const sk_cce_args *a, int64_t b0, int64_t nb, int64
             const double spk = k == amax[r] ? sp[r] : (1.0 + sp[r]) - e[j];
             g[j] = cv[r] == 0.0 ? 0.0 : e[j] * spk * tmp[r];
         }
-    sk_store_T(a->hess_out, a->out_f32, b0, g, nb, K, R);
+    sk_store_Ts(a->hess_out, a->out_f32, b0, g, nb, K, R, a->os0, a->os1);
 }
 
 /* Focal loss from logits, rows b0 .. b0+nb (runs sk_softmax_stage and sk_cce_q).
@@ -604,7 +702,7 @@ SK_OUTLINE void sk_cce_focal_logits(const sk_cce_args *a, int64_t b0, int64_t nb
                 const double sk = k == amax[r] ? sp[r] : (1.0 + sp[r]) - e[j];
                 g[j] = coef[r] == 0.0 ? 0.0 : (Uk * e[j] - uv[j] * sk) * tmp[r];
             }
-        sk_store_T(a->grad_out, a->out_f32, b0, g, nb, K, R);
+        sk_store_Ts(a->grad_out, a->out_f32, b0, g, nb, K, R, a->os0, a->os1);
     }
     if (a->hess_out) {
         for (int64_t k = 0; k < K; k++)
@@ -638,7 +736,7 @@ SK_OUTLINE void sk_cce_focal_logits(const sk_cce_args *a, int64_t b0, int64_t nb
                 const double h = ej * spk * Uk - ej * (ej * Vk) + D; /* e^2 alone may underflow */
                 g[j] = coef[r] == 0.0 || ej == 0.0 ? 0.0 : h * tmp[r];
             }
-        sk_store_T(a->hess_out, a->out_f32, b0, g, nb, K, R);
+        sk_store_Ts(a->hess_out, a->out_f32, b0, g, nb, K, R, a->os0, a->os1);
     }
 }
 
@@ -675,7 +773,7 @@ SK_OUTLINE void sk_cce_focal_proba(const sk_cce_args *a, int64_t b0, int64_t nb,
                 const int inside = d[j] >= clo && d[j] <= chi;
                 g[j] = (coef[r] != 0.0 && q[j] > 0.0 && inside) ? -coef[r] * scale * wv[j] : 0.0;
             }
-        sk_store_T(a->grad_out, a->out_f32, b0, g, nb, K, R);
+        sk_store_Ts(a->grad_out, a->out_f32, b0, g, nb, K, R, a->os0, a->os1);
     }
 }
 
@@ -763,9 +861,13 @@ static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *w
             sk_cce_proba(a, b0, nb, K, R, e, sp, g, tmp);
             if (a->grad_out) {
                 for (int64_t r = 0; r < nb; r++) tmp[r] = coef[r] * scale / (1.0 + sp[r]);
+                /* the product always formed, then selected (written as a conditional, GCC
+                 * made masked loads of it, spilled to the stack) */
                 for (int64_t k = 0; k < K; k++)
-                    for (int64_t r = 0; r < nb; r++)
-                        g[k * R + r] = coef[r] == 0.0 ? 0.0 : e[k * R + r] * tmp[r];
+                    for (int64_t r = 0; r < nb; r++) {
+                        const double gk = e[k * R + r] * tmp[r];
+                        g[k * R + r] = coef[r] != 0.0 ? gk : 0.0;
+                    }
                 for (int64_t r = 0; r < nb; r++) {
                     if (coef[r] == 0.0) continue;
                     const int64_t t = tl[b0 + r];
@@ -773,7 +875,7 @@ static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *w
                     const double spt = t == amax[r] ? sp[r] : (1.0 + sp[r]) - e[t * R + r];
                     g[t * R + r] = -spt * tmp[r];
                 }
-                sk_store_T(a->grad_out, a->out_f32, b0, g, nb, K, R);
+                sk_store_Ts(a->grad_out, a->out_f32, b0, g, nb, K, R, a->os0, a->os1);
             }
         } else if (a->from_logits) {
             /* soft labels, or integer labels with smoothing */
@@ -817,7 +919,7 @@ static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *w
                     const int64_t j = ar * R + r;
                     g[j] = (Ca[r] * e[j] - q[j] * sp[r]) * tmp[r];
                 }
-                sk_store_T(a->grad_out, a->out_f32, b0, g, nb, K, R);
+                sk_store_Ts(a->grad_out, a->out_f32, b0, g, nb, K, R, a->os0, a->os1);
             }
         } else if (a->gamma != 0.0) {
             sk_cce_focal_proba(a, b0, nb, K, R, yb, d, q, coef, term, e, wv, g, la, tmp);
@@ -851,7 +953,7 @@ static void sk_cce_chunk(const sk_cce_args *a, int64_t r0, int64_t r1, double *w
                         g[j] = (coef[r] != 0.0 && q[j] > 0.0 && inside)
                                    ? -coef[r] * scale * q[j] / d[j] : 0.0;
                     }
-                sk_store_T(a->grad_out, a->out_f32, b0, g, nb, K, R);
+                sk_store_Ts(a->grad_out, a->out_f32, b0, g, nb, K, R, a->os0, a->os1);
             }
         }
         if (a->loss_out) sk_store(a->loss_out, a->out_f32, b0, term, nb);
@@ -919,10 +1021,60 @@ static int64_t sk_rows_per_chunk(int64_t K)
 typedef void (*sk_chunk_fn)(const void *args, int64_t r0, int64_t r1, double *ws, int64_t cap,
                             sk_acc *acc);
 
+#define SK_ARGS_MAX 512 /* bytes: every kernel's argument struct fits */
+
+/* Rows [r0, r1) of one chunk through fn. With an N-D geometry the rows are cut into segments
+ * at multiples of n_in, and fn runs on a copy of args whose registered pointers are moved to
+ * each segment's outer offset (see sk_nd); the segments' partial results are added in order,
+ * so the chunk's result is still a function of the chunk alone. */
+static void sk_run_chunk(sk_chunk_fn fn, const void *args, size_t asz, const sk_nd *nd,
+                         int64_t r0, int64_t r1, double *ws, int64_t cap, sk_acc *acc)
+{
+    if (!nd || nd->nouter == 0) {
+        fn(args, r0, r1, ws, cap, acc);
+        return;
+    }
+    union { unsigned char b[SK_ARGS_MAX]; double d; void *p; int64_t i; } copy;
+    memcpy(copy.b, args, asz);
+    const int64_t nin = nd->n_in;
+    double cs = 0.0, cw = 0.0;
+    memset(acc, 0, sizeof *acc);
+    for (int64_t s0 = r0; s0 < r1;) {
+        const int64_t o = s0 / nin;
+        const int64_t s1 = (o + 1) * nin < r1 ? (o + 1) * nin : r1;
+        int64_t delta[SK_ND_MAXSET];
+        for (int q = 0; q < nd->nsets; q++) delta[q] = -o * nin * nd->s0[q];
+        int64_t rem = o;
+        for (int d = nd->nouter - 1; d >= 0; d--) {
+            const int64_t idx = rem % nd->shape[d];
+            rem /= nd->shape[d];
+            for (int q = 0; q < nd->nsets; q++) delta[q] += idx * nd->stride[q][d];
+        }
+        for (int j = 0; j < nd->nptr; j++) {
+            uintptr_t base;
+            memcpy(&base, (const unsigned char *)args + nd->off[j], sizeof base);
+            if (base) base += (uintptr_t)delta[nd->set[j]]; /* modular: negative deltas too */
+            memcpy(copy.b + nd->off[j], &base, sizeof base);
+        }
+        sk_acc part;
+        memset(&part, 0, sizeof part);
+        fn(copy.b, s0, s1, ws, cap, &part);
+        sk_kahan_add(&acc->sum, &cs, part.sum);
+        sk_kahan_add(&acc->wsum, &cw, part.wsum);
+        acc->nnz += part.nnz;
+        acc->nterms += part.nterms;
+        s0 = s1;
+    }
+    acc->sum -= cs;
+    acc->wsum -= cw;
+}
+
 /* Runs fn over fixed chunks of rows and adds the chunks' partial results in chunk order.
- * ws_per_cap / ws_per_row: workspace doubles per unit of capacity and per block row. */
-static int sk_run_rows(sk_chunk_fn fn, const void *args, int64_t n, int64_t K, int64_t work,
-                       int n_threads, int64_t ws_per_cap, int64_t ws_per_row, sk_acc *total)
+ * ws_per_cap / ws_per_row: workspace doubles per unit of capacity and per block row.
+ * args: asz bytes; nd: its N-D geometry, or NULL. */
+static int sk_run_rows(sk_chunk_fn fn, const void *args, size_t asz, const sk_nd *nd, int64_t n,
+                       int64_t K, int64_t work, int n_threads, int64_t ws_per_cap,
+                       int64_t ws_per_row, sk_acc *total)
 {
     const int64_t Kc = K > 0 ? K : 1;
     const int64_t cap = Kc > SK_BLOCK ? Kc : SK_BLOCK;
@@ -932,6 +1084,9 @@ static int sk_run_rows(sk_chunk_fn fn, const void *args, int64_t n, int64_t K, i
     const int64_t wsn = ws_per_cap * cap + ws_per_row * R + 16;
     memset(total, 0, sizeof *total);
     if (nchunks == 0) return SK_OK;
+    if (asz > SK_ARGS_MAX || (nd && (nd->nsets > SK_ND_MAXSET || nd->nptr > SK_ND_MAXPTR ||
+                                     nd->nouter > SK_ND_MAXDIM || nd->n_in < 1)))
+        return SK_ENOMEM;
     sk_acc *part = (sk_acc *)calloc((size_t)nchunks, sizeof(sk_acc));
     if (!part) return SK_ENOMEM;
     int failed = 0;
@@ -954,7 +1109,7 @@ static int sk_run_rows(sk_chunk_fn fn, const void *args, int64_t n, int64_t K, i
         for (int64_t c = 0; c < nchunks; c++) {
             if (!ws) continue;
             const int64_t r0 = c * rpc, r1 = (r0 + rpc) < n ? (r0 + rpc) : n;
-            fn(args, r0, r1, ws, cap, &part[c]);
+            sk_run_chunk(fn, args, asz, nd, r0, r1, ws, cap, &part[c]);
         }
         sk_workspace_release(ws);
     }
@@ -982,7 +1137,8 @@ static int sk_cce(const sk_cce_args *a, int n_threads, sk_acc *out)
     const int gather_only = a->weights_only || (!a->from_logits && a->t && a->smooth == 0.0 &&
                                                 a->gamma == 0.0 && !a->grad_out);
     const int64_t work = gather_only ? a->n : a->n * a->K;
-    return sk_run_rows(sk_cce_chunk_fn, a, a->n, a->K, work, n_threads, SK_CCE_CAP_ARRAYS,
+    return sk_run_rows(sk_cce_chunk_fn, a, sizeof *a, a->nd, a->n, a->K, work, n_threads,
+                       SK_CCE_CAP_ARRAYS,
                        SK_CCE_ROW_ARRAYS, out);
 }
 
@@ -1113,6 +1269,7 @@ typedef struct {
     double grad_scale;
     int count;              /* accumulate wsum, nnz and nterms (a mask makes them data) */
     int weights_only;       /* only the counts: x and y are not read, nothing is written */
+    const sk_nd *nd;        /* N-D geometry (of x, y, sw, where), or NULL (2-D) */
 } sk_bce_args;
 
 /* The focal blocks of sk_bce_chunk, out of line (see SK_OUTLINE): from logits, the loss and
@@ -1340,7 +1497,8 @@ static void sk_bce_chunk_fn(const void *args, int64_t r0, int64_t r1, double *ws
 
 static int sk_bce(const sk_bce_args *a, int n_threads, sk_acc *out)
 {
-    return sk_run_rows(sk_bce_chunk_fn, a, a->n, a->L, a->n * a->L, n_threads, 8, 0, out);
+    return sk_run_rows(sk_bce_chunk_fn, a, sizeof *a, a->nd, a->n, a->L, a->n * a->L, n_threads,
+                       8, 0, out);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -1407,6 +1565,8 @@ typedef struct {
     void *curv_out;         /* OUT (n,) a_i = grad_scale sw_i S_i / T^2 (logits only), or NULL:
                              * the Hessian of sample i's term is a_i (diag(q) - q q^T) */
     double grad_scale;
+    int64_t os0, os1;       /* element strides of grad_out and proba_out; 0, 0: C order */
+    const sk_nd *nd;        /* N-D geometry, or NULL (2-D) */
 } sk_kl_args;
 
 #define SK_KL_ROW_ARRAYS 15 /* per-row workspace arrays of sk_kl_chunk */
@@ -1843,7 +2003,7 @@ static void sk_kl_chunk(const sk_kl_args *a, int64_t r0, int64_t r1, double *ws,
                 for (int64_t r = 0; r < nb; r++) tmp[r] = 1.0 / opv[r];
                 for (int64_t k = 0; k < K; k++)
                     for (int64_t r = 0; r < nb; r++) gb[k * R + r] = wyb[k * R + r] * tmp[r];
-                sk_store_T(a->proba_out, a->out_f32, b0, gb, nb, K, R);
+                sk_store_Ts(a->proba_out, a->out_f32, b0, gb, nb, K, R, a->os0, a->os1);
             }
             if (a->grad_out) {
                 for (int64_t r = 0; r < nb; r++) tmp[r] = coef[r] * scale / (T * opv[r]);
@@ -1857,7 +2017,7 @@ static void sk_kl_chunk(const sk_kl_args *a, int64_t r0, int64_t r1, double *ws,
                                                  : opv[r];
                         gb[j] = coef[r] == 0.0 ? 0.0 : (Sa[r] * g1[j] - y * C) * tmp[r];
                     }
-                sk_store_T(a->grad_out, a->out_f32, b0, gb, nb, K, R);
+                sk_store_Ts(a->grad_out, a->out_f32, b0, gb, nb, K, R, a->os0, a->os1);
             }
         } else {
             /* probabilities q as given: the near / far split of the section note */
@@ -1904,7 +2064,7 @@ static void sk_kl_chunk(const sk_kl_args *a, int64_t r0, int64_t r1, double *ws,
                         const double y = yb[j];
                         gb[j] = coef[r] == 0.0 ? 0.0 : (y > 0.0 ? -coef[r] * y / xb[j] : 0.0);
                     }
-                sk_store_T(a->grad_out, a->out_f32, b0, gb, nb, K, R);
+                sk_store_Ts(a->grad_out, a->out_f32, b0, gb, nb, K, R, a->os0, a->os1);
             }
         }
         if (a->loss_out) sk_store(a->loss_out, a->out_f32, b0, term, nb);
@@ -1921,7 +2081,7 @@ static void sk_kl_chunk_fn(const void *args, int64_t r0, int64_t r1, double *ws,
 
 static int sk_kl(const sk_kl_args *a, int n_threads, sk_acc *out)
 {
-    return sk_run_rows(sk_kl_chunk_fn, a, a->n, a->K, a->n * a->K, n_threads, 8,
+    return sk_run_rows(sk_kl_chunk_fn, a, sizeof *a, a->nd, a->n, a->K, a->n * a->K, n_threads, 8,
                        SK_KL_ROW_ARRAYS, out);
 }
 
@@ -1937,7 +2097,9 @@ typedef struct {
     sk_view x;      /* IN (n, K) */
     int mode;       /* SK_LSE, SK_LOG_SOFTMAX or SK_SOFTMAX */
     int out_f32;
-    void *out;      /* OUT (n,) for SK_LSE, else (n, K) C-contiguous */
+    void *out;      /* OUT (n,) for SK_LSE, else (n, K) with element strides os0, os1 */
+    int64_t os0, os1; /* 0, 0: C order */
+    const sk_nd *nd;  /* N-D geometry, or NULL (2-D) */
 } sk_rows_args;
 
 /* logsumexp of a row whose max is +-inf: -inf rows (all masked) give -inf, +inf rows give +inf,
@@ -1976,12 +2138,12 @@ static void sk_rows_chunk(const sk_rows_args *a, int64_t r0, int64_t r1, double 
                     const double dk = sk_two_diff(d[k * R + r], m[r], &l);
                     o[k * R + r] = (dk - L[r]) + l;
                 }
-            sk_store_T(a->out, a->out_f32, b0, o, nb, K, R);
+            sk_store_Ts(a->out, a->out_f32, b0, o, nb, K, R, a->os0, a->os1);
         } else {
             for (int64_t r = 0; r < nb; r++) m[r] = 1.0 / (1.0 + sp[r]);
             for (int64_t k = 0; k < K; k++)
                 for (int64_t r = 0; r < nb; r++) o[k * R + r] = e[k * R + r] * m[r];
-            sk_store_T(a->out, a->out_f32, b0, o, nb, K, R);
+            sk_store_Ts(a->out, a->out_f32, b0, o, nb, K, R, a->os0, a->os1);
         }
     }
 }
@@ -1995,7 +2157,8 @@ static void sk_rows_chunk_fn(const void *args, int64_t r0, int64_t r1, double *w
 static int sk_rows(const sk_rows_args *a, int n_threads)
 {
     sk_acc unused;
-    return sk_run_rows(sk_rows_chunk_fn, a, a->n, a->K, a->n * a->K, n_threads, 4, 4, &unused);
+    return sk_run_rows(sk_rows_chunk_fn, a, sizeof *a, a->nd, a->n, a->K, a->n * a->K, n_threads,
+                       4, 4, &unused);
 }
 
 /* Elementwise sigmoid / log-sigmoid over a contiguous array viewed as (n, 1) rows of width W. */
@@ -2049,7 +2212,8 @@ static int sk_elem(const sk_elem_args *a, int n_threads)
 {
     sk_acc unused;
     /* rows of one element: chunks of SK_CHUNK_ELEMS elements, blocks of SK_BLOCK */
-    return sk_run_rows(sk_elem_chunk_fn, a, a->n, 1, a->n, n_threads, 2, 0, &unused);
+    return sk_run_rows(sk_elem_chunk_fn, a, sizeof *a, NULL, a->n, 1, a->n, n_threads, 2, 0,
+                       &unused);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -2065,6 +2229,7 @@ typedef struct {
                            * all; no row sums with a mask) */
     int64_t *first_bad;   /* OUT per chunk: first flat index (row-major) out of range or NaN */
     int64_t rpc;
+    const sk_nd *nd;      /* N-D geometry (of x and where), or NULL (2-D) */
 } sk_scan_args;
 
 SK_TARGET_CLONES
@@ -2125,7 +2290,8 @@ static void sk_scan_chunk(const sk_scan_args *a, int64_t r0, int64_t r1, double 
             for (int64_t r = 0; r < nb; r++) nbad_rows += fabs(rs[r] - 1.0) > a->row_tol;
         }
     }
-    a->first_bad[r0 / a->rpc] = first;
+    /* N-D: a chunk's segments arrive in row order; the first offender found wins */
+    if (first >= 0 && a->first_bad[r0 / a->rpc] < 0) a->first_bad[r0 / a->rpc] = first;
     acc->sum = nbad_rows;
 }
 
@@ -2146,10 +2312,12 @@ static int sk_scan(sk_scan_args *a, int n_threads, int64_t *first, double *nbad_
     if (nchunks == 0) return SK_OK;
     a->first_bad = (int64_t *)malloc((size_t)nchunks * sizeof(int64_t));
     if (!a->first_bad) return SK_ENOMEM;
+    for (int64_t c = 0; c < nchunks; c++) a->first_bad[c] = -1;
     sk_acc tot;
     /* workspace: the block (cap) and the row sums with their compensations (cap + 2 R: for
      * K = 1 a block has R = cap rows) */
-    int rc = sk_run_rows(sk_scan_chunk_fn, a, a->n, a->K, a->n * a->K, n_threads, 2, 2, &tot);
+    int rc = sk_run_rows(sk_scan_chunk_fn, a, sizeof *a, a->nd, a->n, a->K, a->n * a->K,
+                         n_threads, 2, 2, &tot);
     if (rc == SK_OK) {
         for (int64_t c = 0; c < nchunks; c++)
             if (a->first_bad[c] >= 0) { *first = a->first_bad[c]; break; }

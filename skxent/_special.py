@@ -8,8 +8,11 @@ modules (the metrics' computations) use them without importing a public module.
 ``logsumexp``, ``log_softmax`` and ``softmax`` share the kernels' softmax stage (max subtraction
 with an error-free difference, vectorised exp, ``log1p`` of the non-argmax mass), so they are
 within a few ulps of an exact reference and consistent with skxent.losses to the last bit. They
-work along the last axis of a 2-D array; a 1-D array is one row (``logsumexp`` then returns a
-scalar). ``sigmoid`` and ``log_sigmoid`` are elementwise on any shape and never form ``1 - p``.
+work along ``axis`` (default the last); a 1-D array is one row (``logsumexp`` then returns a
+scalar); any other number of dimensions runs along ``axis`` (moved last as a view, never
+copied: the kernels read strided memory, and results of ``a``'s shape are allocated in ``a``'s
+layout and written through the same view). ``sigmoid`` and ``log_sigmoid`` are elementwise on
+any shape and never form ``1 - p``.
 
 The gradient of softmax cross-entropy with respect to soft labels (TensorFlow's ``_v2``
 behaviour) is ``-log_softmax(logits)``.
@@ -19,7 +22,7 @@ import numpy as np
 
 from . import _core
 from ._config import effective_n_threads
-from ._validation import as_float_array
+from ._validation import as_float_array, check_axis
 
 __all__ = ["logsumexp", "log_softmax", "softmax", "log_sigmoid", "sigmoid"]
 
@@ -27,8 +30,12 @@ _LSE, _LOG_SOFTMAX, _SOFTMAX = 0, 1, 2
 _SIGMOID, _LOG_SIGMOID = 0, 1
 
 
-def _rows(a, mode, n_threads):
-    x = as_float_array(a, "a", ndim=(1, 2))
+def _rows(a, mode, n_threads, axis=-1):
+    x = as_float_array(a, "a")
+    if x.ndim == 0:
+        raise ValueError("a: expected an array of at least 1 dimension, got a scalar")
+    if not (x.ndim <= 2 and (axis == -1 or axis == x.ndim - 1) and axis.__class__ is int):
+        return _rows_nd(x, mode, n_threads, check_axis(axis, x.ndim, x.shape, "a"))
     nt = effective_n_threads(n_threads)
     x2 = x[np.newaxis, :] if x.ndim == 1 else x
     n, K = x2.shape
@@ -45,31 +52,55 @@ def _rows(a, mode, n_threads):
     return out
 
 
-def logsumexp(a, *, n_threads=None):
-    """``log(sum(exp(a)))`` along the last axis.
+def _rows_nd(x, mode, n_threads, ax):
+    """Along axis ``ax`` of any array: the axis moved last as a view (never a copy); the
+    result of ``x``'s shape is allocated in ``x``'s memory layout and written through the same
+    moved view, so an ``(N, C, H, W)`` softmax along ``axis=1`` stores straight copies."""
+    nt = effective_n_threads(n_threads)
+    xm = np.moveaxis(x, ax, -1)
+    K = xm.shape[-1]
+    if mode == _LSE:
+        out = np.full(xm.shape[:-1], -np.inf, dtype=x.dtype) if K == 0 else \
+            np.empty(xm.shape[:-1], dtype=x.dtype)
+        if K and out.size:
+            _core.rows(xm, mode, out, nt)
+        return out if out.ndim else out[()]
+    full = np.empty_like(x, order="K")
+    if K and full.size:
+        _core.rows(xm, mode, np.moveaxis(full, ax, -1), nt)
+    return full
+
+
+def logsumexp(a, axis=-1, *, n_threads=None):
+    """``log(sum(exp(a)))`` along ``axis``.
 
     Computed without overflow for any finite input (the row maximum is taken out with an
     error-free difference) and within a few ulps of an exact reference.
 
     Parameters
     ----------
-    a : array-like of shape (n,) or (n_rows, n)
+    a : array-like of any shape (at least 1-D)
         Real numbers; float32 and float64 keep their dtype, other real dtypes become float64.
+    axis : int, default=-1
+        The axis the function runs along (the classes); every other position is a row.
+        PyTorch's ``(N, C, H, W)`` layout is ``axis=1``. Any number of dimensions, any axis and
+        any strides: ``a`` is read in place, never copied.
     n_threads : int >= 1 or None, default=None
         OpenMP threads; None uses OpenMP's default. The result does not depend on it.
 
     Returns
     -------
-    lse : scalar or ndarray of shape (n_rows,)
-        A scalar for 1-D input, one value per row for 2-D input; dtype of ``a`` (float32 or
+    lse : scalar or ndarray of ``a``'s shape without ``axis``
+        A scalar for 1-D input, one value per row otherwise; dtype of ``a`` (float32 or
         float64). Rows of all ``-inf`` give ``-inf``; a NaN anywhere in a row gives NaN.
 
     Raises
     ------
     ValueError
-        If ``a`` is not 1-D or 2-D, or ``n_threads`` is below 1.
+        If ``a`` is a scalar, ``axis`` is out of range, or ``n_threads`` is below 1.
     TypeError
-        If ``a`` is not real (complex, strings, objects), or ``n_threads`` is not an int.
+        If ``a`` is not real (complex, strings, objects), or ``axis`` or ``n_threads`` is not
+        an int.
 
     See Also
     --------
@@ -84,34 +115,41 @@ def logsumexp(a, *, n_threads=None):
     1000.6931471806
     >>> logsumexp(np.array([[0.0, 0.0], [1.0, -np.inf]]))
     array([0.69314718, 1.        ])
+    >>> logsumexp(np.array([[0.0, 0.0], [1.0, -np.inf]]), axis=0)
+    array([1.31326169, 0.        ])
     """
-    return _rows(a, _LSE, n_threads)
+    return _rows(a, _LSE, n_threads, axis)
 
 
-def log_softmax(a, *, n_threads=None):
-    """``a - logsumexp(a)`` along the last axis, shape and dtype of ``a``.
+def log_softmax(a, axis=-1, *, n_threads=None):
+    """``a - logsumexp(a, axis)`` along ``axis``, shape and dtype of ``a``.
 
     The largest entry's value is ``-log1p(sum of the others' exp)``, accurate even when it is
     far below 1e-16 in magnitude (``a - logsumexp(a)`` rounds it to 0).
 
     Parameters
     ----------
-    a : array-like of shape (n,) or (n_rows, n)
+    a : array-like of any shape (at least 1-D)
         Logits; float32 and float64 keep their dtype, other real dtypes become float64.
+    axis : int, default=-1
+        The axis the function runs along (the classes); every other position is a row.
+        PyTorch's ``(N, C, H, W)`` layout is ``axis=1``. Any number of dimensions, any axis and
+        any strides: ``a`` is read in place, never copied.
     n_threads : int >= 1 or None, default=None
         OpenMP threads; None uses OpenMP's default. The result does not depend on it.
 
     Returns
     -------
     log_p : ndarray of the shape of ``a``
-        Log-probabilities, dtype of ``a``. A ``-inf`` entry stays ``-inf`` (probability 0).
+        Log-probabilities, dtype of ``a`` (in ``a``'s memory layout when that is a permutation
+        of a contiguous one). A ``-inf`` entry stays ``-inf`` (probability 0).
 
     Raises
     ------
     ValueError
-        If ``a`` is not 1-D or 2-D, or ``n_threads`` is below 1.
+        If ``a`` is a scalar, ``axis`` is out of range, or ``n_threads`` is below 1.
     TypeError
-        If ``a`` is not real, or ``n_threads`` is not an int.
+        If ``a`` is not real, or ``axis`` or ``n_threads`` is not an int.
 
     See Also
     --------
@@ -126,32 +164,37 @@ def log_softmax(a, *, n_threads=None):
     >>> log_softmax(np.array([40.0, 0.0]))  # the first value is -exp(-40), not 0
     array([-4.24835426e-18, -4.00000000e+01])
     """
-    return _rows(a, _LOG_SOFTMAX, n_threads)
+    return _rows(a, _LOG_SOFTMAX, n_threads, axis)
 
 
-def softmax(a, *, n_threads=None):
-    """``exp(a - logsumexp(a))`` along the last axis, shape and dtype of ``a``.
+def softmax(a, axis=-1, *, n_threads=None):
+    """``exp(a - logsumexp(a, axis))`` along ``axis``, shape and dtype of ``a``.
 
     ``-inf`` entries give probability exactly 0.
 
     Parameters
     ----------
-    a : array-like of shape (n,) or (n_rows, n)
+    a : array-like of any shape (at least 1-D)
         Logits; float32 and float64 keep their dtype, other real dtypes become float64.
+    axis : int, default=-1
+        The axis the function runs along (the classes); every other position is a row.
+        PyTorch's ``(N, C, H, W)`` layout is ``axis=1``. Any number of dimensions, any axis and
+        any strides: ``a`` is read in place, never copied.
     n_threads : int >= 1 or None, default=None
         OpenMP threads; None uses OpenMP's default. The result does not depend on it.
 
     Returns
     -------
     p : ndarray of the shape of ``a``
-        Probabilities (each row sums to 1 up to rounding), dtype of ``a``.
+        Probabilities (each row sums to 1 along ``axis`` up to rounding), dtype of ``a`` (in
+        ``a``'s memory layout when that is a permutation of a contiguous one).
 
     Raises
     ------
     ValueError
-        If ``a`` is not 1-D or 2-D, or ``n_threads`` is below 1.
+        If ``a`` is a scalar, ``axis`` is out of range, or ``n_threads`` is below 1.
     TypeError
-        If ``a`` is not real, or ``n_threads`` is not an int.
+        If ``a`` is not real, or ``axis`` or ``n_threads`` is not an int.
 
     See Also
     --------
@@ -166,8 +209,11 @@ def softmax(a, *, n_threads=None):
     array([0.25, 0.75])
     >>> softmax(np.array([[1.0, -np.inf]]))  # a -inf logit is a masked class
     array([[1., 0.]])
+    >>> x = np.zeros((2, 4, 3, 3))  # (N, C, H, W): the classes along axis 1
+    >>> softmax(x, axis=1)[0, :, 0, 0]
+    array([0.25, 0.25, 0.25, 0.25])
     """
-    return _rows(a, _SOFTMAX, n_threads)
+    return _rows(a, _SOFTMAX, n_threads, axis)
 
 
 def _elementwise(x, mode, n_threads):

@@ -14,10 +14,13 @@ One place for the API's conventions (``docs/api_reference.md`` in the repository
   they skip the masked positions, read through the mask's (possibly broadcast) strides.
 * options that broadcast to ``y_pred`` (``where``, a per-element ``sample_weight``) are checked
   on the array as given and returned as ``np.broadcast_to`` views: never materialised.
+* N-D inputs: the class axis is moved last as a view (``np.moveaxis``), never copied; the scans
+  read such views in place and report positions in the caller's layout (``class_axis``).
 """
 
 import math
 import numbers
+import re
 
 import numpy as np
 
@@ -102,14 +105,30 @@ def _describe_position(flat, shape):
     return f"position {tuple(int(i) for i in np.unravel_index(flat, shape))}"
 
 
-def check_range(arr, name, lo, hi, *, what="values", n_threads=1, row_tol=0.0, where=None):
+def check_axis(axis, ndim, shape, name="y_pred"):
+    """The class axis ``axis`` (an int in ``[-ndim, ndim)``) of an ``ndim``-D array, as a
+    non-negative int; the errors name ``axis`` and the array's shape."""
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"axis must be an int, got {axis!r}")
+    if not -max(ndim, 1) <= axis < max(ndim, 1):
+        raise ValueError(
+            f"axis {axis} is out of range for a {ndim}-D {name} (shape {tuple(shape)})")
+    return int(axis) % max(ndim, 1)
+
+
+def check_range(arr, name, lo, hi, *, what="values", n_threads=1, row_tol=0.0, where=None,
+                class_axis=None):
     """Raise ValueError at the first value outside [lo, hi] or NaN; return rows off by row_tol.
 
     Parameters
     ----------
-    arr : ndarray (n,) or (n, K), float32/float64, any strides.
+    arr : ndarray (n,), (n, K) or N-D (rows: the leading axes, in C order), float32/float64,
+        any strides.
     where : bool ndarray of ``arr``'s shape (any strides: a broadcast view) or None
         Only the positions where it is True are checked (no row sums then).
+    class_axis : int or None
+        ``arr`` is the caller's array with this axis moved last (a view): positions in the
+        messages are given in the caller's layout.
     """
     if arr.size == 0:
         return 0
@@ -119,13 +138,17 @@ def check_range(arr, name, lo, hi, *, what="values", n_threads=1, row_tol=0.0, w
         idx = np.unravel_index(first, shape)
         v = arr[idx].item()
         pos = _describe_position(first, shape)
+        if class_axis is not None:
+            orig = list(int(i) for i in idx[:-1])
+            orig.insert(class_axis, int(idx[-1]))
+            pos = f"position {tuple(orig)}"
         if v != v:
             raise ValueError(f"{name}: NaN at {pos}; {what} must be in [{lo:g}, {hi:g}]")
         raise ValueError(f"{name}: value {v!r} at {pos} is outside [{lo:g}, {hi:g}] ({what})")
     return nbad_rows
 
 
-def check_int_labels(y, n_classes, name="y_true", ignore_index=None):
+def check_int_labels(y, n_classes, name="y_true", ignore_index=None, shape=None):
     """Validate sparse class labels; return them as a contiguous int64 array.
 
     Parameters
@@ -134,7 +157,24 @@ def check_int_labels(y, n_classes, name="y_true", ignore_index=None):
     n_classes : int
     ignore_index : int or None
         This value is allowed (even outside [0, n_classes)).
+    shape : tuple or None
+        ``y`` is an N-D label array of this shape flattened in C order: positions in the
+        messages are given as indices of that shape.
     """
+    try:
+        return _check_int_labels(y, n_classes, name, ignore_index)
+    except ValueError as exc:
+        if shape is None or len(shape) <= 1:
+            raise
+        msg = str(exc)
+        m = re.search(r"at position (\d+)", msg)
+        if m is None:
+            raise
+        pos = tuple(int(i) for i in np.unravel_index(int(m.group(1)), shape))
+        raise ValueError(msg.replace(m.group(0), f"at position {pos}")) from None
+
+
+def _check_int_labels(y, n_classes, name, ignore_index):
     kind = y.dtype.kind
     if kind == "b":
         y = y.astype(np.int64)

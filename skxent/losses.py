@@ -20,8 +20,14 @@ The conventions (``docs/api_reference.md`` in the repository):
 * ``"mean"`` = sum(t) / sum(w) (PyTorch), ``"sum_over_batch_size"`` = sum(t) / number of terms
   (Keras), ``"sum_by_nonzero_weights"`` = sum(t) / count_nonzero(w) (TensorFlow's tf.losses);
 * a zero denominator (empty input, all weights 0, every sample ignored) gives loss 0 and a
-  gradient of exactly 0 (TensorFlow's ``divide_no_nan``; PyTorch gives NaN for "mean").
+  gradient of exactly 0 (TensorFlow's ``divide_no_nan``; PyTorch gives NaN for "mean");
+* N-D inputs: the class axis is ``axis`` (PyTorch's ``(N, C, d1, ...)`` is ``axis=1``) and every
+  other position is a sample for the reductions; ``y_pred`` is never copied (the class axis is
+  moved last as a view, the kernels read strided memory), and outputs of ``y_pred``'s shape come
+  back in its shape and memory layout.
 """
+
+import numbers
 
 import numpy as np
 
@@ -52,18 +58,20 @@ def binary_cross_entropy(y_true, y_pred, *, from_logits, sample_weight=None, pos
 
     Parameters
     ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, n_labels)
+    y_true : array-like of shape (n_samples,), (n_samples, n_labels) or any N-D shape
         Targets in [0, 1]: hard 0/1 or soft; bool and int accepted. Entries where ``where`` is
         False are not read (NaN there marks a missing label).
     y_pred : array-like of the same shape
         Logits (``from_logits=True``) or probabilities in [0, 1] (``from_logits=False``).
+        Elementwise for any number of dimensions (read in place, any strides); the last axis
+        is the labels' (``pos_weight``).
     from_logits : bool
         Required: say which of the two ``y_pred`` holds.
     sample_weight : array-like, default=None
-        Non-negative. Shape (n_samples,): one weight per sample, broadcast over labels; any
-        other shape broadcastable to ``y_pred.shape`` with NumPy's rules: (n_samples, n_labels)
-        one weight per element (PyTorch's ``weight=``), (1, n_labels) one per label. Broadcasts
-        are read in place, never materialised.
+        Non-negative. 1-D (n_samples,): one weight per entry of the first axis, broadcast over
+        the other axes; any other shape broadcastable to ``y_pred.shape`` with NumPy's rules:
+        (n_samples, n_labels) one weight per element (PyTorch's ``weight=``), (1, n_labels) one
+        per label. Broadcasts are read in place, never materialised.
     pos_weight : float or array-like of shape (n_labels,), default=None
         Multiplies the positive term (TensorFlow's weighted_cross_entropy_with_logits, PyTorch's
         BCEWithLogitsLoss pos_weight; focal loss's alpha is ``alpha / (1 - alpha)`` here times
@@ -138,7 +146,7 @@ def binary_cross_entropy(y_true, y_pred, *, from_logits, sample_weight=None, pos
 
 def categorical_cross_entropy(y_true, y_pred, *, from_logits, sample_weight=None,
                               class_weight=None, label_smoothing=0.0, focal_gamma=0.0,
-                              ignore_index=None, eps="auto", reduction="mean",
+                              ignore_index=None, axis=-1, eps="auto", reduction="mean",
                               return_grad=False, return_hess=False, n_threads=None):
     """Cross-entropy of mutually exclusive classes: the softmax family.
 
@@ -147,16 +155,20 @@ def categorical_cross_entropy(y_true, y_pred, *, from_logits, sample_weight=None
 
     Parameters
     ----------
-    y_true : array-like of shape (n_samples,) or (n_samples, n_classes)
-        Integer class indices in ``[0, n_classes)`` (integral floats accepted), or a matrix of
-        class probabilities (one-hot or soft, values in [0, 1]). Rows of soft labels need not
-        sum to 1: the gradient is then exactly ``(sum_k y_k) p - y`` (plain cross-entropy).
-    y_pred : array-like of shape (n_samples, n_classes)
+    y_true : array-like of y_pred's shape without the class axis, or of y_pred's shape
+        Integer class indices in ``[0, n_classes)`` (integral floats accepted; ``(n_samples,)``
+        in 2-D), or class probabilities of ``y_pred``'s shape (one-hot or soft, values in
+        [0, 1]). Soft labels need not sum to 1 along ``axis``: the gradient is then exactly
+        ``(sum_k y_k) p - y`` (plain cross-entropy).
+    y_pred : array-like of shape (n_samples, n_classes), or N-D with the classes along ``axis``
         Logits (``from_logits=True``) or probabilities (``from_logits=False``, clipped to
-        ``[eps, 1]``; rows that do not sum to 1 within ``sqrt(eps)`` give a UserWarning).
+        ``[eps, 1]``; rows that do not sum to 1 within ``sqrt(eps)`` give a UserWarning). Read
+        in place for any axis and strides: never copied.
     from_logits : bool
         Required.
-    sample_weight : array-like of shape (n_samples,), default=None
+    sample_weight : array-like, default=None
+        Non-negative: ``y_pred``'s shape without the class axis (one weight per sample), or
+        (n_samples,) -- the first of those axes -- broadcast over the other non-class axes.
     class_weight : array-like of shape (n_classes,), default=None
         A sample of class k is weighted by ``class_weight[k]``; with soft labels
         ``loss_i = -sum_k class_weight[k] y_ik log p_ik``. ``"mean"`` divides by
@@ -171,24 +183,42 @@ def categorical_cross_entropy(y_true, y_pred, *, from_logits, sample_weight=None
     ignore_index : int, default=None
         Samples with this integer label contribute nothing (loss 0, gradient 0) and are left
         out of every denominator. Integer labels only.
+    axis : int, default=-1
+        The class axis. Every position other than it is a sample for the reductions (PyTorch's
+        and Keras's convention): PyTorch's
+        ``F.cross_entropy(logits (N, C, H, W), labels (N, H, W))`` is
+        ``categorical_cross_entropy(labels, logits, from_logits=True, axis=1)``. Every option
+        works along any axis.
     eps : "auto" or float, default="auto"
         Probability clipping (``from_logits=False`` only); "auto" = ``np.finfo(dtype).eps``.
     reduction : {"mean", "sum", "none", "sum_over_batch_size", "sum_by_nonzero_weights"}
-        ``"none"`` returns the weighted per-sample losses, shape (n_samples,).
+        ``"none"`` returns the weighted per-sample losses, ``y_pred``'s shape without the
+        class axis ((n_samples,) in 2-D).
     return_grad : bool, default=False
-        Also return the derivative of the returned loss w.r.t. ``y_pred``, (n_samples, n_classes).
+        Also return the derivative of the returned loss w.r.t. ``y_pred``, of its shape.
     return_hess : bool, default=False
         Also return the gradient and the diagonal of each sample's K x K Hessian of the returned
-        loss with respect to its logits, (n_samples, n_classes) (``from_logits=True`` only; plain
+        loss with respect to its logits, of ``y_pred``'s shape (``from_logits=True`` only; plain
         cross-entropy: ``a_i p_ik (1 - p_ik)``, ``a_i`` the sample's label mass times its
         weights): the ``(grad, hess)`` pair of an XGBoost or LightGBM custom objective.
     n_threads : int >= 1 or None
 
     Returns
     -------
-    loss : float32/float64 scalar, or ndarray of shape (n_samples,) for ``reduction="none"``
-    grad : ndarray of shape (n_samples, n_classes) (with ``return_grad`` or ``return_hess``)
-    hess : ndarray of shape (n_samples, n_classes) (with ``return_hess``)
+    loss : float32/float64 scalar, or ndarray of y_pred's shape without the class axis for
+        ``reduction="none"``
+    grad : ndarray of y_pred's shape and dtype, in its memory layout where that is a
+        permutation of a contiguous one (with ``return_grad`` or ``return_hess``)
+    hess : ndarray of y_pred's shape (with ``return_hess``)
+
+    Raises
+    ------
+    ValueError
+        Bad input as the API reference lists it (each message names the argument), including
+        ``axis`` out of range, ``y_true`` of neither accepted shape, a ``sample_weight`` of
+        neither accepted shape.
+    TypeError
+        Non-boolean flags, a non-integer ``axis``, non-numeric data.
 
     See Also
     --------
@@ -219,13 +249,46 @@ def categorical_cross_entropy(y_true, y_pred, *, from_logits, sample_weight=None
     >>> loss = categorical_cross_entropy(np.array([0, -1]), z, from_logits=True, ignore_index=-1)
     >>> loss.dtype, round(float(loss), 6)  # float32 in, float32 out; log(3)
     (dtype('float32'), 1.098612)
+
+    N-D logits with the classes along axis 1 (PyTorch's layout), one label per pixel:
+
+    >>> z4 = np.zeros((2, 3, 4, 4))                  # (N, C, H, W)
+    >>> t3 = np.zeros((2, 4, 4), dtype=np.int64)     # (N, H, W)
+    >>> loss, grad = categorical_cross_entropy(t3, z4, from_logits=True, axis=1,
+    ...                                        return_grad=True)
+    >>> round(float(loss), 6), grad.shape
+    (1.098612, (2, 3, 4, 4))
     """
     backend = _backends.for_arrays(y_true, y_pred, sample_weight)
+    if axis != -1 or axis.__class__ is not int:
+        # (the default axis is not passed on: a keyword is a real share of a small call)
+        if backend is not _backends.IN_MEMORY:
+            _dask_class_axis_last(y_pred, axis)
+        else:
+            return backend.loss(
+                CATEGORICAL, y_true, y_pred, from_logits=from_logits,
+                sample_weight=sample_weight, class_weight=class_weight,
+                label_smoothing=label_smoothing, focal_gamma=focal_gamma,
+                ignore_index=ignore_index, axis=axis, eps=eps, reduction=reduction,
+                return_grad=return_grad, return_hess=return_hess, n_threads=n_threads)
     return backend.loss(CATEGORICAL, y_true, y_pred, from_logits=from_logits,
                         sample_weight=sample_weight, class_weight=class_weight,
                         label_smoothing=label_smoothing, focal_gamma=focal_gamma,
                         ignore_index=ignore_index, eps=eps, reduction=reduction,
                         return_grad=return_grad, return_hess=return_hess, n_threads=n_threads)
+
+
+def _dask_class_axis_last(y_pred, axis):
+    """The Dask backend takes 2-D arrays with the classes along the last axis."""
+    ndim = getattr(y_pred, "ndim", 2)
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"axis must be an int, got {axis!r}")
+    if ndim == 2 and axis in (-1, 1):
+        return
+    raise ValueError(
+        f"axis={axis}: the Dask backend takes 2-D y_pred with the classes along the last axis "
+        f"(got a {ndim}-D y_pred); move the class axis last and reshape to "
+        "(n_samples, n_classes)")
 
 
 def kl_divergence(y_true, y_pred, *, from_logits, log_target=False, temperature=1.0,
@@ -251,11 +314,11 @@ def kl_divergence(y_true, y_pred, *, from_logits, log_target=False, temperature=
 
     Parameters
     ----------
-    y_true : array-like of shape (n_samples, n_classes)
+    y_true : array-like of y_pred's shape
         The target distributions along ``axis``: probabilities in [0, 1]
         (``log_target=False``; rows need not sum to 1 exactly: the definition above is used
         as it stands), or log-probabilities in [-inf, 0] (``log_target=True``).
-    y_pred : array-like of shape (n_samples, n_classes)
+    y_pred : array-like of shape (n_samples, n_classes), or N-D with the classes along ``axis``
         Logits (``from_logits=True``) or probabilities in [0, 1] (``from_logits=False``; not
         renormalised: rows that do not sum to 1 within ``sqrt(eps)`` give a UserWarning, and a
         zero probability where ``y_true`` has mass gives an infinite divergence).
@@ -265,17 +328,19 @@ def kl_divergence(y_true, y_pred, *, from_logits, log_target=False, temperature=
         ``y_true`` holds log-probabilities (PyTorch's ``log_target=True``).
     temperature : float > 0, default=1.0
         The logits are divided by it (``from_logits=True``); must be 1 with probabilities.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative; the weight of a sample is its sample_weight.
+    sample_weight : array-like, default=None
+        Non-negative; the weight of a sample is its sample_weight. ``y_pred``'s shape without
+        the class axis, or (n_samples,) -- the first of those axes -- broadcast over the others.
     axis : int, default=-1
-        The class axis of 2-D inputs: -1 or 1 (rows are samples), 0 or -2 (columns are
-        samples; read in place, no copy). N-D inputs raise ValueError for now.
+        The class axis, for any number of dimensions: every other position is a sample
+        (``axis=0`` of a 2-D input: columns are samples; ``axis=1`` of ``(N, C, H, W)``:
+        pixels are). ``y_pred`` and ``y_true`` are read in place, never copied.
     reduction : {"mean", "sum", "none", "sum_over_batch_size", "sum_by_nonzero_weights"}
         ``"mean"`` = ``sum(t) / sum(sample_weight)`` (PyTorch's ``"batchmean"`` without
         weights), ``"sum_over_batch_size"`` = ``sum(t) / n_samples`` (Keras),
         ``"sum_by_nonzero_weights"`` = ``sum(t) / count_nonzero(sample_weight)``; a zero
         denominator gives 0 and a gradient of exactly 0. ``"none"`` returns the weighted
-        per-sample divergences.
+        per-sample divergences, ``y_pred``'s shape without the class axis.
     return_grad : bool, default=False
         Also return the derivative of the returned loss with respect to ``y_pred``: for logits
         ``sample_weight_i * (S_i q_ik - y_ik) / temperature`` times the reduction's factor
@@ -286,14 +351,15 @@ def kl_divergence(y_true, y_pred, *, from_logits, log_target=False, temperature=
 
     Returns
     -------
-    loss : float32/float64 scalar, or ndarray of shape (n_samples,) for ``reduction="none"``
+    loss : float32/float64 scalar, or ndarray of y_pred's shape without the class axis for
+        ``reduction="none"``
     grad : ndarray of y_pred's shape and dtype (only with ``return_grad=True``)
 
     Raises
     ------
     ValueError
         Shapes that differ; ``temperature <= 0`` (or not 1 with probabilities); ``axis`` out of
-        range, or N-D input; probabilities outside [0, 1] or NaN in ``y_true`` (or, with
+        range; probabilities outside [0, 1] or NaN in ``y_true`` (or, with
         ``log_target=True``, log-probabilities above 0 or NaN) or in probability ``y_pred``;
         negative or NaN ``sample_weight``; an unknown ``reduction``. Each message names the
         argument (and the position of a bad value).
@@ -344,7 +410,9 @@ def kl_divergence(y_true, y_pred, *, from_logits, log_target=False, temperature=
     """
     backend = _backends.for_arrays(y_true, y_pred, sample_weight)
     if backend is _backends.IN_MEMORY:
-        y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+        return backend.loss(KL, y_true, y_pred, from_logits=from_logits, log_target=log_target,
+                            temperature=temperature, sample_weight=sample_weight, axis=axis,
+                            reduction=reduction, return_grad=return_grad, n_threads=n_threads)
     y_true, y_pred, moved = KL.class_axis_last(y_true, y_pred, axis)
     out = backend.loss(KL, y_true, y_pred, from_logits=from_logits, log_target=log_target,
                        temperature=temperature, sample_weight=sample_weight,

@@ -356,6 +356,29 @@ for _r in ("mean", "sum", "none"):
         peer=_torch_ce_peer(_r), lib="torch")
 
 
+# N-D input (N, C, H, W) = (2, K, 4, 8): the same logits and labels, one sample per pixel
+Z4 = np.ascontiguousarray(np.moveaxis(D["z"].reshape(2, 4, 8, K), -1, 1))
+T3 = D["t"].reshape(2, 4, 8)
+
+
+def _torch_ce_nd_formula(reduction):
+    logp = np.moveaxis(np_log_softmax(np.moveaxis(Z4, 1, -1)), -1, 1)
+    nll = -np.take_along_axis(logp, T3[:, None], axis=1)[:, 0]
+    per = D["cw"][T3] * nll
+    return {"mean": per.sum() / D["cw"][T3].sum(), "sum": per.sum(), "none": per}[reduction]
+
+
+for _r in ("mean", "sum", "none"):
+    row(f"torch.nn.functional.cross_entropy(N-D, reduction={_r!r})",
+        formula=lambda r=_r: _torch_ce_nd_formula(r),
+        skxent=lambda r=_r: cce(T3, Z4, from_logits=True, class_weight=D["cw"], axis=1,
+                                reduction=r),
+        peer=lambda torch, r=_r: torch.nn.functional.cross_entropy(
+            torch.from_numpy(Z4), torch.from_numpy(T3), weight=torch.from_numpy(D["cw"]),
+            reduction=r),
+        lib="torch")
+
+
 def _torch_ce_probs_formula():
     Ys = D["Ysoft"] * (1 - E) + E / K
     return np.sum(-(D["cw"] * Ys * np_log_softmax(D["z"])).sum(axis=1)) / N

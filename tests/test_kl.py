@@ -407,7 +407,8 @@ def _call(**kw):
     (dict(sample_weight=[1.0, np.nan, 1.0]), "sample_weight: NaN"),
     (dict(sample_weight=[1.0, 1.0]), "sample_weight: expected 3 values"),
     (dict(reduction="batchmean"), "reduction must be one of"),
-    (dict(y_true=np.full((2, 3, 4), 0.25), y_pred=np.zeros((2, 3, 4))), "N-D inputs"),
+    (dict(y_true=np.full((2, 3, 4), 0.25), y_pred=np.zeros((2, 3, 4)), axis=3),
+     "axis 3 is out of range"),
     (dict(y_true=np.full(4, 0.25), y_pred=np.zeros(4)), "y_pred: expected a 2-D array"),
 ])
 def test_bad_input_raises_value_error_naming_the_argument(kw, match):

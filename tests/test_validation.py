@@ -250,7 +250,7 @@ def test_bad_keyword_arguments_binary(kwargs, name):
     (YB[:-1], XB, "y_true|y_pred"),
     (YB[:, :1], XB, "y_true|y_pred"),
     (YB.ravel(), XB, "y_true|y_pred"),
-    (YB[..., None], XB[..., None], "y_pred|y_true"),
+    (YB[..., None], np.repeat(XB[..., None], 2, axis=-1), "y_pred|y_true"),  # N-D
 ])
 def test_binary_shapes_that_do_not_match(y_true, y_pred, name):
     _raises(bce, y_true, y_pred, from_logits=True, match=name)
