@@ -43,6 +43,7 @@ parallelism (one task per chunk), and dask.distributed starts its workers with
 """
 
 import math
+import numbers
 import re
 import sys
 import warnings
@@ -233,12 +234,9 @@ def _loss_chunk(family, yt, yp, sw, rowkw, start, stop, kw, mode, scale, grad, h
         prep = family.prepare(yt, yp, sample_weight=sw, warn=(mode == "none"), **rowkw, **kw)
     if mode == "sums":
         return np.array([*family.run(prep), prep.nbad], dtype=np.float64)
-    x = prep.x
-    loss_out = np.empty(family.loss_shape(x.shape), dtype=x.dtype) if mode == "none" else None
-    g = np.empty(x.shape, dtype=x.dtype) if grad else None
-    h = family.diagonal_hessian_buffers(prep) if hess else {}
-    family.run(prep, loss_out=loss_out, grad_out=g, scale=scale, **h)
-    return loss_out, g, (next(iter(h.values())) if h else None)
+    out = _engine.output_buffers(family, prep, losses=mode == "none", grad=grad, hess=hess)
+    family.run(prep, loss_out=out.loss_out, grad_out=out.grad_out, scale=scale, **out.hess_kw)
+    return out.loss_out, out.grad, out.hess
 
 
 def _combine(parts):
@@ -249,14 +247,33 @@ def _combine(parts):
     return [math.fsum(P[:, j]) for j in range(P.shape[1])]
 
 
-def _row_shaped(name, a, y_pred):
+def _row_shaped(name, a, y_pred, sample_shape):
     """Whether an array option is indexed by ``y_pred``'s rows (then it is cut to its row
     chunks) rather than broadcast over them (then every chunk gets all of it): a 1-D
-    ``sample_weight`` always is (one weight per sample); otherwise it must have ``y_pred``'s
-    number of dimensions and of rows."""
+    ``sample_weight`` always is (one weight per entry of the first axis); otherwise it must
+    have the samples' shape (``y_pred``'s without the class axis), or ``y_pred``'s number of
+    dimensions and of rows."""
     if np.ndim(a) == 1 and name == "sample_weight":
         return True
+    if np.ndim(a) >= 1 and tuple(np.shape(a)) == tuple(sample_shape):
+        return True
     return np.ndim(a) == len(y_pred.shape) and np.shape(a)[0] == y_pred.shape[0]
+
+
+def _class_axis(axis, y_pred):
+    """``axis`` as a non-negative int; the class axis must not be the chunked first axis."""
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"axis must be an int, got {axis!r}")
+    ndim = len(np.shape(y_pred))
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"axis={axis} is out of range for y_pred with {ndim} dimensions")
+    ax = int(axis) % ndim
+    if ax == 0 and ndim > 1 and getattr(y_pred, "numblocks", (1,))[0] > 1:
+        raise ValueError(
+            f"axis={axis}: the class axis of a dask y_pred must be in one chunk, and dask arrays "
+            "are chunked along their first axis (the samples); put the classes on another axis "
+            "(e.g. y_pred.T) or rechunk({0: -1})")
+    return ax
 
 
 def loss(family, y_true, y_pred, *, sample_weight, reduction, return_grad, n_threads,
@@ -278,10 +295,18 @@ def loss(family, y_true, y_pred, *, sample_weight, reduction, return_grad, n_thr
     whole = {}
     options = [("sample_weight", sample_weight)] + \
         [(k, kw.pop(k)) for k in family.row_options if kw.get(k) is not None]
+    pred_shape = tuple(np.shape(y_pred))
+    if len(pred_shape) < family.min_pred_ndim:
+        raise ValueError(f"y_pred: expected an array of at least {family.min_pred_ndim} "
+                         f"dimensions, got shape {pred_shape}")
+    # the class axis of the row-wise families (a keyword of theirs; the binary family is
+    # elementwise: its "outputs" are the last axis)
+    ax = _class_axis(kw["axis"], y_pred) if "axis" in kw else len(pred_shape) - 1
+    sample_shape = family.loss_shape(pred_shape, ax)
     for name, a in options:
         if a is None:
             continue
-        if _row_shaped(name, a, y_pred):
+        if _row_shaped(name, a, y_pred, sample_shape):
             arrays[name] = a
         else:
             whole[name] = np.asarray(a)  # small: broadcast over the rows (computed if dask)
@@ -292,11 +317,11 @@ def loss(family, y_true, y_pred, *, sample_weight, reduction, return_grad, n_thr
                             **{k: v for k, v in whole.items() if k != "sample_weight"}, **kw)
     arrs, rows = align_rows(arrays)
     yp, yt = arrs["y_pred"], arrs["y_true"]
-    _check_dtype(yp, "y_pred", family.pred_ndim)
+    _check_dtype(yp, "y_pred", None)
     dtype = _float_dtype(yp.dtype)
-    family.check_label_shape(yt.shape, yp.shape)
+    family.check_label_shape(yt.shape, yp.shape, ax)
     given = {k: arrs.get(k, whole.get(k)) for k, a in options if a is not None}
-    family.check_options(dtype=dtype, n_outputs=yp.shape[1] if yp.ndim == 2 else 1,
+    family.check_options(dtype=dtype, n_outputs=yp.shape[ax] if yp.ndim >= 2 else 1,
                          pred_shape=yp.shape, **{k: v for k, v in given.items()
                                                  if k != "sample_weight"}, **kw)
     effective_n_threads(n_threads)
@@ -318,7 +343,7 @@ def loss(family, y_true, y_pred, *, sample_weight, reduction, return_grad, n_thr
 
     if reduction == "none":
         tasks = [task(i, "none", 1.0, return_grad, return_hess) for i in range(nb)]
-        tail = family.loss_shape(yp.shape)[1:]
+        tail = sample_shape[1:]
         losses = from_blocks([t[0] for t in tasks], (rows,) + _whole(tail), dtype, "losses")
         if not return_grad:
             return losses
@@ -330,7 +355,7 @@ def loss(family, y_true, y_pred, *, sample_weight, reduction, return_grad, n_thr
     *sums, nbad = _combine(dask.compute(*[task(i, "sums") for i in range(nb)]))
     if nbad:
         tol = row_tolerance(resolve_eps(kw.get("eps", "auto"), dtype), dtype)
-        warn_rows_off(int(nbad), yp.shape[0], tol, stacklevel=3)
+        warn_rows_off(int(nbad), math.prod(sample_shape), tol, stacklevel=3)
     value, scale = reduce(reduction, Sums(*sums))
     value = dtype.type(value)
     if not return_grad:

@@ -214,9 +214,9 @@ class LossFamily:
     ----------
     name : str
         Registry key.
-    pred_ndim : tuple of int
-        Dimensions of ``y_pred`` the Dask backend takes (in memory: any number, the class
-        axis ``axis`` for the row-wise families).
+    min_pred_ndim : int
+        The fewest dimensions ``y_pred`` may have (more are N-D samples: the class axis
+        ``axis`` for the row-wise families, elementwise for the binary one).
     separable_outputs : bool
         The outputs (columns) of ``y_pred`` are independent problems (each its own loss), so
         a per-output objective exists.
@@ -233,7 +233,7 @@ class LossFamily:
     """
 
     name = None
-    pred_ndim = (2,)
+    min_pred_ndim = 2
     separable_outputs = False
     integer_labels = False
     #: The kernel of the linear models' fused C pass for this family (``skxent._fused``), or
@@ -267,11 +267,12 @@ class LossFamily:
         """
         raise NotImplementedError
 
-    def loss_shape(self, pred_shape):
-        """Shape of the per-term losses (``reduction="none"``) for ``y_pred`` of this shape."""
+    def loss_shape(self, pred_shape, axis=-1):
+        """Shape of the per-term losses (``reduction="none"``) for ``y_pred`` of this shape
+        (``axis``: the class axis of the row-wise families; the binary family ignores it)."""
         raise NotImplementedError
 
-    def check_label_shape(self, label_shape, pred_shape):
+    def check_label_shape(self, label_shape, pred_shape, axis=-1):
         """Raise the in-memory error for labels whose shape cannot go with ``y_pred``'s."""
         raise NotImplementedError
 
@@ -385,7 +386,7 @@ class CategoricalFamily(LossFamily):
 
     name = "categorical"
     fused_kernel = "softmax"
-    pred_ndim = (2,)
+    min_pred_ndim = 2
     separable_outputs = False
     integer_labels = True
     distribution_labels = True
@@ -603,7 +604,7 @@ class BinaryFamily(LossFamily):
 
     name = "binary"
     fused_kernel = "sigmoid"
-    pred_ndim = (1, 2)
+    min_pred_ndim = 1
     separable_outputs = True
     integer_labels = False
     row_options = ("where",)
@@ -618,13 +619,13 @@ class BinaryFamily(LossFamily):
         if where is not None and pred_shape is not None:
             check_where(np.empty(np.shape(where), dtype=_where_dtype(where)), pred_shape)
 
-    def check_label_shape(self, label_shape, pred_shape):
+    def check_label_shape(self, label_shape, pred_shape, axis=-1):
         if tuple(label_shape) != tuple(pred_shape):
             raise ValueError(
                 f"y_true: shape {tuple(label_shape)} does not match y_pred's "
                 f"{tuple(pred_shape)}")
 
-    def loss_shape(self, pred_shape):
+    def loss_shape(self, pred_shape, axis=-1):
         return tuple(pred_shape)
 
     def prepare(self, y_true, y_pred, *, from_logits, sample_weight=None, pos_weight=None,
@@ -739,7 +740,7 @@ class KLDivergenceFamily(LossFamily):
     """
 
     name = "kl_divergence"
-    pred_ndim = (2,)
+    min_pred_ndim = 2
     separable_outputs = False
     integer_labels = False
     distribution_labels = True
@@ -774,11 +775,6 @@ class KLDivergenceFamily(LossFamily):
         ndim = y_pred.ndim
         if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
             raise TypeError(f"axis must be an int, got {axis!r}")
-        if ndim > 2:
-            raise ValueError(
-                f"y_pred: shape {tuple(y_pred.shape)}: N-D dask arrays (more than 2 dimensions) "
-                "are not supported by the Dask backend; move the class axis last and reshape to "
-                "(n_samples, n_classes)")
         if not -max(ndim, 1) <= axis < max(ndim, 1):
             raise ValueError(
                 f"axis {axis} is out of range for a {ndim}-D y_pred (shape "
@@ -894,6 +890,42 @@ def _grad_out_array(grad_out, shape, dtype):
     return grad_out
 
 
+Outputs = namedtuple("Outputs", "loss_out grad_out hess_kw grad hess")
+Outputs.__doc__ = """Output buffers of one kernel pass: what the kernel writes (``loss_out``, the
+per-term losses or None; ``grad_out``, the gradient in the kernel's class-last view or None;
+``hess_kw``, the Hessian keyword of :meth:`LossFamily.run`) and what the caller gets back
+(``grad``, ``hess``: arrays of ``y_pred``'s shape, or None)."""
+
+
+def output_buffers(family, prep, *, losses=False, grad=False, hess=False, grad_out=None):
+    """The :class:`Outputs` of one pass of ``family``'s kernel over ``prep``.
+
+    For a ``y_pred`` whose class axis was moved last (``prep.axis`` set: N-D input), the
+    gradient and the Hessian are allocated in ``y_pred``'s shape and memory layout (where that
+    is a permutation of a contiguous one) and the kernel writes them through the same moved
+    view as it reads ``y_pred``. ``grad_out``: a caller-owned gradient buffer.
+    """
+    x = prep.x
+    loss_out = np.empty(family.loss_shape(x.shape), dtype=x.dtype) if losses else None
+    ax = prep.axis
+    if ax is None:
+        g = _grad_out_array(grad_out, x.shape, x.dtype) if (grad or hess) else None
+        hess_kw = family.diagonal_hessian_buffers(prep) if hess else {}
+        h = next(iter(hess_kw.values())) if hess else None
+        return Outputs(loss_out, g, hess_kw, g, h)
+    shape = np.moveaxis(x, -1, ax).shape
+    g_full = h_full = None
+    if grad or hess:
+        g_full = _grad_out_array(grad_out, shape, x.dtype) if grad_out is not None else \
+            np.empty_like(np.moveaxis(x, -1, ax), order="K")
+    hess_kw = {}
+    if hess:
+        h_full = np.empty_like(g_full)
+        hess_kw = {"hess_out": np.moveaxis(h_full, ax, -1)}
+    g = None if g_full is None else np.moveaxis(g_full, ax, -1)
+    return Outputs(loss_out, g, hess_kw, g_full, h_full)
+
+
 def loss(family, y_true, y_pred, *, from_logits, reduction="mean", return_grad=False,
          return_hess=False, grad_out=None, n_threads=None, validate=True, **options):
     """A family's loss with the API's reductions, its gradient and its Hessian's diagonal.
@@ -921,40 +953,19 @@ def loss(family, y_true, y_pred, *, from_logits, reduction="mean", return_grad=F
     prep = family.prepare(y_true, y_pred, from_logits=from_logits, n_threads=n_threads,
                           validate=validate, **options)
     x = prep.x
-    loss_out = np.empty(family.loss_shape(x.shape), dtype=x.dtype) \
-        if reduction == "none" else None
-    grad = full = hess = None
-    if prep.axis is not None:
-        # outputs of y_pred's shape in y_pred's memory layout (where that is a permutation of
-        # a contiguous one), written by the kernel through the same moved view as y_pred
-        ax = prep.axis
-        if return_grad:
-            full = _grad_out_array(grad_out, np.moveaxis(x, -1, ax).shape, x.dtype) \
-                if grad_out is not None else np.empty_like(np.moveaxis(x, -1, ax), order="K")
-            grad = np.moveaxis(full, ax, -1)
-        if return_hess:
-            hess_full = np.empty_like(full)
-            hess = {"hess_out": np.moveaxis(hess_full, ax, -1)}
-    elif return_grad:
-        grad = _grad_out_array(grad_out, x.shape, x.dtype)
+    out = output_buffers(family, prep, losses=reduction == "none", grad=return_grad,
+                         hess=return_hess, grad_out=grad_out)
+    loss_out, grad, hess = out.loss_out, out.grad_out, out.hess_kw
 
     scale = 1.0
     stats = None
     if grad is not None and reduction not in ("none", "sum"):
         stats = family.denominators(prep)
         scale = reduce(reduction, stats)[1]
-    if return_hess:
-        if hess is None:
-            hess = family.diagonal_hessian_buffers(prep)
-        sums = family.run(prep, loss_out=loss_out, grad_out=grad, scale=scale, **hess)
-    else:
-        sums = family.run(prep, loss_out=loss_out, grad_out=grad, scale=scale)
+    sums = family.run(prep, loss_out=loss_out, grad_out=grad, scale=scale, **hess)
     if stats is not None:
         sums = stats._replace(loss=sums.loss)
     value = loss_out if reduction == "none" else x.dtype.type(reduce(reduction, sums)[0])
-    if full is not None:
-        grad = full
     if return_hess:
-        h = next(iter(hess.values()))
-        return value, grad, (h if prep.axis is None else hess_full)
-    return (value, grad) if return_grad else value
+        return value, out.grad, out.hess
+    return (value, out.grad) if return_grad else value

@@ -27,7 +27,6 @@ The conventions (``docs/api_reference.md`` in the repository):
   back in its shape and memory layout.
 """
 
-import numbers
 
 import numpy as np
 
@@ -262,33 +261,17 @@ def categorical_cross_entropy(y_true, y_pred, *, from_logits, sample_weight=None
     backend = _backends.for_arrays(y_true, y_pred, sample_weight)
     if axis != -1 or axis.__class__ is not int:
         # (the default axis is not passed on: a keyword is a real share of a small call)
-        if backend is not _backends.IN_MEMORY:
-            _dask_class_axis_last(y_pred, axis)
-        else:
-            return backend.loss(
-                CATEGORICAL, y_true, y_pred, from_logits=from_logits,
-                sample_weight=sample_weight, class_weight=class_weight,
-                label_smoothing=label_smoothing, focal_gamma=focal_gamma,
-                ignore_index=ignore_index, axis=axis, eps=eps, reduction=reduction,
-                return_grad=return_grad, return_hess=return_hess, n_threads=n_threads)
+        return backend.loss(
+            CATEGORICAL, y_true, y_pred, from_logits=from_logits,
+            sample_weight=sample_weight, class_weight=class_weight,
+            label_smoothing=label_smoothing, focal_gamma=focal_gamma,
+            ignore_index=ignore_index, axis=axis, eps=eps, reduction=reduction,
+            return_grad=return_grad, return_hess=return_hess, n_threads=n_threads)
     return backend.loss(CATEGORICAL, y_true, y_pred, from_logits=from_logits,
                         sample_weight=sample_weight, class_weight=class_weight,
                         label_smoothing=label_smoothing, focal_gamma=focal_gamma,
                         ignore_index=ignore_index, eps=eps, reduction=reduction,
                         return_grad=return_grad, return_hess=return_hess, n_threads=n_threads)
-
-
-def _dask_class_axis_last(y_pred, axis):
-    """The Dask backend takes 2-D arrays with the classes along the last axis."""
-    ndim = getattr(y_pred, "ndim", 2)
-    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
-        raise TypeError(f"axis must be an int, got {axis!r}")
-    if ndim == 2 and axis in (-1, 1):
-        return
-    raise ValueError(
-        f"axis={axis}: the Dask backend takes 2-D y_pred with the classes along the last axis "
-        f"(got a {ndim}-D y_pred); move the class axis last and reshape to "
-        "(n_samples, n_classes)")
 
 
 def kl_divergence(y_true, y_pred, *, from_logits, log_target=False, temperature=1.0,
@@ -409,7 +392,7 @@ def kl_divergence(y_true, y_pred, *, from_logits, log_target=False, temperature=
     array([0.14384104])
     """
     backend = _backends.for_arrays(y_true, y_pred, sample_weight)
-    if backend is _backends.IN_MEMORY:
+    if backend is _backends.IN_MEMORY or len(np.shape(y_pred)) > 2:
         return backend.loss(KL, y_true, y_pred, from_logits=from_logits, log_target=log_target,
                             temperature=temperature, sample_weight=sample_weight, axis=axis,
                             reduction=reduction, return_grad=return_grad, n_threads=n_threads)

@@ -562,7 +562,8 @@ class FusedLinearLoss(_LinearObjective):
         and the penalty's gradient are applied in the pass's final reduction: the gradient comes
         back in the flat layout, with no ``(n_outputs, n_features)`` temporaries (which cost as
         much as the pass itself for wide sparse ``X``)."""
-        if self._fp is None or per_output:
+        if self._fp is None or per_output or np.ndim(self.sw_sum) > 0:
+            # (one normaliser per output, masked targets: the parent scales per output)
             return super().loss_gradient(coef, store_hessian=store_hessian,
                                          per_output=per_output)
         c = np.ascontiguousarray(coef, dtype=np.float64)
