@@ -464,31 +464,8 @@ class CategoricalFamily(LossFamily):
 
         sw = check_weights(sample_weight, "sample_weight", n)
         cw = check_weights(class_weight, "class_weight", K, what="class")
-        ax = None
-        # (the tail of _finish, inline: a function call is a real share of a small call)
-        clip_lo, clip_hi = _clip(from_logits, eps, x.dtype, lambda lo: float(clip_max))
-        nbad = 0
-        if not from_logits and validate:
-            tol = row_tolerance(clip_lo, x.dtype)
-            nbad = check_range(x, "y_pred", 0.0, 1.0, what="probabilities", n_threads=nt,
-                               row_tol=tol)
-            if nbad and warn:
-                warn_rows_off(nbad, n, tol, stacklevel=4)
-        args = {"t": t} if t is not None else {"y": y}
-        args["from_logits"] = from_logits
-        if sw is not None:
-            args["sw"] = sw
-        if cw is not None:
-            args["cw"] = cw
-        if smooth:
-            args["smooth"] = smooth
-        if gamma:
-            args["gamma"] = gamma
-        if ignore is not None:
-            args["ignore"] = ignore
-        if not from_logits:
-            args["clip_lo"], args["clip_hi"] = clip_lo, clip_hi
-        return Prepared(x, args, nt, nbad)
+        return self._finish(x, t, y, sw, cw, from_logits, smooth, gamma, ignore, eps, clip_max,
+                            nt, validate, warn, None)
 
     def _prepare_nd(self, y_true, x, ax, *, sample_weight, class_weight, ignore, nt,
                     validate):
@@ -526,7 +503,7 @@ class CategoricalFamily(LossFamily):
 
     def _finish(self, x, t, y, sw, cw, from_logits, smooth, gamma, ignore, eps, clip_max, nt,
                 validate, warn, ax):
-        """The N-D path's tail of :meth:`prepare` (the 2-D path has it inline)."""
+        """The tail of :meth:`prepare`: thresholds, the probability scan, the kernel's arguments."""
         clip_lo, clip_hi = _clip(from_logits, eps, x.dtype, lambda lo: float(clip_max))
         nbad = 0
         if not from_logits and validate:
