@@ -313,28 +313,8 @@ static inline double skf_sigmoid_curv(const skf_problem *pb, int64_t i, int64_t 
 #define SKF_BJB 3
 #define SKF_SVB 16
 #define SKF_SMAXV 4
-#define SKF_T double
-#define SKF_DOUBLE 1
-#define SKF_ID(x) SKF_CAT3(x, base, f64)
-#include "_fused_tiles.h"
-#undef SKF_T
-#undef SKF_DOUBLE
-#undef SKF_ID
-#define SKF_T float
-#define SKF_DOUBLE 0
-#define SKF_ID(x) SKF_CAT3(x, base, f32)
-#include "_fused_tiles.h"
-#undef SKF_T
-#undef SKF_DOUBLE
-#undef SKF_ID
-#undef SKF_ATTR
-#undef SKF_VB
-#undef SKF_FRB
-#undef SKF_FKB
-#undef SKF_BKB
-#undef SKF_BJB
-#undef SKF_SVB
-#undef SKF_SMAXV
+#define SKF_ISA base
+#include "_fused_isa.h"
 
 #if SKF_X86
 /* AVX2 + FMA: 16 ymm registers */
@@ -346,28 +326,8 @@ static inline double skf_sigmoid_curv(const skf_problem *pb, int64_t i, int64_t 
 #define SKF_BJB 3
 #define SKF_SVB 32
 #define SKF_SMAXV 6
-#define SKF_T double
-#define SKF_DOUBLE 1
-#define SKF_ID(x) SKF_CAT3(x, avx2, f64)
-#include "_fused_tiles.h"
-#undef SKF_T
-#undef SKF_DOUBLE
-#undef SKF_ID
-#define SKF_T float
-#define SKF_DOUBLE 0
-#define SKF_ID(x) SKF_CAT3(x, avx2, f32)
-#include "_fused_tiles.h"
-#undef SKF_T
-#undef SKF_DOUBLE
-#undef SKF_ID
-#undef SKF_ATTR
-#undef SKF_VB
-#undef SKF_FRB
-#undef SKF_FKB
-#undef SKF_BKB
-#undef SKF_BJB
-#undef SKF_SVB
-#undef SKF_SMAXV
+#define SKF_ISA avx2
+#include "_fused_isa.h"
 
 /* AVX-512: 32 zmm registers */
 #define SKF_ATTR __attribute__((target("arch=x86-64-v4")))
@@ -378,28 +338,8 @@ static inline double skf_sigmoid_curv(const skf_problem *pb, int64_t i, int64_t 
 #define SKF_BJB 5
 #define SKF_SVB (8 * (int)sizeof(SKF_T)) /* CSR: 8 elements, zmm of doubles */
 #define SKF_SMAXV 8
-#define SKF_T double
-#define SKF_DOUBLE 1
-#define SKF_ID(x) SKF_CAT3(x, avx512, f64)
-#include "_fused_tiles.h"
-#undef SKF_T
-#undef SKF_DOUBLE
-#undef SKF_ID
-#define SKF_T float
-#define SKF_DOUBLE 0
-#define SKF_ID(x) SKF_CAT3(x, avx512, f32)
-#include "_fused_tiles.h"
-#undef SKF_T
-#undef SKF_DOUBLE
-#undef SKF_ID
-#undef SKF_ATTR
-#undef SKF_VB
-#undef SKF_FRB
-#undef SKF_FKB
-#undef SKF_BKB
-#undef SKF_BJB
-#undef SKF_SVB
-#undef SKF_SMAXV
+#define SKF_ISA avx512
+#include "_fused_isa.h"
 #endif /* SKF_X86 */
 #else
 #define SKF_HAVE_FUSED 0 /* needs GCC's vector extensions: the Python BLAS path runs instead */
