@@ -419,21 +419,29 @@ SK_INLINE void sk_rows_sum_T(const double *v, int64_t nb, int64_t K, int64_t R, 
     for (int64_t r = 0; r < nb; r++) s[r] -= c[r];
 }
 
+/* Maximum of one contiguous row of K >= 1 values, over 8 lanes (max is exact in any order; a
+ * NaN is kept only where it wins a comparison, as in the T-layout loops). */
+SK_INLINE double sk_row_max(const double *d, int64_t K)
+{
+    double lane[SK_LANES];
+    for (int l = 0; l < SK_LANES; l++) lane[l] = d[0];
+    int64_t k = 0;
+    for (; k + SK_LANES <= K; k += SK_LANES)
+        for (int l = 0; l < SK_LANES; l++) lane[l] = d[k + l] > lane[l] ? d[k + l] : lane[l];
+    double mx = d[0];
+    for (; k < K; k++) mx = d[k] > mx ? d[k] : mx;
+    for (int l = 0; l < SK_LANES; l++) mx = lane[l] > mx ? lane[l] : mx;
+    return mx;
+}
+
 /* Row maxima and first argmaxes (amax = -1 when the row max is NaN); max is exact in any order. */
 SK_INLINE void sk_rows_max_T(const double *d, int64_t nb, int64_t K, int64_t R, double *m,
                              int64_t *amax)
 {
     if (R == 1) {
-        double lane[SK_LANES];
-        for (int l = 0; l < SK_LANES; l++) lane[l] = d[0];
-        int64_t k = 0;
-        for (; k + SK_LANES <= K; k += SK_LANES)
-            for (int l = 0; l < SK_LANES; l++) lane[l] = d[k + l] > lane[l] ? d[k + l] : lane[l];
-        double mx = d[0];
-        for (; k < K; k++) mx = d[k] > mx ? d[k] : mx;
-        for (int l = 0; l < SK_LANES; l++) mx = lane[l] > mx ? lane[l] : mx;
+        const double mx = sk_row_max(d, K);
         int64_t a = -1;
-        for (k = 0; k < K; k++)
+        for (int64_t k = 0; k < K; k++)
             if (d[k] == mx) { a = k; break; }
         m[0] = mx;
         amax[0] = a;
@@ -1763,15 +1771,7 @@ SK_INLINE void sk_kl_rows_max(const double *restrict d, int64_t nb, int64_t K, i
                               double *restrict m)
 {
     if (R == 1) {
-        double lane[SK_LANES];
-        for (int l = 0; l < SK_LANES; l++) lane[l] = d[0];
-        int64_t k = 0;
-        for (; k + SK_LANES <= K; k += SK_LANES)
-            for (int l = 0; l < SK_LANES; l++) lane[l] = d[k + l] > lane[l] ? d[k + l] : lane[l];
-        double mx = d[0];
-        for (; k < K; k++) mx = d[k] > mx ? d[k] : mx;
-        for (int l = 0; l < SK_LANES; l++) mx = lane[l] > mx ? lane[l] : mx;
-        m[0] = mx;
+        m[0] = sk_row_max(d, K);
         return;
     }
     for (int64_t r = 0; r < nb; r++) m[r] = d[r];
